@@ -1,0 +1,383 @@
+//! Validators: checks on configuration values that run in ValidateResourceConfig, before any
+//! API call. Each one skips null and unknown values (config can still hold unknowns at
+//! validate time) and reports against the exact attribute path it is given. Its description is
+//! both the error text and the documentation text.
+
+use super::diag::Diagnostics;
+use super::path::AttributePath;
+use super::value::Value;
+use std::sync::Arc;
+
+pub struct ValidateRequest<'a> {
+    pub path: &'a AttributePath,
+    /// The attribute's configured value (may be null or unknown).
+    pub value: &'a Value,
+    /// The whole configuration object.
+    pub config: &'a Value,
+}
+
+pub trait Validator: Send + Sync {
+    /// A sentence fragment: "value must be one of: `a`, `b`".
+    fn description(&self) -> String;
+    fn validate(&self, req: &ValidateRequest<'_>, diags: &mut Diagnostics);
+}
+
+/// A check across attributes of one configuration (conflicts-with, exactly-one-of, min ≤ max).
+pub trait ConfigValidator: Send + Sync {
+    fn description(&self) -> String;
+    fn validate(&self, config: &Value, diags: &mut Diagnostics);
+}
+
+/// A validator from a description and a closure over known, non-null values.
+struct FnValidator<F> {
+    description: String,
+    check: F,
+}
+
+impl<F> Validator for FnValidator<F>
+where
+    F: Fn(&Value) -> Result<(), String> + Send + Sync,
+{
+    fn description(&self) -> String {
+        self.description.clone()
+    }
+    fn validate(&self, req: &ValidateRequest<'_>, diags: &mut Diagnostics) {
+        if req.value.is_null() || !req.value.is_known() {
+            return;
+        }
+        if let Err(detail) = (self.check)(req.value) {
+            diags.attribute_error(
+                req.path.clone(),
+                format!("Invalid value for {}", req.path),
+                detail,
+            );
+        }
+    }
+}
+
+/// Builds a validator from a description and a check over known, non-null values; the check's
+/// error text becomes the diagnostic detail.
+pub fn from_fn(
+    description: impl Into<String>,
+    check: impl Fn(&Value) -> Result<(), String> + Send + Sync + 'static,
+) -> Arc<dyn Validator> {
+    Arc::new(FnValidator {
+        description: description.into(),
+        check,
+    })
+}
+
+fn quoted_list(allowed: &[&str]) -> String {
+    allowed
+        .iter()
+        .map(|a| format!("`{a}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The string must be one of `allowed`.
+pub fn one_of(allowed: &[&str]) -> Arc<dyn Validator> {
+    let list: Vec<String> = allowed.iter().map(|s| s.to_string()).collect();
+    let description = format!("value must be one of: {}", quoted_list(allowed));
+    from_fn(description.clone(), move |v| match v.as_str() {
+        Some(s) if list.iter().any(|a| a == s) => Ok(()),
+        Some(s) => Err(format!("{s:?} is not valid: {description}.")),
+        None => Err("value must be a string".into()),
+    })
+}
+
+/// A whole number.
+pub fn integer() -> Arc<dyn Validator> {
+    from_fn("value must be a whole number", |v| match v.as_number() {
+        Some(n) if n.is_integer() => Ok(()),
+        Some(n) => Err(format!("{n} is not a whole number.")),
+        None => Ok(()),
+    })
+}
+
+/// A number in `min..=max`.
+pub fn between(min: f64, max: f64) -> Arc<dyn Validator> {
+    let description = format!("value must be between {min} and {max}");
+    from_fn(description.clone(), move |v| match v.as_f64() {
+        Some(n) if n >= min && n <= max => Ok(()),
+        Some(_) => Err(format!(
+            "{} is out of range: {description}.",
+            v.as_number().map(|n| n.to_string()).unwrap_or_default()
+        )),
+        None => Ok(()),
+    })
+}
+
+/// A number ≥ `min`.
+pub fn at_least(min: f64) -> Arc<dyn Validator> {
+    let description = format!("value must be at least {min}");
+    from_fn(description.clone(), move |v| match v.as_f64() {
+        Some(n) if n >= min => Ok(()),
+        Some(n) => Err(format!("{n} is too small: {description}.")),
+        None => Ok(()),
+    })
+}
+
+/// A number > `min`.
+pub fn greater_than(min: f64) -> Arc<dyn Validator> {
+    let description = format!("value must be greater than {min}");
+    from_fn(description.clone(), move |v| match v.as_f64() {
+        Some(n) if n > min => Ok(()),
+        Some(n) => Err(format!("{n} is too small: {description}.")),
+        None => Ok(()),
+    })
+}
+
+/// A string whose length (in characters) is within `min..=max`.
+pub fn length_between(min: usize, max: usize) -> Arc<dyn Validator> {
+    let description = format!("length must be between {min} and {max} characters");
+    from_fn(description.clone(), move |v| match v.as_str() {
+        Some(s) if (min..=max).contains(&s.chars().count()) => Ok(()),
+        Some(s) => Err(format!(
+            "{s:?} has {} characters: {description}.",
+            s.chars().count()
+        )),
+        None => Ok(()),
+    })
+}
+
+/// A string matching `pattern`; `explain` says in words what is expected.
+pub fn regex(pattern: &str, explain: &str) -> Arc<dyn Validator> {
+    let compiled = regex::Regex::new(pattern);
+    let description = format!("value must be {explain}");
+    from_fn(description.clone(), move |v| {
+        match (&compiled, v.as_str()) {
+            (Ok(re), Some(s)) if re.is_match(s) => Ok(()),
+            (Ok(_), Some(s)) => Err(format!("{s:?} is not valid: {description}.")),
+            (Err(e), _) => Err(format!("internal: bad pattern: {e}")),
+            (_, None) => Ok(()),
+        }
+    })
+}
+
+/// An absolute URL whose scheme is one of `schemes`.
+pub fn url(schemes: &[&str]) -> Arc<dyn Validator> {
+    let allowed: Vec<String> = schemes.iter().map(|s| s.to_string()).collect();
+    let description = format!("value must be a URL with scheme {}", quoted_list(schemes));
+    from_fn(description.clone(), move |v| {
+        let Some(s) = v.as_str() else { return Ok(()) };
+        match url::Url::parse(s) {
+            Ok(u) if allowed.iter().any(|a| a == u.scheme()) && u.has_host() => Ok(()),
+            Ok(u) => Err(format!("{s:?} has scheme {:?}: {description}.", u.scheme())),
+            Err(e) => Err(format!("{s:?} is not a valid URL ({e}).")),
+        }
+    })
+}
+
+/// A duration string such as "30s", "20m" or "1h30m".
+pub fn duration() -> Arc<dyn Validator> {
+    from_fn(
+        "value must be a duration such as \"30s\", \"20m\" or \"1h\"",
+        |v| {
+            let Some(s) = v.as_str() else { return Ok(()) };
+            super::timeouts::parse_duration(s).map(|_| ())
+        },
+    )
+}
+
+/// Every element of a list or set (known, non-null) must pass `inner`; errors point at the
+/// element.
+pub fn each(inner: Arc<dyn Validator>) -> Arc<dyn Validator> {
+    Arc::new(Each(inner))
+}
+
+struct Each(Arc<dyn Validator>);
+
+impl Validator for Each {
+    fn description(&self) -> String {
+        format!("each element: {}", self.0.description())
+    }
+    fn validate(&self, req: &ValidateRequest<'_>, diags: &mut Diagnostics) {
+        let Some(elems) = req.value.as_elements() else {
+            return;
+        };
+        for (i, e) in elems.iter().enumerate() {
+            let path = req.path.index(i as i64);
+            self.0.validate(
+                &ValidateRequest {
+                    path: &path,
+                    value: e,
+                    config: req.config,
+                },
+                diags,
+            );
+        }
+    }
+}
+
+/// At most one of the named top-level attributes may be set.
+pub fn conflicts_with(attrs: &[&str]) -> Arc<dyn ConfigValidator> {
+    Arc::new(Among {
+        attrs: attrs.iter().map(|s| s.to_string()).collect(),
+        rule: Rule::AtMostOne,
+    })
+}
+
+/// Exactly one of the named top-level attributes must be set.
+pub fn exactly_one_of(attrs: &[&str]) -> Arc<dyn ConfigValidator> {
+    Arc::new(Among {
+        attrs: attrs.iter().map(|s| s.to_string()).collect(),
+        rule: Rule::ExactlyOne,
+    })
+}
+
+/// Attribute `low` must not be greater than attribute `high` (both numbers).
+pub fn not_greater_than(low: &str, high: &str) -> Arc<dyn ConfigValidator> {
+    Arc::new(Ordered {
+        low: low.into(),
+        high: high.into(),
+    })
+}
+
+enum Rule {
+    AtMostOne,
+    ExactlyOne,
+}
+
+struct Among {
+    attrs: Vec<String>,
+    rule: Rule,
+}
+
+impl ConfigValidator for Among {
+    fn description(&self) -> String {
+        let names = self
+            .attrs
+            .iter()
+            .map(|a| format!("`{a}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        match self.rule {
+            Rule::AtMostOne => format!("at most one of {names} may be set"),
+            Rule::ExactlyOne => format!("exactly one of {names} must be set"),
+        }
+    }
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        let values: Vec<&Value> = self
+            .attrs
+            .iter()
+            .map(|a| config.attr(a).unwrap_or(&Value::Null))
+            .collect();
+        if values.iter().any(|v| v.is_unknown()) {
+            return;
+        }
+        let set: Vec<&String> = self
+            .attrs
+            .iter()
+            .zip(&values)
+            .filter(|(_, v)| !v.is_null())
+            .map(|(a, _)| a)
+            .collect();
+        let bad = match self.rule {
+            Rule::AtMostOne => set.len() > 1,
+            Rule::ExactlyOne => set.len() != 1,
+        };
+        if bad {
+            let path = AttributePath::attr(
+                set.get(1)
+                    .copied()
+                    .or(self.attrs.first())
+                    .map(|s| s.as_str())
+                    .unwrap_or(""),
+            );
+            diags.attribute_error(
+                path,
+                "Invalid attribute combination",
+                format!("{}; found {}.", self.description(), set.len()),
+            );
+        }
+    }
+}
+
+struct Ordered {
+    low: String,
+    high: String,
+}
+
+impl ConfigValidator for Ordered {
+    fn description(&self) -> String {
+        format!("`{}` must not be greater than `{}`", self.low, self.high)
+    }
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        let (Some(lo), Some(hi)) = (
+            config.attr(&self.low).and_then(Value::as_number),
+            config.attr(&self.high).and_then(Value::as_number),
+        ) else {
+            return;
+        };
+        if lo > hi {
+            diags.attribute_error(
+                AttributePath::attr(&self.high),
+                format!("Invalid value for {}", self.high),
+                format!(
+                    "{} ({hi}) is less than {} ({lo}): {}.",
+                    self.high,
+                    self.low,
+                    self.description()
+                ),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(v: &Arc<dyn Validator>, value: Value) -> Diagnostics {
+        let mut d = Diagnostics::new();
+        let path = AttributePath::attr("x");
+        v.validate(
+            &ValidateRequest {
+                path: &path,
+                value: &value,
+                config: &Value::Null,
+            },
+            &mut d,
+        );
+        d
+    }
+
+    #[test]
+    fn one_of_names_the_allowed_values_and_path() {
+        let d = run(&one_of(&["a", "b"]), Value::string("c"));
+        let diag = d.iter().next().expect("an error");
+        assert!(diag.detail.contains("`a`, `b`"));
+        assert_eq!(diag.path, Some(AttributePath::attr("x")));
+        assert!(run(&one_of(&["a"]), Value::Unknown).is_empty());
+        assert!(run(&one_of(&["a"]), Value::Null).is_empty());
+    }
+
+    #[test]
+    fn ranges_and_urls() {
+        assert!(run(&between(10.0, 500.0), Value::number(5)).has_errors());
+        assert!(!run(&between(10.0, 500.0), Value::number(50)).has_errors());
+        assert!(run(&url(&["https"]), Value::string("http://x")).has_errors());
+        assert!(!run(&url(&["https"]), Value::string("https://x/y")).has_errors());
+    }
+
+    #[test]
+    fn exactly_one_of_counts_set_attributes() {
+        let v = exactly_one_of(&["a", "b"]);
+        let mut d = Diagnostics::new();
+        let cfg = Value::Object(
+            [
+                ("a".into(), Value::string("x")),
+                ("b".into(), Value::string("y")),
+            ]
+            .into(),
+        );
+        v.validate(&cfg, &mut d);
+        assert!(d.has_errors());
+        let mut d = Diagnostics::new();
+        let cfg =
+            Value::Object([("a".into(), Value::string("x")), ("b".into(), Value::Null)].into());
+        v.validate(&cfg, &mut d);
+        assert!(!d.has_errors());
+    }
+}

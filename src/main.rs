@@ -1,0 +1,3 @@
+fn main() {
+    println!("gpucloud-terraform {}", env!("CARGO_PKG_VERSION"));
+}
