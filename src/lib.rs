@@ -5,6 +5,7 @@
 //! `emulator` implements all five APIs for the demo and the tests.
 
 pub mod client;
+pub mod docs;
 pub mod emulator;
 pub mod framework;
 pub mod plugin;
