@@ -1023,9 +1023,9 @@ static void check_hbm(Probe &pr, const DeviceInfo &d) {
         c.id = k.id;
         c.device = d.index;
         c.unit = "GB/s";
-        if (!err.empty() && k.v->empty()) {
+        if (k.v->empty()) {
             c.status = "fail";
-            c.detail = "error: " + err;
+            c.detail = "error: " + (err.empty() ? std::string("no timing") : err);
         } else {
             double med = median(*k.v);
             c.detail = fmt("median of %zu runs over %.0f MiB moved per run, %llu wrong elements", k.v->size(),
