@@ -13,9 +13,14 @@ fn terraform_installs_every_member_from_the_local_mirror() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let out_dir = tempfile::tempdir().expect("tempdir");
     let version = "0.1.0";
+    // The member binaries cargo built for this test run (a nested cargo build would wait on
+    // the build lock this test run holds).
+    let bin_dir = Path::new(support::PROVIDER_BIN).parent().expect("bin dir");
     let built = Command::new("scripts/release-local.sh")
-        .args(["--profile", "dev", "--version", version, "--out"])
+        .args(["--version", version, "--out"])
         .arg(out_dir.path())
+        .arg("--bin-dir")
+        .arg(bin_dir)
         .current_dir(repo)
         .output()
         .expect("release script runs");
