@@ -294,8 +294,11 @@ struct IdemEntry {
     method: Method,
     path: String,
     body: Value,
-    done: Option<(StatusCode, Vec<(HeaderName, HeaderValue)>, Bytes)>,
+    done: Option<Stored>,
 }
+
+/// A stored 2xx response: status, the headers worth replaying, body.
+type Stored = (StatusCode, Vec<(HeaderName, HeaderValue)>, Bytes);
 
 /// The IC GPU API module.
 pub struct IcGpu {
