@@ -47,10 +47,52 @@ async fn icgpu_conforms_to_its_spec() {
         &results,
         &["startInstance", "requeueInstance", "startVm", "rebootVm"],
     );
+    for r in &results {
+        println!(
+            "{:<32} {:<6} {:<48} {}",
+            r.operation_id, r.method, r.path, r.status
+        );
+    }
     let ok = results
         .iter()
         .filter(|r| (200..300).contains(&r.status))
         .count();
     assert!(ok >= operations - 4, "{ok} of {operations} answered 2xx");
     emu.shutdown().await;
+}
+
+#[test]
+fn the_validator_catches_wrong_bodies_and_accepts_nullable_fields() {
+    let spec = load_spec("icgpu-platform.openapi.yml");
+    let schema = serde_json::json!({"$ref": "#/components/schemas/Instance"});
+    let example = spec
+        .pointer("/paths/~1api~1v1~1instances~1{id}/get/responses/200/content/application~1json/examples/running/value")
+        .expect("example")
+        .clone();
+    assert!(conformance::validate(&spec, &schema, &example).is_empty());
+    let mut pending = example.clone();
+    pending["ssh_host"] = serde_json::Value::Null;
+    assert!(
+        conformance::validate(&spec, &schema, &pending).is_empty(),
+        "nullable"
+    );
+    let mut wrong = example.clone();
+    wrong["status"] = "exploded".into();
+    assert!(
+        !conformance::validate(&spec, &schema, &wrong).is_empty(),
+        "enum"
+    );
+    let mut missing = example;
+    missing.as_object_mut().expect("object").remove("gpu_model");
+    assert!(
+        !conformance::validate(&spec, &schema, &missing).is_empty(),
+        "required"
+    );
+    let date = serde_json::json!({"$ref": "#/components/schemas/SpendingAlert"});
+    let bad = serde_json::json!({"id": "alert-x", "name": "n", "threshold": 1, "notifyVia": "in_app",
+        "triggered": false, "lastTriggeredAt": null, "createdAt": "yesterday", "updatedAt": "2025-11-20T09:14:03Z"});
+    assert!(
+        !conformance::validate(&spec, &date, &bad).is_empty(),
+        "date-time format"
+    );
 }
