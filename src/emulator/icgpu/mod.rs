@@ -366,6 +366,7 @@ impl ApiModule for IcGpu {
                 middleware,
             ))
             .fallback(not_found)
+            .method_not_allowed_fallback(method_not_allowed)
             .with_state(app)
     }
 
@@ -405,12 +406,28 @@ impl ApiModule for IcGpu {
     }
 }
 
-async fn not_found(req: Request) -> Response {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
+/// Unrouted requests still get the API's error body and an `X-Request-Id`.
+fn unrouted(status: StatusCode, req: &Request) -> Response {
+    let id = uuid::Uuid::new_v4().to_string();
+    let err = ApiError::new(
+        status,
         format!("no route for {} {}", req.method(), req.uri().path()),
-    )
-    .into_response()
+    );
+    let mut resp = web::REQUEST_ID.sync_scope(id.clone(), || err.into_response());
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        resp.headers_mut()
+            .insert(HeaderName::from_static("x-request-id"), v);
+    }
+    resp
+}
+
+async fn not_found(req: Request) -> Response {
+    unrouted(StatusCode::NOT_FOUND, &req)
+}
+
+async fn method_not_allowed(req: Request) -> Response {
+    // The spec's error table has no 405 code; a wrong method is a bad request shape.
+    unrouted(StatusCode::METHOD_NOT_ALLOWED, &req)
 }
 
 async fn admin_capacity(

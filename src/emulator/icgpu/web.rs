@@ -34,7 +34,7 @@ pub struct ApiError {
 
 pub fn code_for(status: StatusCode) -> &'static str {
     match status.as_u16() {
-        400 => "ValidationException",
+        400 | 405 => "ValidationException",
         401 => "AuthenticationError",
         402 => "InsufficientTokens",
         403 => "AccessDeniedException",
