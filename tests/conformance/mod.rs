@@ -6,6 +6,7 @@
 //! Order: creates (POST on parameterless paths) → settle → GETs → other actions → DELETEs, so
 //! path parameters refer to live objects and lifecycles have had time to move.
 
+// Each test crate that includes this module uses only part of it.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
