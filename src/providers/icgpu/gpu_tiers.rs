@@ -92,9 +92,9 @@ impl DataSource for GpuTiersDataSource {
                 .description("When true, only tiers that can start an interactive instance now."),
         )
         .attribute(
-            Attribute::string("gpu_model")
-                .optional()
-                .description("Only tiers with this GPU model (case-insensitive), e.g. `NVIDIA L4`."),
+            Attribute::string("gpu_model").optional().description(
+                "Only tiers with this GPU model (case-insensitive), e.g. `NVIDIA L4`.",
+            ),
         )
         .attribute(
             Attribute::nested(
@@ -103,7 +103,10 @@ impl DataSource for GpuTiersDataSource {
                 vec![
                     computed(Attribute::string("tier"), "Tier name."),
                     computed(Attribute::string("description"), "What the tier offers."),
-                    computed(Attribute::string("gpu_model"), "GPU model an instance gets."),
+                    computed(
+                        Attribute::string("gpu_model"),
+                        "GPU model an instance gets.",
+                    ),
                     computed(
                         Attribute::int("gpu_memory_gb"),
                         "GPU memory in GB (the slice for `mig`; shared for `timesliced`).",
@@ -156,5 +159,84 @@ impl DataSource for GpuTiersDataSource {
             tiers: Some(tiers),
             ..config
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tier(name: &str, model: &str, available: bool) -> GpuTier {
+        GpuTier {
+            tier: name.into(),
+            description: None,
+            gpu_model: Some(model.into()),
+            gpu_memory_gb: Some(80),
+            mig_profile: None,
+            memory_isolation: Some("full".into()),
+            price_per_hour_tokens: Some(2),
+            batch_price_per_hour_tokens: Some(1),
+            available: Some(available),
+            available_count: Some(i64::from(available)),
+        }
+    }
+
+    fn all() -> Vec<GpuTier> {
+        vec![
+            tier("dedicated", "NVIDIA A100 80GB PCIe", true),
+            tier("mig", "NVIDIA A100 80GB PCIe", true),
+            tier("timesliced", "NVIDIA L4", false),
+        ]
+    }
+
+    fn names(v: &[TierModel]) -> Vec<&str> {
+        v.iter().filter_map(|t| t.tier.as_deref()).collect()
+    }
+
+    #[test]
+    fn filters_combine() {
+        let none = GpuTiersModel::default();
+        assert_eq!(
+            names(&filter(all(), &none)),
+            ["dedicated", "mig", "timesliced"]
+        );
+        let avail = GpuTiersModel {
+            available_only: Some(true),
+            ..Default::default()
+        };
+        assert_eq!(names(&filter(all(), &avail)), ["dedicated", "mig"]);
+        let l4 = GpuTiersModel {
+            gpu_model: Some("nvidia l4".into()),
+            ..Default::default()
+        };
+        assert_eq!(names(&filter(all(), &l4)), ["timesliced"]);
+        let both = GpuTiersModel {
+            gpu_model: Some("NVIDIA L4".into()),
+            available_only: Some(true),
+            ..Default::default()
+        };
+        assert!(filter(all(), &both).is_empty());
+        let mig = GpuTiersModel {
+            tier: Some("mig".into()),
+            ..Default::default()
+        };
+        assert_eq!(names(&filter(all(), &mig)), ["mig"]);
+    }
+
+    #[test]
+    fn nested_result_has_every_api_field() {
+        let s = GpuTiersDataSource.schema();
+        let Some(crate::framework::AttributeType::Nested { attributes, .. }) =
+            s.attribute_named("tiers").map(|a| a.ty.clone())
+        else {
+            panic!("tiers is a nested attribute")
+        };
+        let got: Vec<String> = attributes.iter().map(|a| a.name.clone()).collect();
+        let want = serde_json::to_value(TierModel::default()).expect("json");
+        let want: Vec<String> = want.as_object().expect("object").keys().cloned().collect();
+        assert_eq!(got, want);
+        assert!(attributes
+            .iter()
+            .all(|a| a.mode == crate::framework::Mode::Computed));
     }
 }

@@ -109,22 +109,25 @@ async fn wait_for(
     .await
 }
 
-/// Why a create was refused with 409: a tier without capacity gets its own advice.
+/// Why a create was refused: a 409 for a tier without capacity gets its own advice.
 fn create_conflict(e: crate::client::ClientError, req: &CreateInstance) -> Diagnostics {
-    let detail = e.detail();
-    if e.status() == Some(409) && detail.to_lowercase().contains("capacity") {
-        return Diagnostics::single_error(
-            format!("No capacity in GPU tier \"{}\"", req.tier),
-            format!(
-                "The IC GPU platform has no free \"{}\" GPU for an interactive instance right now, \
-                 so nothing was created. Pick a tier with capacity (the data source \
-                 `data.icgpu_gpu_tiers` with `available_only = true` lists them), retry later, or \
-                 use workload_type = \"batch\", which waits for capacity.\n\n{detail}",
-                req.tier
-            ),
-        );
+    capacity_conflict(&req.tier, e.status(), &e.detail()).unwrap_or_else(|| e.into())
+}
+
+fn capacity_conflict(tier: &str, status: Option<u16>, detail: &str) -> Option<Diagnostics> {
+    // The API has one code for every conflict; only its message tells capacity apart.
+    if status != Some(409) || !detail.to_lowercase().contains("capacity") {
+        return None;
     }
-    e.into()
+    Some(Diagnostics::single_error(
+        format!("No capacity in GPU tier \"{tier}\""),
+        format!(
+            "The IC GPU platform has no free \"{tier}\" GPU for an interactive instance right \
+             now, so nothing was created. Pick a tier with capacity (the data source \
+             `data.icgpu_gpu_tiers` with `available_only = true` lists them), retry later, or \
+             use workload_type = \"batch\", which waits for capacity.\n\n{detail}"
+        ),
+    ))
 }
 
 #[async_trait]
@@ -488,9 +491,12 @@ impl Resource for InstanceResource {
     }
 
     fn import(&self, id: &str) -> Result<serde_json::Value, Diagnostics> {
-        let ok = id
-            .strip_prefix("inst-")
-            .is_some_and(|rest| !rest.is_empty() && rest.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
+        let ok = id.strip_prefix("inst-").is_some_and(|rest| {
+            !rest.is_empty()
+                && rest
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        });
         if !ok {
             return Err(Diagnostics::single_error(
                 "Invalid import ID for icgpu_instance",
@@ -506,4 +512,169 @@ impl Resource for InstanceResource {
 
 fn plan_desired(m: &InstanceModel) -> &str {
     m.desired_state.as_deref().unwrap_or("running")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::framework::Value;
+    use crate::providers::icgpu::testutil::{check, errors_text};
+
+    fn api_instance(status: &str) -> Instance {
+        Instance {
+            id: "inst-abc123".into(),
+            name: "a".into(),
+            tier: "mig".into(),
+            workload_type: Some("batch".into()),
+            storage_gb: Some(50),
+            ssh_key: None,
+            status: status.into(),
+            ssh_host: (status == "running").then(|| "ssh.gpu.local".into()),
+            ssh_port: (status == "running").then_some(30522),
+            ssh_user: Some("gpuuser".into()),
+            gpu_model: Some("NVIDIA L4".into()),
+            created_at: Some("2025-11-20T09:14:03Z".into()),
+            error_message: None,
+        }
+    }
+
+    #[test]
+    fn refresh_maps_status_to_desired_state() {
+        for (status, desired) in [
+            ("pending", "running"),
+            ("starting", "running"),
+            ("running", "running"),
+            ("stopping", "stopped"),
+            ("stopped", "stopped"),
+            ("preempted", "stopped"),
+        ] {
+            let mut m = InstanceModel {
+                desired_state: Some("running".into()),
+                ..Default::default()
+            };
+            m.observe(&api_instance(status));
+            assert_eq!(m.desired_state.as_deref(), Some(desired), "{status}");
+            assert_eq!(m.status.as_deref(), Some(status));
+        }
+        // `error` keeps what the user asked for.
+        let mut m = InstanceModel {
+            desired_state: Some("stopped".into()),
+            ..Default::default()
+        };
+        m.observe(&api_instance("error"));
+        assert_eq!(m.desired_state.as_deref(), Some("stopped"));
+    }
+
+    #[test]
+    fn ssh_command_only_while_reachable() {
+        let mut m = InstanceModel::default();
+        m.observe(&api_instance("running"));
+        assert_eq!(
+            m.ssh_command.as_deref(),
+            Some("ssh -p 30522 gpuuser@ssh.gpu.local")
+        );
+        m.observe(&api_instance("stopped"));
+        assert_eq!(m.ssh_command, None);
+    }
+
+    #[test]
+    fn bad_values_are_caught_by_declared_validators() {
+        let s = InstanceResource.schema();
+        let cases = [
+            ("tier", Value::string("gigantic"), "`timesliced`"),
+            ("workload_type", Value::string("spot"), "`batch`"),
+            ("storage_gb", Value::number(5), "between 10 and 500"),
+            ("storage_gb", Value::number(900), "between 10 and 500"),
+            ("desired_state", Value::string("paused"), "`stopped`"),
+            ("name", Value::string("Bad_Name"), "DNS label"),
+        ];
+        for (attr, value, expect) in cases {
+            let d = check(&s, attr, value, &[]);
+            let text = errors_text(&d);
+            assert!(d.has_errors() && text.contains(expect), "{attr}: {text}");
+            assert!(d
+                .iter()
+                .all(|x| x.path == Some(crate::framework::AttributePath::attr(attr))));
+        }
+        for (attr, value) in [
+            ("storage_gb", Value::number(10)),
+            ("storage_gb", Value::number(500)),
+            ("tier", Value::string("mig")),
+            ("name", Value::string("my-training-job")),
+        ] {
+            assert!(!check(&s, attr, value, &[]).has_errors(), "{attr}");
+        }
+    }
+
+    #[test]
+    fn schema_declares_replacement_defaults_and_timeouts() {
+        let s = InstanceResource.schema();
+        for a in ["name", "tier", "ssh_key", "workload_type", "storage_gb"] {
+            assert!(
+                !s.attribute_named(a).expect(a).plan_modifiers.is_empty(),
+                "{a} must force replacement"
+            );
+        }
+        let desired = s.attribute_named("desired_state").expect("desired_state");
+        assert!(
+            desired.plan_modifiers.is_empty(),
+            "desired_state changes in place"
+        );
+        assert_eq!(desired.default, Some(Value::string("running")));
+        assert_eq!(
+            s.attribute_named("storage_gb")
+                .and_then(|a| a.default.clone()),
+            Some(Value::number(50))
+        );
+        let timeouts = s
+            .blocks
+            .iter()
+            .find(|b| b.name == "timeouts")
+            .expect("timeouts");
+        let ops: Vec<&str> = timeouts
+            .attributes
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect();
+        assert_eq!(ops, ["create", "update", "delete"]);
+        assert_eq!(
+            InstanceResource.default_timeout(Operation::Create),
+            Duration::from_secs(1200)
+        );
+        assert_eq!(
+            InstanceResource.default_timeout(Operation::Delete),
+            Duration::from_secs(600)
+        );
+    }
+
+    #[test]
+    fn import_checks_the_id_form() {
+        assert_eq!(
+            InstanceResource.import("inst-abc123").expect("valid"),
+            serde_json::json!({"id": "inst-abc123"})
+        );
+        for bad in ["abc123", "inst-", "wh-abc", "inst-ABC", "inst-a b"] {
+            let d = InstanceResource.import(bad).expect_err(bad);
+            assert!(errors_text(&d).contains("inst-"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn capacity_conflicts_suggest_the_tiers_data_source() {
+        let d = capacity_conflict(
+            "dedicated",
+            Some(409),
+            "409 ConflictException: No capacity available in tier 'dedicated'",
+        )
+        .expect("a capacity diagnostic");
+        let text = errors_text(&d);
+        assert!(
+            text.contains("\"dedicated\"") && text.contains("data.icgpu_gpu_tiers"),
+            "{text}"
+        );
+        assert!(
+            capacity_conflict("mig", Some(409), "An instance named 'a' already exists").is_none()
+        );
+        assert!(capacity_conflict("mig", Some(400), "capacity").is_none());
+    }
 }

@@ -109,11 +109,16 @@ impl Provider for IcGpu {
                      variable; one of the two is required.",
                 ),
         )
-        .attribute(Attribute::string("token").optional().sensitive().description(
-            "OIDC access token or `sk-ic-` API key. Falls back to the ICGPU_TOKEN environment \
+        .attribute(
+            Attribute::string("token")
+                .optional()
+                .sensitive()
+                .description(
+                "OIDC access token or `sk-ic-` API key. Falls back to the ICGPU_TOKEN environment \
              variable. Only needed for non-public operations (data.icgpu_gpu_tiers works \
              without it).",
-        ))
+            ),
+        )
         .attribute(
             Attribute::int("max_retries")
                 .optional()
@@ -143,9 +148,13 @@ impl Provider for IcGpu {
                 .optional()
                 .description("PEM bundle of extra CA certificates to trust for the endpoint."),
         )
-        .attribute(Attribute::bool("insecure_skip_verify").optional().description(
-            "Skip TLS certificate verification (testing only; never in production).",
-        ))
+        .attribute(
+            Attribute::bool("insecure_skip_verify")
+                .optional()
+                .description(
+                    "Skip TLS certificate verification (testing only; never in production).",
+                ),
+        )
     }
 
     async fn configure(
@@ -201,5 +210,143 @@ impl Provider for IcGpu {
 
     fn data_sources(&self) -> Vec<Arc<dyn DynDataSource>> {
         vec![Arc::new(gpu_tiers::GpuTiersDataSource)]
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testutil {
+    use crate::framework::validators::ValidateRequest;
+    use crate::framework::{AttributePath, AttributeType, Diagnostics, Schema, Value};
+
+    /// Runs the declared validators of top-level attribute `name` on `value`, then the
+    /// schema's config validators on a config holding `others` plus that value.
+    pub fn check(
+        schema: &Schema,
+        name: &str,
+        value: Value,
+        others: &[(&str, Value)],
+    ) -> Diagnostics {
+        let mut config: std::collections::BTreeMap<String, Value> = others
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        config.insert(name.to_string(), value.clone());
+        let config = Value::Object(config);
+        let mut diags = Diagnostics::new();
+        let attr = schema.attribute_named(name).expect("attribute exists");
+        let path = AttributePath::attr(name);
+        for v in &attr.validators {
+            v.validate(
+                &ValidateRequest {
+                    path: &path,
+                    value: &value,
+                    config: &config,
+                },
+                &mut diags,
+            );
+        }
+        for v in &schema.config_validators {
+            v.validate(&config, &mut diags);
+        }
+        diags
+    }
+
+    /// Every attribute, nested ones included, and the schema itself carry a description.
+    pub fn assert_described(schema: &Schema) {
+        fn walk(attrs: &[crate::framework::Attribute], at: &str) {
+            for a in attrs {
+                assert!(
+                    !a.description.trim().is_empty(),
+                    "{at}{} has no description",
+                    a.name
+                );
+                if let AttributeType::Nested { attributes, .. } = &a.ty {
+                    walk(attributes, &format!("{at}{}.", a.name));
+                }
+            }
+        }
+        assert!(!schema.description.is_empty());
+        walk(&schema.attributes, "");
+    }
+
+    pub fn errors_text(d: &Diagnostics) -> String {
+        d.iter()
+            .filter(|d| d.severity == crate::framework::Severity::Error)
+            .map(|d| format!("{} {} {:?}", d.summary, d.detail, d.path))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::framework::Value;
+
+    const KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPiKQyUMCva8XXwnIoQFhqpWDNhV93p8WJUtwdMbvKD7 alice@work-laptop";
+
+    #[test]
+    fn ssh_key_validator_accepts_openssh_keys_only() {
+        let schema = instance::InstanceResource.schema();
+        let ok = testutil::check(&schema, "ssh_key", Value::string(KEY), &[]);
+        assert!(!ok.has_errors(), "{}", testutil::errors_text(&ok));
+        for bad in ["ssh-ed25519 not-a-key", "hello", "ssh-rsa AAAA"] {
+            let d = testutil::check(&schema, "ssh_key", Value::string(bad), &[]);
+            let text = testutil::errors_text(&d);
+            assert!(d.has_errors(), "{bad} accepted");
+            assert!(
+                text.contains("ssh_key") && text.contains("OpenSSH"),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn provider_schema_and_all_types_are_described() {
+        testutil::assert_described(&Provider::schema(&IcGpu));
+        for r in Provider::resources(&IcGpu) {
+            testutil::assert_described(&r.schema());
+        }
+        for d in Provider::data_sources(&IcGpu) {
+            testutil::assert_described(&d.schema());
+        }
+        let token = Provider::schema(&IcGpu);
+        assert!(token.attribute_named("token").is_some_and(|a| a.sensitive));
+    }
+
+    #[test]
+    fn missing_token_error_names_the_argument_and_variable() {
+        let client = IcGpuClient {
+            http: Client::new(ClientConfig {
+                api: "icgpu",
+                base_url: "http://127.0.0.1:9".into(),
+                auth: Auth::None,
+                credential_hint: String::new(),
+                max_retries: 0,
+                request_timeout: Duration::from_secs(1),
+                requests_per_minute: None,
+                ca_cert_pem: None,
+                insecure_skip_verify: false,
+            })
+            .expect("client"),
+            has_token: false,
+        };
+        let Err(d) = client.authed() else {
+            panic!("no token must fail")
+        };
+        let text = testutil::errors_text(&d);
+        assert!(
+            text.contains("`token`") && text.contains("ICGPU_TOKEN"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn empty_values_fall_back_to_the_environment_rule() {
+        assert_eq!(or_env(Some("  ".into()), "ICGPU_TEST_UNSET_VARIABLE"), None);
+        assert_eq!(
+            or_env(Some("x".into()), "ICGPU_TEST_UNSET_VARIABLE"),
+            Some("x".into())
+        );
     }
 }

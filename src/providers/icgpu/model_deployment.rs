@@ -1,7 +1,9 @@
 //! `icgpu_model_deployment`: an LLM served via KubeAI, identified by its `name`. Replica bounds
 //! change in place (PUT scaling), `enabled` with stop/start; everything else replaces it.
 
-use super::api::{CreateModelDeployment, ModelDeployment, ModelScaling, ENGINES, RESOURCE_PROFILES};
+use super::api::{
+    CreateModelDeployment, ModelDeployment, ModelScaling, ENGINES, RESOURCE_PROFILES,
+};
 use super::{budget, IcGpuClient};
 use crate::client::{wait_until, Budget, Client, ClientError, Poll};
 use crate::framework::resource::Operation;
@@ -69,26 +71,30 @@ async fn wait_for(
     name: &str,
     target: &'static str,
 ) -> Result<ModelDeployment, ClientError> {
-    wait_until(b, &format!("model deployment {name} to be {target}"), || async {
-        let Some(m) = api
-            .get(&path(name))
-            .describe(format!("read model deployment {name:?}"))
-            .budget(b)
-            .send_optional::<ModelDeployment>()
-            .await?
-        else {
-            return Ok(Poll::Failed(format!("model deployment {name} disappeared")));
-        };
-        Ok(match m.status.as_str() {
-            s if s == target => Poll::Ready(m),
-            "failed" => Poll::Failed(
-                m.error_message
-                    .unwrap_or_else(|| "the deployment entered status failed".into()),
-            ),
-            "terminating" => Poll::Failed(format!("model deployment {name} is being deleted")),
-            s => Poll::Pending(s.to_string()),
-        })
-    })
+    wait_until(
+        b,
+        &format!("model deployment {name} to be {target}"),
+        || async {
+            let Some(m) = api
+                .get(&path(name))
+                .describe(format!("read model deployment {name:?}"))
+                .budget(b)
+                .send_optional::<ModelDeployment>()
+                .await?
+            else {
+                return Ok(Poll::Failed(format!("model deployment {name} disappeared")));
+            };
+            Ok(match m.status.as_str() {
+                s if s == target => Poll::Ready(m),
+                "failed" => Poll::Failed(
+                    m.error_message
+                        .unwrap_or_else(|| "the deployment entered status failed".into()),
+                ),
+                "terminating" => Poll::Failed(format!("model deployment {name} is being deleted")),
+                s => Poll::Pending(s.to_string()),
+            })
+        },
+    )
     .await
 }
 
@@ -432,18 +438,22 @@ impl Resource for ModelDeploymentResource {
         if gone {
             return Ok(());
         }
-        wait_until(&b, &format!("model deployment {name} to be deleted"), || async {
-            let m = api
-                .get(&path(&name))
-                .describe(format!("read model deployment {name:?}"))
-                .budget(&b)
-                .send_optional::<ModelDeployment>()
-                .await?;
-            Ok(match m {
-                None => Poll::Ready(()),
-                Some(m) => Poll::Pending(m.status),
-            })
-        })
+        wait_until(
+            &b,
+            &format!("model deployment {name} to be deleted"),
+            || async {
+                let m = api
+                    .get(&path(&name))
+                    .describe(format!("read model deployment {name:?}"))
+                    .budget(&b)
+                    .send_optional::<ModelDeployment>()
+                    .await?;
+                Ok(match m {
+                    None => Poll::Ready(()),
+                    Some(m) => Poll::Pending(m.status),
+                })
+            },
+        )
         .await?;
         Ok(())
     }
@@ -460,5 +470,106 @@ impl Resource for ModelDeploymentResource {
             ));
         }
         Ok(serde_json::json!({ "id": id, "name": id }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::providers::icgpu::testutil::{check, errors_text};
+
+    #[test]
+    fn max_below_min_is_rejected_at_max_replicas() {
+        let s = ModelDeploymentResource.schema();
+        let d = check(
+            &s,
+            "max_replicas",
+            Value::number(2),
+            &[("min_replicas", Value::number(3))],
+        );
+        assert!(d.has_errors());
+        assert!(d
+            .iter()
+            .any(|x| x.path == Some(crate::framework::AttributePath::attr("max_replicas"))));
+        let ok = check(
+            &s,
+            "max_replicas",
+            Value::number(3),
+            &[("min_replicas", Value::number(3))],
+        );
+        assert!(!ok.has_errors(), "{}", errors_text(&ok));
+        // Unknown at validate time: nothing to say yet.
+        let unknown = check(
+            &s,
+            "max_replicas",
+            Value::Unknown,
+            &[("min_replicas", Value::number(3))],
+        );
+        assert!(!unknown.has_errors());
+    }
+
+    #[test]
+    fn enums_are_checked() {
+        let s = ModelDeploymentResource.schema();
+        let d = check(&s, "engine", Value::string("tgi"), &[]);
+        assert!(errors_text(&d).contains("`vllm`"));
+        let d = check(&s, "resource_profile", Value::string("amd-gpu"), &[]);
+        assert!(errors_text(&d).contains("`nvidia-gpu-mig`"));
+    }
+
+    #[test]
+    fn token_is_write_only_and_its_version_replaces() {
+        let s = ModelDeploymentResource.schema();
+        let t = s.attribute_named("huggingface_token").expect("token");
+        assert!(t.write_only && t.sensitive);
+        let v = s
+            .attribute_named("huggingface_token_version")
+            .expect("version");
+        assert!(!v.write_only && !v.plan_modifiers.is_empty());
+        assert!(s
+            .attribute_named("max_replicas")
+            .expect("max")
+            .plan_modifiers
+            .is_empty());
+        assert!(s
+            .attribute_named("enabled")
+            .expect("enabled")
+            .plan_modifiers
+            .is_empty());
+    }
+
+    #[test]
+    fn refresh_never_keeps_the_token_and_maps_enabled() {
+        let mut m = ModelDeploymentModel {
+            huggingface_token: Some("hf_secret".into()),
+            ..Default::default()
+        };
+        let api = ModelDeployment {
+            name: "my-llama".into(),
+            model: "m/m".into(),
+            engine: Some("vllm".into()),
+            min_replicas: Some(0),
+            max_replicas: Some(2),
+            resource_profile: Some("nvidia-gpu-mig".into()),
+            status: "stopped".into(),
+            ready_replicas: Some(0),
+            endpoint: Some("https://api.gpu.local/v1".into()),
+            created_at: None,
+            error_message: None,
+        };
+        m.observe(&api);
+        assert_eq!(m.huggingface_token, None);
+        assert_eq!(m.enabled, Some(false));
+        assert_eq!(m.id.as_deref(), Some("my-llama"));
+        assert_eq!(m.wait_for_endpoint, Some(false));
+    }
+
+    #[test]
+    fn import_by_name() {
+        assert_eq!(
+            ModelDeploymentResource.import("my-llama").expect("valid"),
+            serde_json::json!({"id": "my-llama", "name": "my-llama"})
+        );
+        assert!(ModelDeploymentResource.import("My Llama").is_err());
     }
 }

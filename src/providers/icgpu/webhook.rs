@@ -129,7 +129,9 @@ impl Resource for WebhookResource {
         .attribute(
             Attribute::bool("enabled")
                 .default(Value::Bool(true))
-                .description("Whether events are delivered (default true). Test deliveries are sent either way."),
+                .description(
+                "Whether events are delivered (default true). Test deliveries are sent either way.",
+            ),
         )
         .attribute(
             Attribute::string("secret")
@@ -272,5 +274,86 @@ impl Resource for WebhookResource {
             ));
         }
         Ok(serde_json::json!({ "id": id }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::framework::Severity;
+    use crate::providers::icgpu::testutil::{check, errors_text};
+
+    #[test]
+    fn urls_must_be_https_except_loopback_http_with_a_warning() {
+        let s = WebhookResource.schema();
+        let ok = check(&s, "url", Value::string("https://hooks.example.com/x"), &[]);
+        assert!(ok.is_empty());
+        let bad = check(&s, "url", Value::string("http://hooks.example.com/x"), &[]);
+        assert!(
+            errors_text(&bad).contains("https://"),
+            "{}",
+            errors_text(&bad)
+        );
+        for local in [
+            "http://127.0.0.1:8080/h",
+            "http://localhost/h",
+            "http://[::1]/h",
+        ] {
+            let d = check(&s, "url", Value::string(local), &[]);
+            assert!(!d.has_errors(), "{local}");
+            assert!(d.iter().any(|x| x.severity == Severity::Warning), "{local}");
+        }
+        assert!(check(&s, "url", Value::string("not a url"), &[]).has_errors());
+    }
+
+    #[test]
+    fn unknown_events_list_the_valid_ones() {
+        let s = WebhookResource.schema();
+        let d = check(
+            &s,
+            "events",
+            Value::Set(vec![Value::string("*"), Value::string("instance.exploded")]),
+            &[],
+        );
+        let text = errors_text(&d);
+        assert!(
+            text.contains("instance.exploded") && text.contains("`instance.preempted`"),
+            "{text}"
+        );
+        let ok = check(
+            &s,
+            "events",
+            Value::Set(vec![Value::string("balance.low"), Value::string("*")]),
+            &[],
+        );
+        assert!(!ok.has_errors());
+    }
+
+    #[test]
+    fn secret_is_sensitive_and_survives_refresh() {
+        let s = WebhookResource.schema();
+        assert!(s.attribute_named("secret").is_some_and(|a| a.sensitive));
+        let mut m = WebhookModel {
+            secret: Some("whsec_x".into()),
+            ..Default::default()
+        };
+        m.observe(&Webhook {
+            id: "wh-abc".into(),
+            url: "https://x".into(),
+            events: vec!["*".into()],
+            enabled: Some(true),
+            created_at: None,
+            secret: None,
+        });
+        assert_eq!(m.secret.as_deref(), Some("whsec_x"));
+    }
+
+    #[test]
+    fn import_checks_the_id_form() {
+        assert!(WebhookResource.import("wh-abc123").is_ok());
+        let d = WebhookResource
+            .import("inst-abc")
+            .expect_err("wrong prefix");
+        assert!(errors_text(&d).contains("wh-"));
     }
 }
