@@ -260,13 +260,18 @@ resource "icgpu_webhook" "w" {{
 fn webhook_changes_in_place_and_keeps_its_secret() {
     let emu = Emulator::start();
     let tf = Tf::new(&emu);
-    tf.config(&["icgpu"], &webhook(r#""instance.created", "balance.low""#, true));
+    tf.config(
+        &["icgpu"],
+        &webhook(r#""instance.created", "balance.low""#, true),
+    );
     tf.apply();
     let r = tf.resource("icgpu_webhook.w");
     let id = r["id"].as_str().expect("id").to_string();
     assert!(id.starts_with("wh-"), "{r}");
     assert!(
-        r["secret"].as_str().is_some_and(|s| s.starts_with("whsec_")),
+        r["secret"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("whsec_")),
         "{r}"
     );
     assert_eq!(tf.plan_exit_code(), 0, "{}", tf.plan_text());
@@ -283,7 +288,10 @@ fn webhook_changes_in_place_and_keeps_its_secret() {
 
     import_with_generated_config(&emu, "icgpu_webhook.g", &id);
     let other = Tf::new(&emu);
-    other.config(&["icgpu"], &webhook(r#""*""#, false).replace("\"w\"", "\"i\""));
+    other.config(
+        &["icgpu"],
+        &webhook(r#""*""#, false).replace("\"w\"", "\"i\""),
+    );
     other.import("icgpu_webhook.i", &id);
     assert!(other.resource("icgpu_webhook.i")["secret"].is_null());
     assert_eq!(other.plan_exit_code(), 0, "{}", other.plan_text());
@@ -456,7 +464,10 @@ fn bad_values_fail_at_plan_naming_the_attribute_without_api_calls() {
             "error for {attr} does not name it:\n{out}"
         );
         if *attr == "events" {
-            assert!(out.contains("instance.preempted"), "valid events listed: {out}");
+            assert!(
+                out.contains("instance.preempted"),
+                "valid events listed: {out}"
+            );
         }
     }
     assert_eq!(emu.total("icgpu"), 0, "plan-time errors called the API");

@@ -8,15 +8,14 @@ pub mod instance;
 pub mod model_deployment;
 pub mod webhook;
 
-use crate::client::{Auth, Budget, Client, ClientConfig, Secret};
+use crate::client::{Auth, Budget, Client, Secret};
 use crate::framework::validators::{self, Validator};
 use crate::framework::{
-    Attribute, AttributePath, ConfigureInfo, Ctx, Diagnostics, DynDataSource, DynResource,
-    Provider, Schema,
+    AttributePath, ConfigureInfo, Ctx, Diagnostics, DynDataSource, DynResource, Provider, Schema,
 };
+use crate::providers::common::{self, ConnectionConfig};
 use async_trait::async_trait;
 use std::sync::Arc;
-use std::time::Duration;
 
 pub struct IcGpu;
 
@@ -46,7 +45,7 @@ impl IcGpuClient {
 
 /// The budget of an operation: its deadline and the StopProvider cancellation.
 pub(crate) fn budget(ctx: &Ctx<'_, IcGpuClient>) -> Budget {
-    crate::providers::common::budget(ctx)
+    common::budget(ctx)
 }
 
 /// Checks that a string parses as an OpenSSH public key (`ssh-ed25519 AAAA... comment`).
@@ -67,135 +66,66 @@ pub(crate) fn ssh_public_key() -> Arc<dyn Validator> {
     )
 }
 
-/// The provider block (see `schema`); every value may also come from the environment.
-#[derive(serde::Deserialize)]
-pub struct IcGpuConfig {
-    pub endpoint: Option<String>,
-    pub token: Option<String>,
-    pub max_retries: Option<i64>,
-    pub request_timeout: Option<String>,
-    pub requests_per_minute: Option<i64>,
-    pub ca_cert_pem: Option<String>,
-    pub insecure_skip_verify: Option<bool>,
-}
-
-/// A configured value, else the environment variable, with empty strings counting as unset.
-fn or_env(v: Option<String>, var: &str) -> Option<String> {
-    v.filter(|s| !s.trim().is_empty())
-        .or_else(|| std::env::var(var).ok().filter(|s| !s.trim().is_empty()))
-}
-
 #[async_trait]
 impl Provider for IcGpu {
     type Client = IcGpuClient;
-    type Config = IcGpuConfig;
+    type Config = ConnectionConfig;
 
     fn name(&self) -> &'static str {
         "icgpu"
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(
-            "The IC GPU platform: GPU instances, LLM model deployments and webhooks through its \
-             Dashboard API.",
-        )
-        .attribute(
-            Attribute::string("endpoint")
-                .optional()
-                .validator(validators::url(&["https", "http"]))
-                .description(
-                    "Base URL of the Dashboard API (the paths `/api/v1/...` go below it), e.g. \
-                     `https://api.gpu.local`. Falls back to the ICGPU_ENDPOINT environment \
-                     variable; one of the two is required.",
-                ),
-        )
-        .attribute(
-            Attribute::string("token")
-                .optional()
-                .sensitive()
-                .description(
-                "OIDC access token or `sk-ic-` API key. Falls back to the ICGPU_TOKEN environment \
-             variable. Only needed for non-public operations (data.icgpu_gpu_tiers works \
-             without it).",
+        common::ICGPU.attributes().into_iter().fold(
+            Schema::new(
+                "The IC GPU platform: GPU instances, LLM model deployments and webhooks through \
+                 its Dashboard API. `endpoint` is required (the API has no fixed public host).",
             ),
-        )
-        .attribute(
-            Attribute::int("max_retries")
-                .optional()
-                .validator(validators::between(0.0, 20.0))
-                .description(
-                    "How often a failed request is retried (429, 502, network errors; POSTs \
-                     only with an idempotency key). Default 5.",
-                ),
-        )
-        .attribute(
-            Attribute::string("request_timeout")
-                .optional()
-                .validator(validators::duration())
-                .description("Time limit of one HTTP request, e.g. \"30s\". Default 60s."),
-        )
-        .attribute(
-            Attribute::int("requests_per_minute")
-                .optional()
-                .validator(validators::between(1.0, 100000.0))
-                .description(
-                    "Client-side rate limit in requests per minute (default 120, the API's \
-                     documented limit).",
-                ),
-        )
-        .attribute(
-            Attribute::string("ca_cert_pem")
-                .optional()
-                .description("PEM bundle of extra CA certificates to trust for the endpoint."),
-        )
-        .attribute(
-            Attribute::bool("insecure_skip_verify")
-                .optional()
-                .description(
-                    "Skip TLS certificate verification (testing only; never in production).",
-                ),
+            |schema, a| {
+                if a.name == "token" {
+                    // Unlike the other members, the token is optional here: public data works
+                    // without it.
+                    schema.attribute(a.description(
+                        "OIDC access token or `sk-ic-` API key. Defaults to the ICGPU_TOKEN \
+                         environment variable. Needed by every resource; public data sources \
+                         such as `icgpu_gpu_tiers` work without it.",
+                    ))
+                } else {
+                    schema.attribute(a)
+                }
+            },
         )
     }
 
     async fn configure(
         &self,
-        config: IcGpuConfig,
+        mut config: ConnectionConfig,
         _info: &ConfigureInfo,
     ) -> Result<IcGpuClient, Diagnostics> {
-        let Some(endpoint) = or_env(config.endpoint, "ICGPU_ENDPOINT") else {
-            return Err(Diagnostics::single_attribute_error(
+        let nonempty = |s: &str| !s.trim().is_empty();
+        let has_token = config
+            .credential
+            .as_ref()
+            .is_some_and(|s| nonempty(s.expose()))
+            || std::env::var(common::ICGPU.credential_env).is_ok_and(|s| nonempty(&s));
+        if has_token {
+            return Ok(IcGpuClient {
+                http: common::ICGPU.client(&config)?,
+                has_token,
+            });
+        }
+        // No token: configure anyway (public endpoints need none) with a placeholder that
+        // satisfies the shared checks and is then replaced by no authentication at all.
+        config.credential = Some(Secret::new("unused"));
+        let mut cc = common::client_config(&common::ICGPU, &config)?;
+        cc.auth = Auth::None;
+        let http = Client::new(cc).map_err(|e| {
+            Diagnostics::single_attribute_error(
                 AttributePath::attr("endpoint"),
-                "Missing IC GPU endpoint",
-                "Set the provider's `endpoint` argument or the ICGPU_ENDPOINT environment \
-                 variable to the Dashboard API's base URL (e.g. https://api.gpu.local). The \
-                 API has no fixed public host.",
-            ));
-        };
-        let token = or_env(config.token, "ICGPU_TOKEN");
-        let has_token = token.is_some();
-        let request_timeout = match config.request_timeout.as_deref() {
-            Some(s) => crate::framework::timeouts::parse_duration(s).map_err(|e| {
-                Diagnostics::single_attribute_error(
-                    AttributePath::attr("request_timeout"),
-                    "Invalid request_timeout",
-                    e,
-                )
-            })?,
-            None => Duration::from_secs(60),
-        };
-        let http = Client::new(ClientConfig {
-            api: "icgpu",
-            base_url: endpoint.trim_end_matches('/').to_string(),
-            auth: token.map_or(Auth::None, |t| Auth::Bearer(Secret::new(t))),
-            credential_hint:
-                "the provider's `token` argument or the ICGPU_TOKEN environment variable".into(),
-            max_retries: config.max_retries.unwrap_or(5).clamp(0, 20) as u32,
-            request_timeout,
-            requests_per_minute: Some(config.requests_per_minute.unwrap_or(120).max(1) as u32),
-            ca_cert_pem: config.ca_cert_pem.filter(|s| !s.trim().is_empty()),
-            insecure_skip_verify: config.insecure_skip_verify.unwrap_or(false),
-        })
-        .map_err(Diagnostics::from)?;
+                "Invalid IC GPU provider configuration",
+                e.detail(),
+            )
+        })?;
         Ok(IcGpuClient { http, has_token })
     }
 
@@ -317,13 +247,13 @@ mod tests {
     #[test]
     fn missing_token_error_names_the_argument_and_variable() {
         let client = IcGpuClient {
-            http: Client::new(ClientConfig {
+            http: Client::new(crate::client::ClientConfig {
                 api: "icgpu",
                 base_url: "http://127.0.0.1:9".into(),
                 auth: Auth::None,
                 credential_hint: String::new(),
                 max_retries: 0,
-                request_timeout: Duration::from_secs(1),
+                request_timeout: std::time::Duration::from_secs(1),
                 requests_per_minute: None,
                 ca_cert_pem: None,
                 insecure_skip_verify: false,
@@ -338,15 +268,6 @@ mod tests {
         assert!(
             text.contains("`token`") && text.contains("ICGPU_TOKEN"),
             "{text}"
-        );
-    }
-
-    #[test]
-    fn empty_values_fall_back_to_the_environment_rule() {
-        assert_eq!(or_env(Some("  ".into()), "ICGPU_TEST_UNSET_VARIABLE"), None);
-        assert_eq!(
-            or_env(Some("x".into()), "ICGPU_TEST_UNSET_VARIABLE"),
-            Some("x".into())
         );
     }
 }

@@ -98,21 +98,27 @@ async fn wait_for(
     .await
 }
 
-/// Polls `GET <endpoint>/models` until the OpenAI-compatible endpoint answers 200.
+/// Polls `GET <endpoint>/models` until the OpenAI-compatible endpoint answers 200. The
+/// endpoint may live on another host than the Dashboard API, so it gets a client of its own
+/// with the same credentials and TLS settings.
 async fn wait_for_endpoint(api: &Client, b: &Budget, endpoint: &str) -> Result<(), ClientError> {
-    let url = format!("{}/models", endpoint.trim_end_matches('/'));
+    let mut cfg = api.config().clone();
+    cfg.base_url = endpoint.trim_end_matches('/').to_string();
+    // A 502 while replicas load is the expected "not yet": the waiter polls, the client should
+    // not retry it on its own.
+    cfg.max_retries = 0;
+    let probe = Client::new(cfg)?;
+    let url = format!("{endpoint}/models");
     wait_until(b, &format!("{url} to answer"), || async {
-        // One attempt per poll: while replicas load the endpoint answers 502, which is the
-        // expected "not yet", not an error.
-        match api
-            .get(&url)
+        match probe
+            .get("/models")
             .describe(format!("probe {url}"))
             .budget(b)
             .send::<serde_json::Value>()
             .await
         {
             Ok(_) => Ok(Poll::Ready(())),
-            Err(e) if matches!(e.status(), Some(502..=504) | Some(404)) => {
+            Err(e) if matches!(e.status(), Some(404 | 502..=504)) => {
                 Ok(Poll::Pending(format!("HTTP {}", e.status().unwrap_or(0))))
             }
             Err(e) => Err(e),
