@@ -386,7 +386,7 @@ pub(crate) async fn fault_middleware(
             let mut resp = (code, axum::Json(body)).into_response();
             if let Some(secs) = retry_after {
                 resp.headers_mut()
-                    .insert(http::header::RETRY_AFTER, HeaderValue::from(secs));
+                    .insert(axum::http::header::RETRY_AFTER, HeaderValue::from(secs));
             }
             resp
         }

@@ -277,3 +277,51 @@ pub async fn run_cli(args: EmulatorArgs) -> std::io::Result<()> {
     handle.shutdown().await;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn the_cli_refuses_non_loopback_addresses() {
+        let args = EmulatorArgs {
+            listen: "0.0.0.0:0".parse().expect("addr"),
+            seed: 0,
+            step_ms: 10,
+            rate_limit_per_minute: 120,
+            faults: Vec::new(),
+        };
+        let err = run_cli(args).await.expect_err("refused");
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    }
+
+    #[tokio::test]
+    async fn the_router_serves_in_process_and_the_ledger_sees_it() {
+        let (app, shared, modules) = router(EmulatorConfig::default());
+        assert!(modules.iter().any(|m| m.name() == "icgpu"));
+        let resp = app
+            .clone()
+            .oneshot(
+                Request::get("/icgpu/api/v1/gpu-tiers")
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await
+            .expect("served");
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert!(resp.headers().contains_key("x-request-id"));
+        assert_eq!(shared.ledger.count("icgpu", "listGpuTiers"), 1);
+        let bad = app
+            .oneshot(
+                Request::post("/_admin/faults")
+                    .body(Body::from(r#"{"action":"explode"}"#))
+                    .expect("request"),
+            )
+            .await
+            .expect("served");
+        assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    }
+}
