@@ -5,7 +5,8 @@
 //!
 //! Catalogue: one `InstanceType` per (cloud, shade_instance_type), with per-region availability.
 //! Fixed anchors tests can rely on, whatever the seed:
-//! - available: (`tensordock`, `na-us-bos-1`, `A6000`) and (`lambdalabs`, `us-west-1`, `H100`);
+//! - available: (`tensordock`, `na-us-bos-1`, `A6000` and `A100`, the spec's example) and
+//!   (`lambdalabs`, `us-west-1`, `H100`);
 //! - unavailable: (`tensordock`, `na-us-bos-2`, `A6000`) and (`aws`, `eu-central-1`, `8xH100`).
 //!
 //! Other regions' availability is drawn from the seed.
@@ -111,6 +112,7 @@ const CATALOGUE: &[TypeSpec] = &[
     TypeSpec { cloud: "lambdalabs", shade_instance_type: "H100", cloud_instance_type: "gpu_1x_h100_pcie", gpu_type: "H100", num_gpus: 1, vram_per_gpu_in_gb: 80, vcpus: 26, memory_in_gb: 200, storage_in_gb: 1024, interconnect: "pcie", hourly_price: 249, regions: &["us-west-1", "us-east-1", "us-south-1"] },
     TypeSpec { cloud: "lambdalabs", shade_instance_type: "A100", cloud_instance_type: "gpu_1x_a100", gpu_type: "A100", num_gpus: 1, vram_per_gpu_in_gb: 40, vcpus: 30, memory_in_gb: 200, storage_in_gb: 512, interconnect: "pcie", hourly_price: 129, regions: &["us-west-1", "us-east-1", "us-south-1"] },
     TypeSpec { cloud: "lambdalabs", shade_instance_type: "8xA100_80G", cloud_instance_type: "gpu_8x_a100_80gb_sxm4", gpu_type: "A100_80G", num_gpus: 8, vram_per_gpu_in_gb: 80, vcpus: 240, memory_in_gb: 1800, storage_in_gb: 20480, interconnect: "sxm4", hourly_price: 1432, regions: &["us-west-1", "us-east-1"] },
+    TypeSpec { cloud: "tensordock", shade_instance_type: "A100", cloud_instance_type: "a100-pcie-40gb", gpu_type: "A100", num_gpus: 1, vram_per_gpu_in_gb: 40, vcpus: 8, memory_in_gb: 64, storage_in_gb: 256, interconnect: "pcie", hourly_price: 110, regions: &["na-us-bos-1", "na-us-bos-2"] },
     TypeSpec { cloud: "tensordock", shade_instance_type: "A6000", cloud_instance_type: "a6000-pcie-48gb", gpu_type: "A6000", num_gpus: 1, vram_per_gpu_in_gb: 48, vcpus: 6, memory_in_gb: 12, storage_in_gb: 256, interconnect: "pcie", hourly_price: 47, regions: &["na-us-bos-1", "na-us-bos-2"] },
     TypeSpec { cloud: "tensordock", shade_instance_type: "RTX4090", cloud_instance_type: "geforcertx4090-pcie-24gb", gpu_type: "RTX4090", num_gpus: 1, vram_per_gpu_in_gb: 24, vcpus: 8, memory_in_gb: 32, storage_in_gb: 256, interconnect: "pcie", hourly_price: 37, regions: &["na-us-bos-1", "na-us-bos-2", "eu-de-fra-1"] },
     TypeSpec { cloud: "datacrunch", shade_instance_type: "H100", cloud_instance_type: "1H100.80S.30V", gpu_type: "H100", num_gpus: 1, vram_per_gpu_in_gb: 80, vcpus: 30, memory_in_gb: 120, storage_in_gb: 512, interconnect: "sxm5", hourly_price: 265, regions: &["FIN-01", "ICE-01"] },
@@ -122,7 +124,9 @@ const CATALOGUE: &[TypeSpec] = &[
 ];
 
 /// Availability that does not depend on the seed: (cloud, region, type) → available.
-const ANCHORS: [(&str, &str, &str, bool); 4] = [
+const ANCHORS: [(&str, &str, &str, bool); 5] = [
+    // The spec's own create example (tensordock, na-us-bos-1, A100) works as written.
+    ("tensordock", "na-us-bos-1", "A100", true),
     ("tensordock", "na-us-bos-1", "A6000", true),
     ("tensordock", "na-us-bos-2", "A6000", false),
     ("lambdalabs", "us-west-1", "H100", true),
