@@ -270,8 +270,8 @@ async fn notify_availability_creates_conflicts_and_moves_on_when_capacity_exists
         .collect();
     assert_eq!(live, vec![n["id"].as_str().expect("id").to_owned()]);
 
-    let admin = format!("/_admin/gpuai/capacity");
-    let (s, row) = api.post(&admin, json!({"config_id": "gpu-h100-80g-20cpu-125g", "region": "as-south-1", "total_gpu_count": 8})).await;
+    let admin = "/_admin/gpuai/capacity";
+    let (s, row) = api.post(admin, json!({"config_id": "gpu-h100-80g-20cpu-125g", "region": "as-south-1", "total_gpu_count": 8})).await;
     assert_eq!(s, StatusCode::OK, "{row}");
     assert_eq!(row["availability"], "Medium");
     let (_, notified) = api.get(&format!("{NOTIFY}?status=notified")).await;

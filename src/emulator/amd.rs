@@ -10,6 +10,10 @@
 //! Admin: `POST /_admin/amd/instances/{id}/stop` marks an instance `stopped` (the API has no stop
 //! operation; the platform stops instances on its own, e.g. when credits run out).
 
+// Request-local helpers return the finished error `Response` so handlers can `return` it as is;
+// it is built once on an error path, so its size on the stack does not matter.
+#![allow(clippy::result_large_err)]
+
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 

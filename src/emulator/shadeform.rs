@@ -21,6 +21,10 @@
 //! Admin: `POST /_admin/shadeform/availability` with
 //! `{"cloud", "region", "shade_instance_type", "available": bool}` flips one region's availability.
 
+// Request-local helpers return the finished error `Response` so handlers can `return` it as is;
+// it is built once on an error path, so its size on the stack does not matter.
+#![allow(clippy::result_large_err)]
+
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
