@@ -112,7 +112,10 @@ fn encode_value(
         }
         (Type::Number, Value::Number(n)) => encode_number(out, n, path),
         // The wire does not tell the collection kinds apart, so neither does encoding.
-        (Type::List(et) | Type::Set(et), Value::List(items) | Value::Set(items) | Value::Tuple(items)) => {
+        (
+            Type::List(et) | Type::Set(et),
+            Value::List(items) | Value::Set(items) | Value::Tuple(items),
+        ) => {
             rmp::encode::write_array_len(out, len_u32(items.len(), path)?).map_err(io(path))?;
             for (i, item) in items.iter().enumerate() {
                 encode_value(out, item, et, &path.index(i as i64))?;
@@ -167,7 +170,11 @@ fn encode_value(
     }
 }
 
-fn encode_dynamic(out: &mut Vec<u8>, value: &Value, path: &AttributePath) -> Result<(), CodecError> {
+fn encode_dynamic(
+    out: &mut Vec<u8>,
+    value: &Value,
+    path: &AttributePath,
+) -> Result<(), CodecError> {
     match value {
         Value::Unknown => write_unknown(out, path),
         Value::Null => {
@@ -221,7 +228,11 @@ fn infer_type(v: &Value) -> Type {
     }
 }
 
-fn encode_number(out: &mut Vec<u8>, n: &BigDecimal, path: &AttributePath) -> Result<(), CodecError> {
+fn encode_number(
+    out: &mut Vec<u8>,
+    n: &BigDecimal,
+    path: &AttributePath,
+) -> Result<(), CodecError> {
     if n.is_integer() {
         if let Some(i) = n.to_i64() {
             rmp::encode::write_sint(out, i).map_err(io(path))?;
@@ -337,11 +348,7 @@ fn from_msgpack(raw: &rmpv::Value, ty: &Type, path: &AttributePath) -> Result<Va
             if items.len() != ets.len() {
                 return Err(err(
                     path,
-                    format!(
-                        "tuple has {} elements, expected {}",
-                        items.len(),
-                        ets.len()
-                    ),
+                    format!("tuple has {} elements, expected {}", items.len(), ets.len()),
                 ));
             }
             Ok(Value::Tuple(
@@ -537,11 +544,7 @@ pub fn from_json(
             if items.len() != ets.len() {
                 return Err(err(
                     path,
-                    format!(
-                        "tuple has {} elements, expected {}",
-                        items.len(),
-                        ets.len()
-                    ),
+                    format!("tuple has {} elements, expected {}", items.len(), ets.len()),
                 ));
             }
             Ok(Value::Tuple(
@@ -655,8 +658,11 @@ mod tests {
         );
         // Terraform may send any of int, uint, float or string.
         assert_eq!(
-            decode_msgpack(&[0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], &Type::Number)
-                .expect("decodes"),
+            decode_msgpack(
+                &[0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
+                &Type::Number
+            )
+            .expect("decodes"),
             num("18446744073709551615")
         );
     }
@@ -666,7 +672,10 @@ mod tests {
         let ty = obj(&[("b", Type::String), ("a", Type::Bool)]);
         let v = Value::Object([("b".to_string(), Value::string("x"))].into());
         let bytes = encode_msgpack(&v, &ty).expect("encodes");
-        assert_eq!(bytes, [&[0x82, 0xa1, b'a', 0xc0, 0xa1, b'b', 0xa1][..], b"x"].concat());
+        assert_eq!(
+            bytes,
+            [&[0x82, 0xa1, b'a', 0xc0, 0xa1, b'b', 0xa1][..], b"x"].concat()
+        );
         let back = decode_msgpack(&bytes, &ty).expect("decodes");
         assert_eq!(back.attr("a"), Some(&Value::Null));
     }
@@ -690,7 +699,10 @@ mod tests {
 
     #[test]
     fn dynamic_values_travel_with_their_type() {
-        let v = Value::Dynamic(Type::list(Type::String), Box::new(Value::List(vec!["a".into()])));
+        let v = Value::Dynamic(
+            Type::list(Type::String),
+            Box::new(Value::List(vec!["a".into()])),
+        );
         let bytes = encode_msgpack(&v, &Type::Dynamic).expect("encodes");
         assert_eq!(bytes[0], 0x92);
         assert_eq!(decode_msgpack(&bytes, &Type::Dynamic).expect("decodes"), v);

@@ -142,11 +142,7 @@ pub fn diagnostic(d: &Diagnostic) -> pb::Diagnostic {
         summary: d.summary.clone(),
         detail: d.detail.clone(),
         // Terraform points at the whole block for an empty path, same as none.
-        attribute: d
-            .path
-            .as_ref()
-            .filter(|p| !p.is_root())
-            .map(path_to_proto),
+        attribute: d.path.as_ref().filter(|p| !p.is_root()).map(path_to_proto),
     }
 }
 

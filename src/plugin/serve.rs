@@ -233,8 +233,13 @@ pub async fn start(server: Arc<ProviderServer>, opts: ServeOptions) -> Result<Ru
         ServeMode::Plugin(h) => (h, false),
         ServeMode::Debug => (Handshake::default(), true),
     };
-    let dir = SocketDir::create(handshake.socket_dir.clone().unwrap_or_else(std::env::temp_dir))
-        .map_err(ServeError::Socket)?;
+    let dir = SocketDir::create(
+        handshake
+            .socket_dir
+            .clone()
+            .unwrap_or_else(std::env::temp_dir),
+    )
+    .map_err(ServeError::Socket)?;
     let socket_path = dir.0.join("plugin.sock");
     let listener = UnixListener::bind(&socket_path).map_err(ServeError::Socket)?;
 
@@ -286,7 +291,8 @@ pub async fn start(server: Arc<ProviderServer>, opts: ServeOptions) -> Result<Ru
 
     let token = shutdown.clone();
     let task = tokio::spawn(async move {
-        let graceful = router.serve_with_incoming_shutdown(incoming, token.clone().cancelled_owned());
+        let graceful =
+            router.serve_with_incoming_shutdown(incoming, token.clone().cancelled_owned());
         tokio::select! {
             r = graceful => r.map_err(ServeError::from),
             _ = async { token.cancelled().await; tokio::time::sleep(SHUTDOWN_GRACE).await } => {

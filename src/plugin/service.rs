@@ -129,13 +129,20 @@ fn decode(
 }
 
 /// Encodes one value of a response; a mismatch is a provider bug, reported as a diagnostic.
-fn encode(value: &Value, ty: &Type, what: &str, diags: &mut Diagnostics) -> Option<pb::DynamicValue> {
+fn encode(
+    value: &Value,
+    ty: &Type,
+    what: &str,
+    diags: &mut Diagnostics,
+) -> Option<pb::DynamicValue> {
     match codec::encode_dynamic_value(value, ty) {
         Ok(dv) => Some(dv),
         Err(e) => {
             diags.error(
                 format!("Provider produced an invalid {what}"),
-                format!("The {what} does not match the schema: {e}. This is a bug in the provider."),
+                format!(
+                    "The {what} does not match the schema: {e}. This is a bug in the provider."
+                ),
             );
             None
         }
@@ -238,13 +245,17 @@ impl Provider for ProviderService {
         trace!(rpc = "ValidateResourceConfig", type_name = %req.type_name, "received");
         let mut diags = Diagnostics::new();
         if let Some(t) = self.resource(&req.type_name, &mut diags) {
-            if let Some(config) = decode(req.config.as_ref(), &t.ty, "configuration", &mut diags)
-            {
-                diags.extend(self.server.validate_resource_config(&ValidateResourceRequest {
-                    type_name: &req.type_name,
-                    config: &config,
-                    write_only_allowed: write_only_allowed(req.client_capabilities.as_ref()),
-                }));
+            if let Some(config) = decode(req.config.as_ref(), &t.ty, "configuration", &mut diags) {
+                diags.extend(
+                    self.server
+                        .validate_resource_config(&ValidateResourceRequest {
+                            type_name: &req.type_name,
+                            config: &config,
+                            write_only_allowed: write_only_allowed(
+                                req.client_capabilities.as_ref(),
+                            ),
+                        }),
+                );
             }
         }
         done("ValidateResourceConfig", &req.type_name, &diags);
@@ -261,8 +272,7 @@ impl Provider for ProviderService {
         trace!(rpc = "ValidateDataResourceConfig", type_name = %req.type_name, "received");
         let mut diags = Diagnostics::new();
         if let Some(t) = self.data_source(&req.type_name, &mut diags) {
-            if let Some(config) = decode(req.config.as_ref(), &t.ty, "configuration", &mut diags)
-            {
+            if let Some(config) = decode(req.config.as_ref(), &t.ty, "configuration", &mut diags) {
                 diags.extend(
                     self.server
                         .validate_data_source_config(&req.type_name, &config),
@@ -329,7 +339,9 @@ impl Provider for ProviderService {
         _request: Request<pb::get_resource_identity_schemas::Request>,
     ) -> Reply<pb::get_resource_identity_schemas::Response> {
         trace!(rpc = "GetResourceIdentitySchemas", "received");
-        Ok(Response::new(pb::get_resource_identity_schemas::Response::default()))
+        Ok(Response::new(
+            pb::get_resource_identity_schemas::Response::default(),
+        ))
     }
 
     async fn upgrade_resource_identity(
@@ -463,7 +475,12 @@ impl Provider for ProviderService {
         let mut out = pb::apply_resource_change::Response::default();
         if let Some(t) = self.resource(&req.type_name, &mut diags) {
             let prior = decode(req.prior_state.as_ref(), &t.ty, "prior state", &mut diags);
-            let planned = decode(req.planned_state.as_ref(), &t.ty, "planned state", &mut diags);
+            let planned = decode(
+                req.planned_state.as_ref(),
+                &t.ty,
+                "planned state",
+                &mut diags,
+            );
             let config = decode(req.config.as_ref(), &t.ty, "configuration", &mut diags);
             if let (Some(prior_state), Some(planned_state), Some(config)) = (prior, planned, config)
             {
@@ -557,8 +574,7 @@ impl Provider for ProviderService {
         let mut diags = Diagnostics::new();
         let mut state = None;
         if let Some(t) = self.data_source(&req.type_name, &mut diags) {
-            if let Some(config) = decode(req.config.as_ref(), &t.ty, "configuration", &mut diags)
-            {
+            if let Some(config) = decode(req.config.as_ref(), &t.ty, "configuration", &mut diags) {
                 let resp = self
                     .server
                     .read_data_source(ReadDataRequest {
