@@ -365,3 +365,74 @@ async fn debug_mode_serves_plaintext_with_a_reattach_line() {
         .expect("stops")
         .expect("clean exit");
 }
+
+#[tokio::test]
+async fn stop_provider_interrupts_a_waiting_create() {
+    use gpucloud::framework::{Type, Value};
+    use gpucloud::plugin::codec::encode_dynamic_value;
+    let (server, signals) = test_server();
+    let cert = terraform_like_cert();
+    let running = gpucloud::plugin::start(
+        server.clone(),
+        ServeOptions::plugin(Handshake {
+            client_cert_pem: Some(cert.pem.clone()),
+            socket_dir: None,
+        }),
+    )
+    .await
+    .expect("server starts");
+    let line = parse_handshake(&running.handshake_line);
+    let ch = connect_tls(line.socket, line.server_cert_der, Some(&cert), true)
+        .await
+        .expect("connects");
+    let mut client = provider_client(ch);
+
+    let ty = Type::object([
+        ("id".to_string(), Type::String),
+        ("name".to_string(), Type::String),
+        ("size".to_string(), Type::Number),
+    ]);
+    let obj = |id: Value| {
+        Value::Object(
+            [
+                ("id".to_string(), id),
+                ("name".to_string(), Value::string("w")),
+                ("size".to_string(), Value::Null),
+            ]
+            .into(),
+        )
+    };
+    let request = pb::apply_resource_change::Request {
+        type_name: "testcloud_widget".into(),
+        prior_state: Some(encode_dynamic_value(&Value::Null, &ty).expect("encodes")),
+        planned_state: Some(encode_dynamic_value(&obj(Value::Unknown), &ty).expect("encodes")),
+        config: Some(encode_dynamic_value(&obj(Value::Null), &ty).expect("encodes")),
+        ..Default::default()
+    };
+    let mut apply_client = client.clone();
+    let apply = tokio::spawn(async move { apply_client.apply_resource_change(request).await });
+    // The create starts waiting (or the RPC answers at once when it never gets that far).
+    let _ = tokio::time::timeout(Duration::from_secs(1), signals.create_entered.notified()).await;
+
+    client
+        .stop_provider(pb::stop_provider::Request {})
+        .await
+        .expect("StopProvider");
+    let resp = tokio::time::timeout(Duration::from_secs(2), apply)
+        .await
+        .expect("the create returns within 2 s of StopProvider")
+        .expect("task")
+        .expect("ApplyResourceChange")
+        .into_inner();
+    assert!(
+        resp.diagnostics
+            .iter()
+            .any(|d| d.severity == pb::diagnostic::Severity::Error as i32),
+        "an interrupted create reports an error: {:?}",
+        resp.diagnostics
+    );
+    client
+        .get_metadata(pb::get_metadata::Request {})
+        .await
+        .expect("still serving");
+}
