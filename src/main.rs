@@ -1,3 +1,130 @@
-fn main() {
-    println!("gpucloud-terraform {}", env!("CARGO_PKG_VERSION"));
+//! `terraform-provider-gpucloud`: one binary, many providers. Installed (or linked) as
+//! `terraform-provider-<member>` it serves that member; `--provider <member>` picks one
+//! explicitly. The work happens in the library; this file only reads the command line.
+
+use clap::{Parser, Subcommand};
+use gpucloud::framework::server::ProviderServer;
+use gpucloud::plugin::{self, Handshake, ServeOptions};
+use gpucloud::providers;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "terraform-provider-gpucloud", version, about)]
+struct Cli {
+    /// The member provider to serve (default: from the executable's name,
+    /// terraform-provider-<member>).
+    #[arg(long, global = true)]
+    provider: Option<String>,
+    /// Serve without Terraform's handshake and print a TF_REATTACH_PROVIDERS value.
+    #[arg(long)]
+    debug: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the GPU-cloud API emulator.
+    Emulator {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Generate the provider documentation.
+    Docs {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+}
+
+/// `terraform-provider-icgpu_v1.2.3` → `icgpu`.
+fn member_from_argv0(argv0: &str) -> Option<String> {
+    let base = std::path::Path::new(argv0).file_name()?.to_str()?;
+    let rest = base.strip_prefix("terraform-provider-")?;
+    let end = rest.find(['_', '.']).unwrap_or(rest.len());
+    Some(rest[..end].to_string()).filter(|m| !m.is_empty())
+}
+
+fn unknown_member(name: Option<&str>) -> ExitCode {
+    match name {
+        Some(n) => eprintln!("Unknown provider {n:?}."),
+        None => eprintln!("No provider chosen."),
+    }
+    eprintln!(
+        "Choose one with --provider <name>, or install this binary as \
+         terraform-provider-<name>. Members:"
+    );
+    for m in providers::MEMBERS {
+        eprintln!("  {m}");
+    }
+    ExitCode::from(2)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Emulator { .. }) | Some(Command::Docs { .. }) => {
+            eprintln!("This subcommand is not part of this build.");
+            return ExitCode::from(2);
+        }
+        None => {}
+    }
+
+    // Under Terraform, check the handshake before anything else: a person who runs the
+    // binary by hand should first learn that it is a plugin.
+    let opts = if cli.debug {
+        ServeOptions::debug()
+    } else {
+        match Handshake::from_env() {
+            Ok(h) => ServeOptions::plugin(h),
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::from(1);
+            }
+        }
+    };
+
+    let argv0 = std::env::args().next().unwrap_or_default();
+    let name = cli.provider.or_else(|| member_from_argv0(&argv0));
+    let Some(provider) = name.as_deref().and_then(providers::member) else {
+        return unknown_member(name.as_deref());
+    };
+
+    plugin::logging::init(provider.name());
+    plugin::logging::install_panic_hook();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("Could not start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(plugin::serve(ProviderServer::new(provider), opts)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::member_from_argv0;
+
+    #[test]
+    fn member_comes_from_the_executable_name() {
+        assert_eq!(
+            member_from_argv0("/x/terraform-provider-icgpu_v0.1.0_x5").as_deref(),
+            Some("icgpu")
+        );
+        assert_eq!(
+            member_from_argv0("terraform-provider-amd.exe").as_deref(),
+            Some("amd")
+        );
+        assert_eq!(
+            member_from_argv0("terraform-provider-gpucloud").as_deref(),
+            Some("gpucloud")
+        );
+        assert_eq!(member_from_argv0("gpucloud"), None);
+    }
 }
