@@ -352,3 +352,6 @@ fn describe(type_name: &str, state: &Value) -> String {
         None => type_name.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests;
