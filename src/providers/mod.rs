@@ -1,6 +1,8 @@
 //! The members: one folder per GPU cloud, each a thin layer of schemas and CRUD over the shared
 //! client. `member(name)` picks one by the name Terraform knows it by.
 
+pub mod common;
+
 use crate::framework::DynProvider;
 use std::sync::Arc;
 
