@@ -122,6 +122,13 @@ fn instance_lifecycle_stop_start_replace_import_destroy() {
     assert!(generated.contains("tier"), "{generated}");
 
     // A malformed import ID is refused with the expected form.
+    tf.config(
+        &["icgpu"],
+        &format!(
+            "{}\nresource \"icgpu_instance\" \"b\" {{\n  name = \"b\"\n  tier = \"mig\"\n}}\n",
+            instance("dedicated", "running")
+        ),
+    );
     let out = tf.fails(&[
         "import",
         "-input=false",
@@ -130,6 +137,7 @@ fn instance_lifecycle_stop_start_replace_import_destroy() {
         "i-123",
     ]);
     assert!(out.contains("inst-"), "{out}");
+    tf.config(&["icgpu"], &instance("dedicated", "running"));
 
     tf.destroy();
     assert!(live_icgpu(&emu).is_empty(), "{:?}", live_icgpu(&emu));
@@ -177,6 +185,12 @@ resource "icgpu_instance" "b" {
 fn deployment(max: i64, enabled: bool) -> String {
     format!(
         r#"
+variable "hf_token" {{
+  type      = string
+  sensitive = true
+  ephemeral = true
+}}
+
 resource "icgpu_model_deployment" "m" {{
   name                      = "acc-llama"
   model                     = "meta-llama/Llama-3.1-8B-Instruct"
@@ -185,7 +199,7 @@ resource "icgpu_model_deployment" "m" {{
   min_replicas              = 1
   max_replicas              = {max}
   enabled                   = {enabled}
-  huggingface_token         = "hf_topsecret_acceptance_value"
+  huggingface_token         = var.hf_token
   huggingface_token_version = "1"
   wait_for_endpoint         = true
 }}
@@ -196,7 +210,8 @@ resource "icgpu_model_deployment" "m" {{
 #[test]
 fn model_deployment_scales_in_place_and_never_stores_the_token() {
     let emu = Emulator::start();
-    let tf = Tf::new(&emu);
+    let mut tf = Tf::new(&emu);
+    tf.set_env("TF_VAR_hf_token", "hf_topsecret_acceptance_value");
     tf.config(&["icgpu"], &deployment(2, true));
     let plan = tf.plan_json();
     assert!(
