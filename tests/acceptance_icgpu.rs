@@ -223,6 +223,10 @@ fn model_deployment_scales_in_place_and_never_stores_the_token() {
         !tf.state_file().contains("hf_topsecret_acceptance_value"),
         "token in state"
     );
+    assert!(
+        emu.count("icgpu.listServedModels") >= 1,
+        "wait_for_endpoint probed <endpoint>/models"
+    );
     let r = tf.resource("icgpu_model_deployment.m");
     assert_eq!(r["id"], "acc-llama");
     assert_eq!(r["status"], "serving");
@@ -383,6 +387,55 @@ fn capacity_conflict_names_the_tier_and_the_data_source() {
     assert!(out.contains("dedicated"), "{out}");
     assert!(out.contains("data.icgpu_gpu_tiers"), "{out}");
     assert!(live_icgpu(&emu).is_empty());
+}
+
+#[test]
+fn an_instance_that_fails_while_creating_is_saved_tainted_with_the_api_message() {
+    let emu = Emulator::start();
+    // No capacity: the batch instance waits in `pending`, giving time to fail it.
+    put_json(
+        &emu.base_url,
+        "/_admin/icgpu/gpu-tiers/timesliced/capacity",
+        r#"{"available_count": 0}"#,
+    );
+    let tf = Tf::new(&emu);
+    tf.config(
+        &["icgpu"],
+        r#"
+resource "icgpu_instance" "f" {
+  name          = "acc-fail"
+  tier          = "timesliced"
+  workload_type = "batch"
+}
+"#,
+    );
+    let out = std::thread::scope(|s| {
+        let apply = s.spawn(|| tf.run(&["apply", "-auto-approve", "-input=false", "-no-color"]));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let id = loop {
+            if let Some(o) = emu.live().into_iter().find(|o| o.kind == "instance") {
+                break o.id;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "instance never created"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        };
+        emu.post(
+            &format!("/_admin/icgpu/instances/{id}/fail"),
+            serde_json::json!({"message": "GPU driver exploded"}),
+        );
+        apply.join().expect("apply thread")
+    });
+    let text = support::describe(&out);
+    assert!(!out.status.success(), "{text}");
+    assert!(text.contains("GPU driver exploded"), "{text}");
+    let shown = tf.ok(&["state", "show", "-no-color", "icgpu_instance.f"]);
+    assert!(shown.contains("tainted"), "{shown}");
+    assert!(shown.contains("inst-"), "{shown}");
+    tf.destroy();
+    assert!(live_icgpu(&emu).is_empty(), "{:?}", live_icgpu(&emu));
 }
 
 /// A blocking HTTP/1.1 PUT (the harness only offers POST for admin calls).
