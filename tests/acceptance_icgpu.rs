@@ -144,6 +144,34 @@ fn instance_lifecycle_stop_start_replace_import_destroy() {
 }
 
 #[test]
+fn refresh_of_many_instances_is_one_list_and_create_stopped_stops_once() {
+    let emu = Emulator::start();
+    let tf = Tf::new(&emu);
+    tf.config(
+        &["icgpu"],
+        r#"
+resource "icgpu_instance" "n" {
+  count         = 3
+  name          = "acc-n${count.index}"
+  tier          = "mig"
+  desired_state = count.index == 0 ? "stopped" : "running"
+}
+"#,
+    );
+    tf.apply();
+    assert_eq!(emu.count("icgpu.createInstance"), 3);
+    assert_eq!(emu.count("icgpu.stopInstance"), 1);
+    assert_eq!(tf.resource("icgpu_instance.n[0]")["status"], "stopped");
+    assert_eq!(tf.resource("icgpu_instance.n[1]")["status"], "running");
+    emu.reset_ledger();
+    assert_eq!(tf.plan_exit_code(), 0);
+    assert_eq!(emu.count("icgpu.listInstances"), 1, "refresh is coalesced");
+    assert_eq!(emu.count("icgpu.getInstance"), 0);
+    tf.destroy();
+    assert!(live_icgpu(&emu).is_empty(), "{:?}", live_icgpu(&emu));
+}
+
+#[test]
 fn preempted_batch_instance_shows_an_in_place_diff_and_apply_requeues_it() {
     let emu = Emulator::start();
     let tf = Tf::new(&emu);
