@@ -1,6 +1,8 @@
 //! The members: one folder per GPU cloud, each a thin layer of schemas and CRUD over the shared
 //! client. `member(name)` picks one by the name Terraform knows it by.
 
+pub mod gpuai;
+
 use crate::framework::DynProvider;
 use std::sync::Arc;
 
@@ -10,6 +12,7 @@ pub const MEMBERS: &[&str] = &["icgpu", "amd", "rocm", "shadeform", "gpuai"];
 /// The member provider called `name`, if there is one.
 pub fn member(name: &str) -> Option<Arc<dyn DynProvider>> {
     match name {
+        "gpuai" => Some(Arc::new(gpuai::GpuAi)),
         _ => None,
     }
 }

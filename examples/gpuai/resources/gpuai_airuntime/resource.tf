@@ -24,7 +24,7 @@ resource "gpuai_airuntime" "vllm" {
   name          = "my-vllm"
   region        = "as-south-1"
   plan_id       = "gpu-h200-on-demand-1h"
-  gpu_config_id = "gpu-h200-141g-24cpu-200g"
+  gpu_config_id = "gpu-h200-141g-32cpu-256g"
 
   template_spec = {
     image   = "vllm/vllm-openai:latest"
