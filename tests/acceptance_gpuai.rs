@@ -81,11 +81,21 @@ fn airuntime_create_replace_import_destroy() {
     tf.apply();
     let a = tf.resource("gpuai_airuntime.a");
     assert_eq!(s(&a["status"]), "Running");
-    assert_eq!(s(&a["gpu_config_id"]), "gpu-h200-141g-16cpu-128g", "derived from plan_id");
+    assert_eq!(
+        s(&a["gpu_config_id"]),
+        "gpu-h200-141g-16cpu-128g",
+        "derived from plan_id"
+    );
     assert_eq!(a["gpu_count"], 1);
-    assert!(s(&a["endpoints"]["jupyter_url"]).starts_with("https://"), "{a}");
+    assert!(
+        s(&a["endpoints"]["jupyter_url"]).starts_with("https://"),
+        "{a}"
+    );
     assert!(a["endpoints"]["ssh"]["port"].as_i64().is_some(), "{a}");
-    assert!(a["template_spec"].is_null(), "a template's spec is not copied into state");
+    assert!(
+        a["template_spec"].is_null(),
+        "a template's spec is not copied into state"
+    );
     assert_eq!(emu.count("gpuai.createAIRuntime"), 1);
     assert_eq!(tf.plan_exit_code(), 0, "plan after create not empty");
 
@@ -105,7 +115,11 @@ fn airuntime_create_replace_import_destroy() {
     let cli = Tf::new(&emu);
     cli.config(&["gpuai"], &runtime("acc-second"));
     cli.import("gpuai_airuntime.a", &id);
-    assert_eq!(cli.plan_exit_code(), 0, "plan after terraform import not empty");
+    assert_eq!(
+        cli.plan_exit_code(),
+        0,
+        "plan after terraform import not empty"
+    );
     // An `import {}` block with generated configuration.
     let (_gen, generated) = import_with_generated_config(&emu, "gpuai_airuntime.a", &id);
     assert!(generated.contains("tpl-jupyterlab-pytorch"), "{generated}");
@@ -113,20 +127,30 @@ fn airuntime_create_replace_import_destroy() {
     let creates = emu.count("gpuai.createAIRuntime");
     tf.destroy();
     assert!(live(&emu, "airuntime").is_empty(), "{:?}", emu.live());
-    assert_eq!(emu.count("gpuai.createAIRuntime"), creates, "import never creates");
+    assert_eq!(
+        emu.count("gpuai.createAIRuntime"),
+        creates,
+        "import never creates"
+    );
 }
 
 #[test]
 fn airuntime_example_applies_imports_and_destroys() {
     let emu = Emulator::start();
     let tf = Tf::new(&emu);
-    tf.config(&["gpuai"], &example("resources/gpuai_airuntime/resource.tf"));
+    tf.config(
+        &["gpuai"],
+        &example("resources/gpuai_airuntime/resource.tf"),
+    );
     tf.apply();
     let url = tf.output("jupyter_url");
     assert!(s(&url).starts_with("https://"), "{url}");
     let vllm = tf.resource("gpuai_airuntime.vllm");
     assert_eq!(s(&vllm["gpu_config_id"]), "gpu-h200-141g-32cpu-256g");
-    assert_eq!(s(&vllm["template_spec"]["image"]), "vllm/vllm-openai:latest");
+    assert_eq!(
+        s(&vllm["template_spec"]["image"]),
+        "vllm/vllm-openai:latest"
+    );
     assert_eq!(vllm["storage"]["size_gb"], 200);
     assert_eq!(s(&vllm["endpoints"]["http"][0]["name"]), "api");
     assert_eq!(tf.plan_exit_code(), 0, "plan after create not empty");
@@ -208,7 +232,10 @@ fn availability_notification_lifecycle() {
 
     let out = tf.destroy();
     assert!(out.contains("no API to cancel"), "{out}");
-    assert!(tf.state_file().contains("\"resources\": []"), "state still holds it");
+    assert!(
+        tf.state_file().contains("\"resources\": []"),
+        "state still holds it"
+    );
     // The API cannot cancel: the requests stay registered upstream, which is what the warning
     // says. Nothing else of ours is live.
     assert!(live(&emu, "airuntime").is_empty());
@@ -344,7 +371,10 @@ fn bad_values_fail_before_any_api_call() {
         "data \"gpuai_inventory\" \"x\" {\n  vram_min = 96\n  vram_max = 32\n}\n",
     );
     let out = tf.fails(&["plan", "-input=false", "-no-color"]);
-    assert!(out.contains("vram_max") && out.contains("vram_min"), "{out}");
+    assert!(
+        out.contains("vram_max") && out.contains("vram_min"),
+        "{out}"
+    );
 
     let both = runtime("acc-both").replace(
         "template_id = \"tpl-jupyterlab-pytorch\"",
@@ -352,7 +382,10 @@ fn bad_values_fail_before_any_api_call() {
     );
     tf.config(&["gpuai"], &both);
     let out = tf.fails(&["validate", "-no-color"]);
-    assert!(out.contains("template_spec") && out.contains("exactly one of"), "{out}");
+    assert!(
+        out.contains("template_spec") && out.contains("exactly one of"),
+        "{out}"
+    );
 
     tf.config(&["gpuai"], &runtime("Not_A_Label"));
     let out = tf.fails(&["validate", "-no-color"]);
@@ -360,8 +393,17 @@ fn bad_values_fail_before_any_api_call() {
 
     tf.config(&["gpuai"], &runtime("acc-import"));
     for bad in ["just-an-id", "org-abc123/prj-abc123", "org/prj/not-a-uuid"] {
-        let out = tf.fails(&["import", "-input=false", "-no-color", "gpuai_airuntime.a", bad]);
-        assert!(out.contains("org_id/project_id/airuntime_id"), "{bad}: {out}");
+        let out = tf.fails(&[
+            "import",
+            "-input=false",
+            "-no-color",
+            "gpuai_airuntime.a",
+            bad,
+        ]);
+        assert!(
+            out.contains("org_id/project_id/airuntime_id"),
+            "{bad}: {out}"
+        );
     }
     tf.write(
         "import.tf",

@@ -281,7 +281,10 @@ pub fn state_from(prior: &Model, rt: &Runtime) -> Model {
         // Created from a template: the API reports the template's spec, which the
         // configuration did not write.
         (Some(_), _) => None,
-        (None, Some(spec)) => Some(TemplateSpecModel::from_api(spec, prior.template_spec.as_ref())),
+        (None, Some(spec)) => Some(TemplateSpecModel::from_api(
+            spec,
+            prior.template_spec.as_ref(),
+        )),
         (None, None) => prior.template_spec.clone(),
     };
     let storage = rt.storage.as_ref().and_then(|s| {
@@ -299,7 +302,10 @@ pub fn state_from(prior: &Model, rt: &Runtime) -> Model {
         if p.is_none() && size_gb.is_none() && mount_path.is_none() {
             None
         } else {
-            Some(StorageModel { size_gb, mount_path })
+            Some(StorageModel {
+                size_gb,
+                mount_path,
+            })
         }
     });
     let endpoints = rt.endpoints.as_ref().map(|e| EndpointsModel {
@@ -323,9 +329,14 @@ pub fn state_from(prior: &Model, rt: &Runtime) -> Model {
     Model {
         id: Some(rt.id.clone()),
         org_id: prior.org_id.clone(),
-        project_id: prior.project_id.clone().or_else(|| Some(rt.project.clone())),
+        project_id: prior
+            .project_id
+            .clone()
+            .or_else(|| Some(rt.project.clone())),
         name: Some(rt.name.clone()),
-        region: Some(rt.region.clone()).filter(|r| !r.is_empty()).or(prior.region.clone()),
+        region: Some(rt.region.clone())
+            .filter(|r| !r.is_empty())
+            .or(prior.region.clone()),
         plan_id: rt.plan_id.clone().or(prior.plan_id.clone()),
         template_id: rt.template_id.clone(),
         template_spec,
@@ -348,8 +359,7 @@ async fn find_created(
     name: String,
     since: DateTime<Utc>,
 ) -> Result<Option<Runtime>, ClientError> {
-    let all: Vec<Runtime> =
-        list_all_pages(client.get(&path), "data", api::PAGE_LIMIT).await?;
+    let all: Vec<Runtime> = list_all_pages(client.get(&path), "data", api::PAGE_LIMIT).await?;
     Ok(all.into_iter().find(|rt| {
         rt.name == name
             && rt.status != api::STATUS_DELETING
@@ -412,7 +422,11 @@ impl Resource for AiRuntime {
         }
     }
 
-    async fn create(&self, ctx: &Ctx<'_, GpuAiClient>, plan: Model) -> Result<Model, Failure<Model>> {
+    async fn create(
+        &self,
+        ctx: &Ctx<'_, GpuAiClient>,
+        plan: Model,
+    ) -> Result<Model, Failure<Model>> {
         let client = ctx.client.gpu.clone();
         let budget = common::budget(ctx);
         let body = request_from(&plan);
@@ -431,32 +445,39 @@ impl Resource for AiRuntime {
 
         let last = Arc::new(Mutex::new(created.clone()));
         let path = api::runtime_path(&org, &project, &created.id);
-        let waited = wait_until(&budget, &format!("AI runtime {name:?} to be Running"), || {
-            let (client, path, last, budget) = (client.clone(), path.clone(), last.clone(), budget.clone());
-            async move {
-                let rt: Option<Runtime> = client
-                    .get(&path)
-                    .describe("read AI runtime")
-                    .budget(&budget)
-                    .send_optional()
-                    .await?;
-                let Some(rt) = rt else {
-                    return Ok(Poll::Failed(
-                        "the runtime disappeared while it was being created".into(),
-                    ));
-                };
-                if let Ok(mut l) = last.lock() {
-                    *l = rt.clone();
+        let waited = wait_until(
+            &budget,
+            &format!("AI runtime {name:?} to be Running"),
+            || {
+                let (client, path, last, budget) =
+                    (client.clone(), path.clone(), last.clone(), budget.clone());
+                async move {
+                    let rt: Option<Runtime> = client
+                        .get(&path)
+                        .describe("read AI runtime")
+                        .budget(&budget)
+                        .send_optional()
+                        .await?;
+                    let Some(rt) = rt else {
+                        return Ok(Poll::Failed(
+                            "the runtime disappeared while it was being created".into(),
+                        ));
+                    };
+                    if let Ok(mut l) = last.lock() {
+                        *l = rt.clone();
+                    }
+                    Ok(match rt.status.as_str() {
+                        api::STATUS_RUNNING => Poll::Ready(rt),
+                        api::STATUS_FAILED => Poll::Failed(
+                            rt.message
+                                .clone()
+                                .unwrap_or_else(|| "no reason given".into()),
+                        ),
+                        other => Poll::Pending(other.to_string()),
+                    })
                 }
-                Ok(match rt.status.as_str() {
-                    api::STATUS_RUNNING => Poll::Ready(rt),
-                    api::STATUS_FAILED => Poll::Failed(
-                        rt.message.clone().unwrap_or_else(|| "no reason given".into()),
-                    ),
-                    other => Poll::Pending(other.to_string()),
-                })
-            }
-        })
+            },
+        )
         .await;
         match waited {
             Ok(rt) => Ok(state_from(&plan, &rt)),
@@ -481,7 +502,11 @@ impl Resource for AiRuntime {
         }
     }
 
-    async fn read(&self, ctx: &Ctx<'_, GpuAiClient>, state: Model) -> Result<Option<Model>, Diagnostics> {
+    async fn read(
+        &self,
+        ctx: &Ctx<'_, GpuAiClient>,
+        state: Model,
+    ) -> Result<Option<Model>, Diagnostics> {
         let (org, project, id) = ids(&state);
         let rt: Option<Runtime> = ctx
             .client
@@ -570,7 +595,10 @@ mod tests {
     #[test]
     fn state_after_create_matches_the_plan() {
         let st = state_from(&plan(), &runtime());
-        assert_eq!(st.template_spec, None, "template's spec is not echoed into state");
+        assert_eq!(
+            st.template_spec, None,
+            "template's spec is not echoed into state"
+        );
         assert_eq!(st.storage, None, "API default storage stays unset");
         assert_eq!(st.ssh_keys, None);
         assert_eq!(st.gpu_config_id.as_deref(), Some("cfg"));
@@ -613,15 +641,30 @@ mod tests {
         let ok = parse_import_id("org-abc123/prj-abc123/3f2b6c1e-8a4d-4c8e-9f57-2d1c0b7a9e10")
             .expect("valid");
         assert_eq!(ok.0, "org-abc123");
-        for bad in ["x", "a/b", "a//3f2b6c1e-8a4d-4c8e-9f57-2d1c0b7a9e10", "a/b/c/d", "a/b/not-a-uuid"] {
+        for bad in [
+            "x",
+            "a/b",
+            "a//3f2b6c1e-8a4d-4c8e-9f57-2d1c0b7a9e10",
+            "a/b/c/d",
+            "a/b/not-a-uuid",
+        ] {
             let err = parse_import_id(bad).expect_err(bad);
             let d = err.iter().next().expect("diag");
-            assert!(d.detail.contains("org_id/project_id/airuntime_id"), "{bad}: {}", d.detail);
+            assert!(
+                d.detail.contains("org_id/project_id/airuntime_id"),
+                "{bad}: {}",
+                d.detail
+            );
         }
     }
 
     fn config(pairs: &[(&str, Value)]) -> Value {
-        Value::Object(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect())
+        Value::Object(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        )
     }
 
     #[test]
@@ -629,7 +672,10 @@ mod tests {
         let s = schema();
         let cfg = config(&[
             ("template_id", Value::string("tpl-x")),
-            ("template_spec", Value::Object([("image".into(), Value::string("i"))].into())),
+            (
+                "template_spec",
+                Value::Object([("image".into(), Value::string("i"))].into()),
+            ),
         ]);
         let mut d = Diagnostics::new();
         for v in &s.config_validators {
@@ -675,7 +721,11 @@ mod tests {
     fn ssh_keys_must_parse() {
         let good = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIdjS7wcmocURC/K4fzuozA8YFJA73UAV77anacl8fYT you@example.com";
         assert!(!check("ssh_keys", Value::List(vec![Value::string(good)])).has_errors());
-        assert!(check("ssh_keys", Value::List(vec![Value::string("ssh-ed25519 nope")])).has_errors());
+        assert!(check(
+            "ssh_keys",
+            Value::List(vec![Value::string("ssh-ed25519 nope")])
+        )
+        .has_errors());
     }
 
     #[test]
@@ -684,7 +734,11 @@ mod tests {
         for a in &s.attributes {
             assert!(!a.description.is_empty(), "{} lacks a description", a.name);
             if a.mode.is_configurable() {
-                assert!(!a.plan_modifiers.is_empty(), "{} must force replacement", a.name);
+                assert!(
+                    !a.plan_modifiers.is_empty(),
+                    "{} must force replacement",
+                    a.name
+                );
             }
         }
         assert!(s.blocks.iter().any(|b| b.name == "timeouts"));

@@ -40,14 +40,22 @@ impl From<&Template> for TemplateModel {
 /// A template's attributes other than `id`.
 pub fn template_attributes() -> Vec<Attribute> {
     vec![
-        Attribute::string("name").computed().description("Display name."),
-        Attribute::string("description").computed().description("What the template provides."),
+        Attribute::string("name")
+            .computed()
+            .description("Display name."),
+        Attribute::string("description")
+            .computed()
+            .description("What the template provides."),
         Attribute::string("category")
             .computed()
             .description("Catalogue grouping, e.g. `notebook`, `training`, `inference`."),
-        Attribute::nested("template_spec", Nesting::Single, template_spec_attributes(true))
-            .computed()
-            .description("The container the template runs."),
+        Attribute::nested(
+            "template_spec",
+            Nesting::Single,
+            template_spec_attributes(true),
+        )
+        .computed()
+        .description("The container the template runs."),
         Attribute::string("owner_org_id")
             .computed()
             .description("Owning organization; null for NeevAI platform templates."),
@@ -57,15 +65,16 @@ pub fn template_attributes() -> Vec<Attribute> {
 pub struct AiRuntimeTemplate;
 
 pub fn template_schema() -> Schema {
-    let mut s = Schema::new("One AI runtime template of the GPU AI Service catalogue, by id.").attribute(
-        Attribute::string("id")
-            .required()
-            .validator(validators::regex(
-                TEMPLATE_ID_PATTERN,
-                "a template id such as `tpl-jupyterlab-pytorch`",
-            ))
-            .description("Template id, e.g. `tpl-jupyterlab-pytorch`."),
-    );
+    let mut s = Schema::new("One AI runtime template of the GPU AI Service catalogue, by id.")
+        .attribute(
+            Attribute::string("id")
+                .required()
+                .validator(validators::regex(
+                    TEMPLATE_ID_PATTERN,
+                    "a template id such as `tpl-jupyterlab-pytorch`",
+                ))
+                .description("Template id, e.g. `tpl-jupyterlab-pytorch`."),
+        );
     for a in template_attributes() {
         s = s.attribute(a);
     }
@@ -126,7 +135,10 @@ mod tests {
 
     #[test]
     fn schemas_are_described_and_item_shaped() {
-        assert!(template_schema().attributes.iter().all(|a| !a.description.is_empty()));
+        assert!(template_schema()
+            .attributes
+            .iter()
+            .all(|a| !a.description.is_empty()));
         let one = template_schema();
         let json = serde_json::to_value(TemplateModel::default()).expect("json");
         for a in &one.attributes {

@@ -43,7 +43,11 @@ impl DataSource for AiRuntimeTemplates {
         templates_schema()
     }
 
-    async fn read(&self, ctx: &Ctx<'_, GpuAiClient>, _config: ListModel) -> Result<ListModel, Diagnostics> {
+    async fn read(
+        &self,
+        ctx: &Ctx<'_, GpuAiClient>,
+        _config: ListModel,
+    ) -> Result<ListModel, Diagnostics> {
         let req = ctx
             .client
             .gpu
@@ -70,7 +74,10 @@ mod tests {
             panic!("items is nested");
         };
         let json = serde_json::to_value(TemplateModel::default()).expect("json");
-        assert_eq!(attributes.len(), json.as_object().map(|o| o.len()).unwrap_or(0));
+        assert_eq!(
+            attributes.len(),
+            json.as_object().map(|o| o.len()).unwrap_or(0)
+        );
         for a in attributes {
             assert!(json.get(&a.name).is_some(), "model lacks {}", a.name);
             assert!(!a.description.is_empty());

@@ -276,7 +276,10 @@ mod tests {
             "message": null
         }))
         .expect("parses");
-        assert_eq!(rt.gpu_config_id.as_deref(), Some("gpu-rtx5090-32g-16cpu-96g"));
+        assert_eq!(
+            rt.gpu_config_id.as_deref(),
+            Some("gpu-rtx5090-32g-16cpu-96g")
+        );
         assert_eq!(rt.storage.and_then(|s| s.size_gb), Some(100));
         let ep = rt.endpoints.expect("endpoints");
         assert_eq!(ep.ssh.map(|s| s.port), Some(30022));

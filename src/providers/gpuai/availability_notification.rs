@@ -103,7 +103,11 @@ impl Resource for AvailabilityNotification {
         schema()
     }
 
-    async fn create(&self, ctx: &Ctx<'_, GpuAiClient>, plan: Model) -> Result<Model, Failure<Model>> {
+    async fn create(
+        &self,
+        ctx: &Ctx<'_, GpuAiClient>,
+        plan: Model,
+    ) -> Result<Model, Failure<Model>> {
         let region = plan.region_id.clone().unwrap_or_default();
         let config = plan.config_id.clone().unwrap_or_default();
         let client = ctx.client.inventory.clone();
@@ -121,8 +125,12 @@ impl Resource for AvailabilityNotification {
         // No idempotency key: after an ambiguous failure, a pending request for the same pair
         // registered since the attempt began is ours (the API allows only one).
         let created = create_reconciled(req, |since: DateTime<Utc>| {
-            let (client, budget, region, config) =
-                (client.clone(), budget.clone(), region.clone(), config.clone());
+            let (client, budget, region, config) = (
+                client.clone(),
+                budget.clone(),
+                region.clone(),
+                config.clone(),
+            );
             async move {
                 let all: Vec<NotifyRequest> =
                     client.get(api::NOTIFY_PATH).budget(&budget).send().await?;
@@ -130,8 +138,9 @@ impl Resource for AvailabilityNotification {
                     n.region_id == region
                         && n.config_id == config
                         && n.status == "pending"
-                        && DateTime::parse_from_rfc3339(&n.created_at)
-                            .is_ok_and(|c| c.with_timezone(&Utc) >= since - chrono::Duration::seconds(60))
+                        && DateTime::parse_from_rfc3339(&n.created_at).is_ok_and(|c| {
+                            c.with_timezone(&Utc) >= since - chrono::Duration::seconds(60)
+                        })
                 }))
             }
         })
@@ -154,7 +163,11 @@ impl Resource for AvailabilityNotification {
         }
     }
 
-    async fn read(&self, ctx: &Ctx<'_, GpuAiClient>, state: Model) -> Result<Option<Model>, Diagnostics> {
+    async fn read(
+        &self,
+        ctx: &Ctx<'_, GpuAiClient>,
+        state: Model,
+    ) -> Result<Option<Model>, Diagnostics> {
         let id = state.id.clone().unwrap_or_default();
         let found = list(ctx).await?.into_iter().find(|n| n.id == id);
         Ok(found
@@ -187,7 +200,11 @@ mod tests {
         for a in &s.attributes {
             assert!(!a.description.is_empty(), "{}", a.name);
             if a.mode.is_configurable() {
-                assert!(!a.plan_modifiers.is_empty(), "{} must force replacement", a.name);
+                assert!(
+                    !a.plan_modifiers.is_empty(),
+                    "{} must force replacement",
+                    a.name
+                );
             }
         }
         assert!(s.description.contains("cannot cancel"));

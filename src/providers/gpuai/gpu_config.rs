@@ -57,11 +57,9 @@ pub fn schema() -> Schema {
             .validator(validators::length_between(1, 256))
             .description("GPU config id, as listed by `gpuai_inventory`."),
     )
-    .attribute(
-        Attribute::string("region")
-            .computed()
-            .description("The first region (alphabetically) offering this config; the counts are for it."),
-    );
+    .attribute(Attribute::string("region").computed().description(
+        "The first region (alphabetically) offering this config; the counts are for it.",
+    ));
     for a in inventory_item_attributes() {
         s = s.attribute(a);
     }
@@ -78,7 +76,9 @@ pub fn schema() -> Schema {
                 Attribute::string("plan_id")
                     .computed()
                     .description("Plan id, for `gpuai_airuntime.plan_id`."),
-                Attribute::string("name").computed().description("Plan name."),
+                Attribute::string("name")
+                    .computed()
+                    .description("Plan name."),
                 Attribute::string("billing_type")
                     .computed()
                     .description("`on_demand` or `reserved`."),
@@ -88,7 +88,9 @@ pub fn schema() -> Schema {
                 Attribute::number("price_per_gpu_per_hour")
                     .computed()
                     .description("Price per GPU per hour in `currency`."),
-                Attribute::string("currency").computed().description("Currency, e.g. `USD`."),
+                Attribute::string("currency")
+                    .computed()
+                    .description("Currency, e.g. `USD`."),
             ],
         )
         .computed()

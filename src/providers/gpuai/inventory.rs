@@ -26,10 +26,12 @@ pub struct Inventory;
 
 pub fn schema() -> Schema {
     let mut item = vec![
-        Attribute::string("config_id")
+        Attribute::string("config_id").computed().description(
+            "GPU config id, for `gpuai_gpu_config` and `gpuai_airuntime.gpu_config_id`.",
+        ),
+        Attribute::string("region")
             .computed()
-            .description("GPU config id, for `gpuai_gpu_config` and `gpuai_airuntime.gpu_config_id`."),
-        Attribute::string("region").computed().description("Region of this offering."),
+            .description("Region of this offering."),
     ];
     item.extend(inventory_item_attributes());
     Schema::new(

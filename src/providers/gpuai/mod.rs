@@ -152,7 +152,10 @@ mod tests {
         assert!(s.attributes.iter().all(|a| !a.description.is_empty()));
         assert!(s.attribute_named("token").expect("token").sensitive);
         assert!(s.attribute_named("inventory_endpoint").is_some());
-        assert!(s.attribute_named("max_retries").is_some(), "common connection attributes");
+        assert!(
+            s.attribute_named("max_retries").is_some(),
+            "common connection attributes"
+        );
     }
 
     #[test]
@@ -160,6 +163,14 @@ mod tests {
         let r: Vec<&str> = GpuAi.resources().iter().map(|r| r.type_name()).collect();
         assert_eq!(r, ["airuntime", "availability_notification"]);
         let d: Vec<&str> = GpuAi.data_sources().iter().map(|d| d.type_name()).collect();
-        assert_eq!(d, ["inventory", "gpu_config", "airuntime_templates", "airuntime_template"]);
+        assert_eq!(
+            d,
+            [
+                "inventory",
+                "gpu_config",
+                "airuntime_templates",
+                "airuntime_template"
+            ]
+        );
     }
 }

@@ -228,15 +228,23 @@ pub fn inventory_item_attributes() -> Vec<Attribute> {
         c(Attribute::string("gpu_model").description("GPU model, e.g. `NVIDIA H100`.")),
         c(Attribute::string("gpu_vendor").description("GPU vendor, e.g. `NVIDIA`.")),
         c(Attribute::number("vram_gib").description("VRAM per GPU in GiB.")),
-        c(Attribute::number("default_cpu_cores").description("CPU cores that come with the config.")),
-        c(Attribute::number("default_memory_gib").description("Memory (GiB) that comes with the config.")),
-        c(Attribute::number("price_per_gpu_per_hour").description("Price per GPU per hour (USD).")),
-        c(Attribute::number("min_gpu_count").description("Smallest `gpu_count` a runtime may request.")),
+        c(Attribute::number("default_cpu_cores")
+            .description("CPU cores that come with the config.")),
+        c(Attribute::number("default_memory_gib")
+            .description("Memory (GiB) that comes with the config.")),
+        c(
+            Attribute::number("price_per_gpu_per_hour")
+                .description("Price per GPU per hour (USD)."),
+        ),
+        c(Attribute::number("min_gpu_count")
+            .description("Smallest `gpu_count` a runtime may request.")),
         c(Attribute::number("max_gpu_count").description(
             "Largest `gpu_count` a new runtime can request right now (0 when sold out).",
         )),
-        c(Attribute::number("available_gpu_count").description("GPUs of this config free in this region now.")),
-        c(Attribute::number("total_gpu_count").description("GPUs of this config installed in this region.")),
+        c(Attribute::number("available_gpu_count")
+            .description("GPUs of this config free in this region now.")),
+        c(Attribute::number("total_gpu_count")
+            .description("GPUs of this config installed in this region.")),
         c(Attribute::string("availability")
             .description("Availability class: `None`, `Low`, `Medium` or `High`.")),
         c(Attribute::string("instance_type").description("Instance type, e.g. `airuntime`.")),
@@ -309,7 +317,9 @@ mod tests {
         let input = template_spec_attributes(false);
         assert_eq!(input[0].mode, crate::framework::Mode::Required);
         let output = template_spec_attributes(true);
-        assert!(output.iter().all(|a| a.mode == crate::framework::Mode::Computed));
+        assert!(output
+            .iter()
+            .all(|a| a.mode == crate::framework::Mode::Computed));
         assert!(input.iter().all(|a| !a.description.is_empty()));
     }
 }
