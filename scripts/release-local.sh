@@ -3,6 +3,7 @@
 # filesystem_mirror that `terraform init` can install from — no GoReleaser needed.
 #
 #   scripts/release-local.sh [--version 0.1.0] [--out dist/local] [--profile release|dev]
+#                            [--bin-dir DIR]   (package binaries already built into DIR)
 #
 # Output, for each member:
 #   <out>/terraform-provider-<member>_<version>_<os>_<arch>.zip
@@ -15,11 +16,13 @@ cd "$(dirname "$0")/.."
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 out=dist/local
 profile=release
+bin_dir=
 while [ $# -gt 0 ]; do
   case "$1" in
     --version) version=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --profile) profile=$2; shift 2 ;;
+    --bin-dir) bin_dir=$2; shift 2 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -36,19 +39,22 @@ case "$(uname -m)" in
 esac
 
 members="icgpu amd rocm shadeform gpuai"
-bins=""
-for m in $members; do bins="$bins --bin terraform-provider-$m"; done
-# shellcheck disable=SC2086
-cargo build --quiet --profile "$profile" $bins
-target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
-case "$profile" in dev) sub=debug ;; *) sub=$profile ;; esac
+if [ -z "$bin_dir" ]; then
+  bins=""
+  for m in $members; do bins="$bins --bin terraform-provider-$m"; done
+  # shellcheck disable=SC2086
+  cargo build --quiet --profile "$profile" $bins
+  target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+  case "$profile" in dev) sub=debug ;; *) sub=$profile ;; esac
+  bin_dir="$target_dir/$sub"
+fi
 
 rm -rf "$out"
 mkdir -p "$out"
 for m in $members; do
   name="terraform-provider-${m}_${version}"
   stage=$(mktemp -d)
-  cp "$target_dir/$sub/terraform-provider-$m" "$stage/terraform-provider-$m"
+  cp "$bin_dir/terraform-provider-$m" "$stage/terraform-provider-$m"
   cp LICENSE CHANGELOG.md "$stage/"
   (cd "$stage" && python3 - "$OLDPWD/$out/${name}_${os}_${arch}.zip" <<'PY'
 import os, sys, zipfile

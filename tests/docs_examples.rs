@@ -28,7 +28,10 @@ fn every_attribute_has_a_description() {
         let server = gpucloud::framework::server::ProviderServer::new(provider);
         missing.extend(gpucloud::docs::missing_descriptions(&server));
     }
-    assert!(missing.is_empty(), "attributes without a description: {missing:#?}");
+    assert!(
+        missing.is_empty(),
+        "attributes without a description: {missing:#?}"
+    );
 }
 
 #[test]
@@ -51,7 +54,9 @@ fn example_dirs() -> Vec<(String, PathBuf)> {
     for member in gpucloud::providers::MEMBERS {
         let mut stack = vec![repo().join("examples").join(member)];
         while let Some(dir) = stack.pop() {
-            let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
             let mut has_tf = false;
             for e in entries.flatten() {
                 let p = e.path();
@@ -76,7 +81,10 @@ fn every_member_has_examples_for_each_type() {
         let provider = gpucloud::providers::member(member).expect("member exists");
         let server = gpucloud::framework::server::ProviderServer::new(provider);
         let base = repo().join("examples").join(member);
-        assert!(base.join("provider/provider.tf").exists(), "{member}: no provider example");
+        assert!(
+            base.join("provider/provider.tf").exists(),
+            "{member}: no provider example"
+        );
         for name in server.resource_schemas().keys() {
             let f = base.join("resources").join(name).join("resource.tf");
             assert!(f.exists(), "no example {}", f.display());
@@ -96,7 +104,11 @@ fn examples_pass_terraform_validate() {
         for e in std::fs::read_dir(&dir).expect("read example dir").flatten() {
             let p = e.path();
             if p.extension().is_some_and(|x| x == "tf") && !p.ends_with("import-by-string-id.tf") {
-                let name = p.file_name().expect("file name").to_string_lossy().into_owned();
+                let name = p
+                    .file_name()
+                    .expect("file name")
+                    .to_string_lossy()
+                    .into_owned();
                 tf.write(&name, &std::fs::read_to_string(&p).expect("read example"));
             }
         }
@@ -107,10 +119,15 @@ fn examples_pass_terraform_validate() {
             req.push_str(&format!("    {m} = {{ source = \"gpucloud/{m}\" }}\n"));
         }
         req.push_str("  }\n}\n");
-        if !tf.path().join("versions.tf").exists() && !std::fs::read_dir(tf.path())
-            .expect("dir")
-            .flatten()
-            .any(|e| std::fs::read_to_string(e.path()).unwrap_or_default().contains("required_providers"))
+        if !tf.path().join("versions.tf").exists()
+            && !std::fs::read_dir(tf.path())
+                .expect("dir")
+                .flatten()
+                .any(|e| {
+                    std::fs::read_to_string(e.path())
+                        .unwrap_or_default()
+                        .contains("required_providers")
+                })
         {
             tf.write("versions.tf", &req);
         }

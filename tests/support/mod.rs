@@ -13,6 +13,8 @@
 //! ```
 #![allow(dead_code)]
 
+pub mod sshd;
+
 use gpucloud::emulator::{self, EmulatorConfig, EmulatorHandle, LiveObject};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -63,10 +65,17 @@ impl Emulator {
             .build()
             .expect("tokio runtime");
         let handle = rt
-            .block_on(emulator::start(config, "127.0.0.1:0".parse().expect("addr")))
+            .block_on(emulator::start(
+                config,
+                "127.0.0.1:0".parse().expect("addr"),
+            ))
             .expect("emulator starts");
         let base_url = handle.base_url();
-        Self { rt, handle: Some(handle), base_url }
+        Self {
+            rt,
+            handle: Some(handle),
+            base_url,
+        }
     }
 
     fn handle(&self) -> &EmulatorHandle {
@@ -163,7 +172,10 @@ impl Tf {
         .expect("write terraformrc");
         let mut env = emu.env();
         env.extend([
-            ("TF_CLI_CONFIG_FILE".to_string(), cli_config.display().to_string()),
+            (
+                "TF_CLI_CONFIG_FILE".to_string(),
+                cli_config.display().to_string(),
+            ),
             ("TF_IN_AUTOMATION".into(), "1".into()),
             ("CHECKPOINT_DISABLE".into(), "1".into()),
             ("GPUCLOUD_POLL_INTERVAL_MS".into(), "100".into()),
@@ -203,7 +215,9 @@ impl Tf {
     /// Runs `terraform <args>` and returns its output, whatever the exit status.
     pub fn run(&self, args: &[&str]) -> Output {
         let mut cmd = Command::new("terraform");
-        cmd.args(args).current_dir(self.dir.path()).env_remove("TF_LOG");
+        cmd.args(args)
+            .current_dir(self.dir.path())
+            .env_remove("TF_LOG");
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
@@ -214,7 +228,11 @@ impl Tf {
     pub fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);
         let text = describe(&out);
-        assert!(out.status.success(), "terraform {} failed:\n{text}", args.join(" "));
+        assert!(
+            out.status.success(),
+            "terraform {} failed:\n{text}",
+            args.join(" ")
+        );
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
@@ -222,7 +240,11 @@ impl Tf {
     pub fn fails(&self, args: &[&str]) -> String {
         let out = self.run(args);
         let text = describe(&out);
-        assert!(!out.status.success(), "terraform {} unexpectedly succeeded:\n{text}", args.join(" "));
+        assert!(
+            !out.status.success(),
+            "terraform {} unexpectedly succeeded:\n{text}",
+            args.join(" ")
+        );
         text
     }
 

@@ -15,7 +15,11 @@ pub enum SshError {
     #[error("could not connect to {addr}: {message}")]
     Connect { addr: String, message: String },
     #[error("the host key of {addr} is {seen}, not the expected {expected}")]
-    HostKey { addr: String, seen: String, expected: String },
+    HostKey {
+        addr: String,
+        seen: String,
+        expected: String,
+    },
     #[error("{user}@{addr} refused the private key")]
     Auth { user: String, addr: String },
     #[error("SSH session failed: {0}")]
@@ -44,7 +48,10 @@ impl client::Handler for Handler {
             PublicKeyOrCertificate::Certificate(c) => c.public_key().fingerprint(HashAlg::Sha256),
         }
         .to_string();
-        let accepted = self.expected.as_ref().is_none_or(|e| e.trim() == fingerprint);
+        let accepted = self
+            .expected
+            .as_ref()
+            .is_none_or(|e| e.trim() == fingerprint);
         if let Ok(mut s) = self.seen.lock() {
             *s = Some(fingerprint);
         }
@@ -105,15 +112,29 @@ impl Session {
             let seen_key = seen.lock().ok().and_then(|s| s.clone());
             match attempt {
                 Ok(Ok(mut handle)) => {
-                    let hash = handle.best_supported_rsa_hash().await.ok().flatten().flatten();
+                    let hash = handle
+                        .best_supported_rsa_hash()
+                        .await
+                        .ok()
+                        .flatten()
+                        .flatten();
                     let auth = handle
-                        .authenticate_publickey(t.user, PrivateKeyWithHashAlg::new(key.clone(), hash))
+                        .authenticate_publickey(
+                            t.user,
+                            PrivateKeyWithHashAlg::new(key.clone(), hash),
+                        )
                         .await
                         .map_err(|e| SshError::Session(e.to_string()))?;
                     if !auth.success() {
-                        return Err(SshError::Auth { user: t.user.into(), addr });
+                        return Err(SshError::Auth {
+                            user: t.user.into(),
+                            addr,
+                        });
                     }
-                    return Ok(Session { handle, host_key: seen_key.unwrap_or_default() });
+                    return Ok(Session {
+                        handle,
+                        host_key: seen_key.unwrap_or_default(),
+                    });
                 }
                 Ok(Err(e)) => {
                     if let (Some(expected), Some(seen)) = (t.host_key_fingerprint, &seen_key) {
@@ -126,7 +147,10 @@ impl Session {
                         }
                     }
                     if Instant::now() + delay >= deadline {
-                        return Err(SshError::Connect { addr, message: e.to_string() });
+                        return Err(SshError::Connect {
+                            addr,
+                            message: e.to_string(),
+                        });
                     }
                     tracing::debug!(%addr, error = %e, "SSH not reachable yet; retrying");
                 }
@@ -158,7 +182,11 @@ impl Session {
             channel.data(stdin).await.map_err(err)?;
         }
         channel.eof().await.map_err(err)?;
-        let mut out = Output { stdout: String::new(), stderr: String::new(), exit_status: None };
+        let mut out = Output {
+            stdout: String::new(),
+            stderr: String::new(),
+            exit_status: None,
+        };
         let mut stdout = Vec::new();
         let mut stderr = Vec::new();
         loop {
