@@ -17,8 +17,6 @@ use std::time::Duration;
 
 /// The API's name rule (a DNS label).
 pub const NAME_PATTERN: &str = "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$";
-/// How far the server's clock may run behind ours when an ambiguous create is reconciled.
-const CLOCK_SKEW: chrono::Duration = chrono::Duration::seconds(60);
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -352,7 +350,8 @@ pub fn state_from(prior: &Model, rt: &Runtime) -> Model {
 }
 
 /// The runtime of `name` created at or after `since`, if the list has one (the exactly-once
-/// reconcile after an ambiguous create: the API takes no idempotency key).
+/// reconcile after an ambiguous create: the API takes no idempotency key). `since` already
+/// allows for clock skew.
 async fn find_created(
     client: Client,
     path: String,
@@ -367,7 +366,7 @@ async fn find_created(
                 .created_at
                 .as_deref()
                 .and_then(|c| DateTime::parse_from_rfc3339(c).ok())
-                .is_some_and(|c| c.with_timezone(&Utc) >= since - CLOCK_SKEW)
+                .is_some_and(|c| c.with_timezone(&Utc) >= since)
     }))
 }
 

@@ -138,9 +138,8 @@ impl Resource for AvailabilityNotification {
                     n.region_id == region
                         && n.config_id == config
                         && n.status == "pending"
-                        && DateTime::parse_from_rfc3339(&n.created_at).is_ok_and(|c| {
-                            c.with_timezone(&Utc) >= since - chrono::Duration::seconds(60)
-                        })
+                        && DateTime::parse_from_rfc3339(&n.created_at)
+                            .is_ok_and(|c| c.with_timezone(&Utc) >= since)
                 }))
             }
         })
