@@ -11,19 +11,18 @@ pub mod gpu_config;
 pub mod inventory;
 pub mod shared;
 
-use crate::client::{Auth, Client, Secret};
+use crate::client::Client;
 use crate::framework::schema::{Attribute, Schema};
 use crate::framework::{
-    validators, ConfigureInfo, Diagnostics, DynDataSource, DynResource, Provider,
+    validators, AttributePath, ConfigureInfo, Diagnostics, DynDataSource, DynResource, Provider,
 };
-use crate::providers::common;
+use crate::providers::common::{self, ConnectionConfig, GPUAI};
 use async_trait::async_trait;
 use serde::Deserialize;
 use std::sync::Arc;
 
-pub const DEFAULT_ENDPOINT: &str = "https://api.ai.neevcloud.com/gpu";
 pub const DEFAULT_INVENTORY_ENDPOINT: &str = "https://api.ai.neevcloud.com/inventory";
-const CREDENTIAL_HINT: &str = "the provider's `token` argument or the GPUAI_TOKEN environment variable (a Personal Access Token `pat-nc-…` or a login access token; inference keys `sk-nc-…` are rejected)";
+pub const INVENTORY_ENDPOINT_ENV: &str = "GPUAI_INVENTORY_ENDPOINT";
 
 /// The configured clients, one per service base.
 pub struct GpuAiClient {
@@ -34,13 +33,36 @@ pub struct GpuAiClient {
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
 pub struct Config {
-    pub endpoint: Option<String>,
-    pub inventory_endpoint: Option<String>,
-    pub token: Option<String>,
     #[serde(flatten)]
-    pub connection: common::ConnectionConfig,
+    pub connection: ConnectionConfig,
+    #[serde(default)]
+    pub inventory_endpoint: Option<String>,
+}
+
+/// The inventory base: the argument, then the environment variable, then the default.
+pub fn inventory_base(
+    configured: Option<&str>,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<String, Diagnostics> {
+    let (base, source) = match configured.filter(|s| !s.trim().is_empty()) {
+        Some(b) => (b.trim().to_string(), "the `inventory_endpoint` argument".to_string()),
+        None => match env(INVENTORY_ENDPOINT_ENV).filter(|s| !s.trim().is_empty()) {
+            Some(b) => (
+                b.trim().to_string(),
+                format!("the {INVENTORY_ENDPOINT_ENV} environment variable"),
+            ),
+            None => (DEFAULT_INVENTORY_ENDPOINT.to_string(), "the default".to_string()),
+        },
+    };
+    match url::Url::parse(&base) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.has_host() => Ok(base),
+        _ => Err(Diagnostics::single_attribute_error(
+            AttributePath::attr("inventory_endpoint"),
+            "Invalid GPU AI inventory endpoint",
+            format!("{base:?} (from {source}) is not an http:// or https:// URL with a host."),
+        )),
+    }
 }
 
 pub struct GpuAi;
@@ -55,43 +77,29 @@ impl Provider for GpuAi {
     }
 
     fn schema(&self) -> Schema {
-        let mut s = Schema::new(
-            "The GPU AI Service (NeevCloud): AI runtimes (GPU instances), runtime templates, GPU \
-             inventory and availability notifications.",
-        )
-        .attribute(
-            Attribute::string("endpoint")
-                .optional()
-                .validator(validators::url(&["https", "http"]))
-                .description(format!(
-                    "Base URL of the AI runtime service. Defaults to the GPUAI_ENDPOINT \
-                     environment variable, then `{DEFAULT_ENDPOINT}`."
-                )),
-        )
-        .attribute(
-            Attribute::string("inventory_endpoint")
-                .optional()
-                .validator(validators::url(&["https", "http"]))
-                .description(format!(
-                    "Base URL of the inventory service. Defaults to the \
-                     GPUAI_INVENTORY_ENDPOINT environment variable, then \
-                     `{DEFAULT_INVENTORY_ENDPOINT}`."
-                )),
-        )
-        .attribute(
-            Attribute::string("token")
-                .optional()
-                .sensitive()
-                .description(
-                    "API token, sent as `Authorization: Bearer`: a Personal Access Token \
-                     (`pat-nc-…`) or a login access token. Defaults to the GPUAI_TOKEN \
-                     environment variable.",
+        GPUAI
+            .attributes()
+            .into_iter()
+            .fold(
+                Schema::new(
+                    "The GPU AI Service (NeevCloud): AI runtimes (GPU instances), runtime \
+                     templates, GPU inventory and availability notifications. `endpoint` is the \
+                     AI runtime service (`…/gpu`); the token is sent as `Authorization: Bearer` \
+                     (a Personal Access Token `pat-nc-…` or a login access token).",
                 ),
-        );
-        for a in common::connection_attributes() {
-            s = s.attribute(a);
-        }
-        s
+                Schema::attribute,
+            )
+            .attribute(
+                Attribute::string("inventory_endpoint")
+                    .optional()
+                    .validator(validators::url(&["https", "http"]))
+                    .description(format!(
+                        "Base URL of the inventory service (inventory, GPU configs, \
+                         availability notifications). Defaults to the \
+                         `{INVENTORY_ENDPOINT_ENV}` environment variable, then \
+                         `{DEFAULT_INVENTORY_ENDPOINT}`."
+                    )),
+            )
     }
 
     async fn configure(
@@ -99,29 +107,29 @@ impl Provider for GpuAi {
         config: Config,
         _info: &ConfigureInfo,
     ) -> Result<GpuAiClient, Diagnostics> {
-        let token = common::setting(config.token, "GPUAI_TOKEN").ok_or_else(|| {
-            Diagnostics::single_attribute_error(
-                crate::framework::AttributePath::attr("token"),
-                "Missing GPU AI Service token",
-                format!("Set {CREDENTIAL_HINT}."),
-            )
-        })?;
-        let endpoint = common::setting(config.endpoint, "GPUAI_ENDPOINT")
-            .unwrap_or_else(|| DEFAULT_ENDPOINT.into());
-        let inventory = common::setting(config.inventory_endpoint, "GPUAI_INVENTORY_ENDPOINT")
-            .unwrap_or_else(|| DEFAULT_INVENTORY_ENDPOINT.into());
-        let make = |base: String| {
-            let cfg = config.connection.client_config(
-                "gpuai",
-                base,
-                Auth::Bearer(Secret::new(token.clone())),
-                CREDENTIAL_HINT,
-            )?;
-            Client::new(cfg).map_err(Diagnostics::from)
+        let gpu_cfg = common::client_config(&GPUAI, &config.connection);
+        let inventory = inventory_base(config.inventory_endpoint.as_deref(), |n| {
+            std::env::var(n).ok()
+        });
+        let (gpu_cfg, inventory) = match (gpu_cfg, inventory) {
+            (Ok(g), Ok(i)) => (g, i),
+            (g, i) => {
+                let mut diags = Diagnostics::new();
+                diags.extend(g.err().unwrap_or_default());
+                diags.extend(i.err().unwrap_or_default());
+                return Err(diags);
+            }
+        };
+        let mut inventory_cfg = gpu_cfg.clone();
+        inventory_cfg.base_url = inventory;
+        let make = |cfg| {
+            Client::new(cfg).map_err(|e| {
+                Diagnostics::single_error("Invalid GPU AI provider configuration", e.detail())
+            })
         };
         Ok(GpuAiClient {
-            gpu: make(endpoint)?,
-            inventory: make(inventory)?,
+            gpu: make(gpu_cfg)?,
+            inventory: make(inventory_cfg)?,
         })
     }
 
