@@ -46,13 +46,19 @@ pub fn inventory_base(
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<String, Diagnostics> {
     let (base, source) = match configured.filter(|s| !s.trim().is_empty()) {
-        Some(b) => (b.trim().to_string(), "the `inventory_endpoint` argument".to_string()),
+        Some(b) => (
+            b.trim().to_string(),
+            "the `inventory_endpoint` argument".to_string(),
+        ),
         None => match env(INVENTORY_ENDPOINT_ENV).filter(|s| !s.trim().is_empty()) {
             Some(b) => (
                 b.trim().to_string(),
                 format!("the {INVENTORY_ENDPOINT_ENV} environment variable"),
             ),
-            None => (DEFAULT_INVENTORY_ENDPOINT.to_string(), "the default".to_string()),
+            None => (
+                DEFAULT_INVENTORY_ENDPOINT.to_string(),
+                "the default".to_string(),
+            ),
         },
     };
     match url::Url::parse(&base) {
@@ -149,6 +155,9 @@ impl Provider for GpuAi {
         ]
     }
 }
+
+#[cfg(test)]
+mod emulated_tests;
 
 #[cfg(test)]
 mod tests {
