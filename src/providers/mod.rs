@@ -1,6 +1,7 @@
 //! The members: one folder per GPU cloud, each a thin layer of schemas and CRUD over the shared
 //! client. `member(name)` picks one by the name Terraform knows it by.
 
+pub mod common;
 pub mod gpuai;
 pub mod validation;
 
