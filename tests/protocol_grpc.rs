@@ -387,6 +387,22 @@ async fn stop_provider_interrupts_a_waiting_create() {
         .expect("connects");
     let mut client = provider_client(ch);
 
+    let provider_ty = Type::object([("endpoint".to_string(), Type::String)]);
+    client
+        .configure_provider(pb::configure_provider::Request {
+            terraform_version: "1.11.4".into(),
+            config: Some(
+                encode_dynamic_value(
+                    &Value::Object([("endpoint".to_string(), Value::Null)].into()),
+                    &provider_ty,
+                )
+                .expect("encodes"),
+            ),
+            ..Default::default()
+        })
+        .await
+        .expect("ConfigureProvider");
+
     let ty = Type::object([
         ("id".to_string(), Type::String),
         ("name".to_string(), Type::String),
@@ -411,8 +427,10 @@ async fn stop_provider_interrupts_a_waiting_create() {
     };
     let mut apply_client = client.clone();
     let apply = tokio::spawn(async move { apply_client.apply_resource_change(request).await });
-    // The create starts waiting (or the RPC answers at once when it never gets that far).
-    let _ = tokio::time::timeout(Duration::from_secs(1), signals.create_entered.notified()).await;
+    // The engine hands the plan to the resource's create, which waits until stopped.
+    tokio::time::timeout(Duration::from_secs(5), signals.create_entered.notified())
+        .await
+        .expect("the create started waiting");
 
     client
         .stop_provider(pb::stop_provider::Request {})
@@ -427,7 +445,8 @@ async fn stop_provider_interrupts_a_waiting_create() {
     assert!(
         resp.diagnostics
             .iter()
-            .any(|d| d.severity == pb::diagnostic::Severity::Error as i32),
+            .any(|d| d.severity == pb::diagnostic::Severity::Error as i32
+                && d.summary.to_lowercase().contains("interrupted")),
         "an interrupted create reports an error: {:?}",
         resp.diagnostics
     );
