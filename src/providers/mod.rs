@@ -2,6 +2,7 @@
 //! client. `member(name)` picks one by the name Terraform knows it by.
 
 pub mod common;
+pub mod gpuai;
 pub mod icgpu;
 pub mod validation;
 
@@ -15,6 +16,7 @@ pub const MEMBERS: &[&str] = &["icgpu", "amd", "rocm", "shadeform", "gpuai"];
 pub fn member(name: &str) -> Option<Arc<dyn DynProvider>> {
     match name {
         "icgpu" => Some(Arc::new(icgpu::IcGpu)),
+        "gpuai" => Some(Arc::new(gpuai::GpuAi)),
         _ => None,
     }
 }
