@@ -143,6 +143,7 @@ impl Provider for GpuAi {
         vec![
             Arc::new(airuntime::AiRuntime),
             Arc::new(availability_notification::AvailabilityNotification),
+            Arc::new(crate::providers::validation::ImageValidation::<GpuAiClient>::new()),
         ]
     }
 
