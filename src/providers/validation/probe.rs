@@ -60,6 +60,15 @@ fn hipcc_line(hipcc: &str) -> String {
     )
 }
 
+/// hipcc for the detected architectures (`$ARCHS`), else the default list.
+fn hipcc_auto_line() -> String {
+    let defaults: Vec<String> = AMD_ARCHS.iter().map(|a| format!("--offload-arch={a}")).collect();
+    format!(
+        "\"$HIPCC\" -x hip -O3 -std=c++17 ${{ARCHS:-{}}} -o {BINARY} {MAIN_SOURCE}",
+        defaults.join(" ")
+    )
+}
+
 fn nvcc_line(nvcc: &str) -> String {
     // sm_80 and sm_90 machine code plus compute_90 PTX, which newer GPUs JIT-compile.
     format!(
@@ -80,15 +89,20 @@ pub fn build_command(compiler: Compiler, dir: &str) -> String {
         Compiler::Hipcc => hipcc_line("hipcc"),
         Compiler::Nvcc => nvcc_line("nvcc"),
         Compiler::Gxx => gxx_line(),
+        // A compiler is only picked when its GPU is there (a toolchain alone proves nothing,
+        // and an old hipcc cannot even target gfx942): hipcc builds for the architectures the
+        // machine reports, falling back to the default list.
         Compiler::Auto => format!(
-            "if command -v hipcc >/dev/null 2>&1 || [ -x /opt/rocm/bin/hipcc ]; then \
+            "if [ -e /dev/kfd ] && {{ command -v hipcc >/dev/null 2>&1 || [ -x /opt/rocm/bin/hipcc ]; }}; then \
              HIPCC=$(command -v hipcc || echo /opt/rocm/bin/hipcc); \
-             echo 'gpu-probe: building with hipcc' >&2; {}; \
-             elif command -v nvcc >/dev/null 2>&1 || [ -x /usr/local/cuda/bin/nvcc ]; then \
+             ARCHS=$( {{ amdgpu-arch || /opt/rocm/bin/amdgpu-arch || rocm_agent_enumerator || /opt/rocm/bin/rocm_agent_enumerator; }} 2>/dev/null \
+             | grep -E '^gfx[0-9a-f]+$' | grep -v '^gfx000$' | sort -u | sed 's/^/--offload-arch=/' | tr '\\n' ' '); \
+             echo \"gpu-probe: building with hipcc for ${{ARCHS:-the default architectures}}\" >&2; {}; \
+             elif {{ [ -e /dev/nvidiactl ] || nvidia-smi -L >/dev/null 2>&1; }} && {{ command -v nvcc >/dev/null 2>&1 || [ -x /usr/local/cuda/bin/nvcc ]; }}; then \
              NVCC=$(command -v nvcc || echo /usr/local/cuda/bin/nvcc); \
              echo 'gpu-probe: building with nvcc' >&2; {}; \
-             else echo 'gpu-probe: no GPU compiler found, building the CPU shim with g++' >&2; {}; fi",
-            hipcc_line("\"$HIPCC\""),
+             else echo 'gpu-probe: no GPU with its toolchain found, building the CPU shim with g++' >&2; {}; fi",
+            hipcc_auto_line(),
             nvcc_line("\"$NVCC\""),
             gxx_line()
         ),
@@ -523,7 +537,7 @@ mod tests {
         );
         let auto = build_command(Compiler::Auto, "/tmp/my dir's");
         assert!(
-            auto.starts_with(r"cd '/tmp/my dir'\''s' && if command -v hipcc"),
+            auto.starts_with(r"cd '/tmp/my dir'\''s' && if [ -e /dev/kfd ] && { command -v hipcc"),
             "{auto}"
         );
         let (h, n, g) = (
