@@ -1,6 +1,9 @@
 //! The members: one folder per GPU cloud, each a thin layer of schemas and CRUD over the shared
 //! client. `member(name)` picks one by the name Terraform knows it by.
 
+pub mod amd;
+pub mod rocm;
+pub mod shadeform;
 pub mod validation;
 
 use crate::framework::DynProvider;
@@ -12,6 +15,9 @@ pub const MEMBERS: &[&str] = &["icgpu", "amd", "rocm", "shadeform", "gpuai"];
 /// The member provider called `name`, if there is one.
 pub fn member(name: &str) -> Option<Arc<dyn DynProvider>> {
     match name {
+        "amd" => Some(Arc::new(amd::Amd)),
+        "rocm" => Some(Arc::new(rocm::Rocm)),
+        "shadeform" => Some(Arc::new(shadeform::Shadeform)),
         _ => None,
     }
 }
