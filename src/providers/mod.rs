@@ -2,6 +2,7 @@
 //! client. `member(name)` picks one by the name Terraform knows it by.
 
 pub mod amd;
+pub mod common;
 pub mod rocm;
 pub mod shadeform;
 pub mod validation;

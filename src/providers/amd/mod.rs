@@ -9,28 +9,12 @@ pub mod instance_metrics;
 pub mod instances;
 pub mod models;
 
-use crate::client::{Auth, Client, Secret};
-use crate::framework::schema::{Attribute, Schema};
-use crate::framework::{
-    validators, AttributePath, ConfigureInfo, Diagnostics, DynDataSource, DynResource, Provider,
-};
-use crate::providers::common;
+use crate::client::Client;
+use crate::framework::schema::Schema;
+use crate::framework::{ConfigureInfo, Diagnostics, DynDataSource, DynResource, Provider};
+use crate::providers::common::{self, ConnectionConfig};
 use async_trait::async_trait;
-use serde::Deserialize;
 use std::sync::Arc;
-
-/// The spec's server URL.
-pub const DEFAULT_ENDPOINT: &str = "https://api.developer.amd.com/v1";
-const CREDENTIAL_HINT: &str = "the provider's `api_key` argument or the AMD_API_KEY environment variable";
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct Config {
-    pub endpoint: Option<String>,
-    pub api_key: Option<String>,
-    #[serde(flatten)]
-    pub connection: common::ConnectionConfig,
-}
 
 pub struct Amd;
 
@@ -46,61 +30,29 @@ pub(crate) fn quoted(values: &[&str]) -> String {
 #[async_trait]
 impl Provider for Amd {
     type Client = Client;
-    type Config = Config;
+    type Config = ConnectionConfig;
 
     fn name(&self) -> &'static str {
         "amd"
     }
 
     fn schema(&self) -> Schema {
-        let mut s = Schema::new(
+        let s = Schema::new(
             "The AMD Developer Cloud: AMD Instinct GPU instances, their metrics, deployed AI \
              models and the account's credits.",
-        )
-        .attribute(
-            Attribute::string("endpoint")
-                .optional()
-                .validator(validators::url(&["https", "http"]))
-                .description(format!(
-                    "Base URL of the API. Defaults to the AMD_ENDPOINT environment variable, \
-                     then `{DEFAULT_ENDPOINT}`."
-                )),
-        )
-        .attribute(
-            Attribute::string("api_key")
-                .optional()
-                .sensitive()
-                .description(
-                    "API key, sent as the `X-API-Key` header. Defaults to the AMD_API_KEY \
-                     environment variable.",
-                ),
         );
-        for a in common::connection_attributes() {
-            s = s.attribute(a);
-        }
-        s
+        common::AMD
+            .attributes()
+            .into_iter()
+            .fold(s, Schema::attribute)
     }
 
-    async fn configure(&self, config: Config, _info: &ConfigureInfo) -> Result<Client, Diagnostics> {
-        let key = common::setting(config.api_key, "AMD_API_KEY").ok_or_else(|| {
-            Diagnostics::single_attribute_error(
-                AttributePath::attr("api_key"),
-                "Missing AMD Developer Cloud API key",
-                format!("Set {CREDENTIAL_HINT}."),
-            )
-        })?;
-        let endpoint = common::setting(config.endpoint, "AMD_ENDPOINT")
-            .unwrap_or_else(|| DEFAULT_ENDPOINT.into());
-        let cfg = config.connection.client_config(
-            "amd",
-            endpoint,
-            Auth::Header {
-                name: "X-API-Key",
-                value: Secret::new(key),
-            },
-            CREDENTIAL_HINT,
-        )?;
-        Client::new(cfg).map_err(Diagnostics::from)
+    async fn configure(
+        &self,
+        config: ConnectionConfig,
+        _info: &ConfigureInfo,
+    ) -> Result<Client, Diagnostics> {
+        common::AMD.client(&config)
     }
 
     fn resources(&self) -> Vec<Arc<dyn DynResource>> {

@@ -7,28 +7,12 @@ pub mod device;
 pub mod devices;
 pub mod version;
 
-use crate::client::{Auth, Client, Secret};
-use crate::framework::schema::{Attribute, Schema};
-use crate::framework::{
-    validators, AttributePath, ConfigureInfo, Diagnostics, DynDataSource, DynResource, Provider,
-};
-use crate::providers::common;
+use crate::client::Client;
+use crate::framework::schema::Schema;
+use crate::framework::{ConfigureInfo, Diagnostics, DynDataSource, DynResource, Provider};
+use crate::providers::common::{self, ConnectionConfig};
 use async_trait::async_trait;
-use serde::Deserialize;
 use std::sync::Arc;
-
-/// The spec's server URL.
-pub const DEFAULT_ENDPOINT: &str = "https://rocm-mgmt.amd.com/v1";
-const CREDENTIAL_HINT: &str = "the provider's `token` argument or the ROCM_TOKEN environment variable";
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct Config {
-    pub endpoint: Option<String>,
-    pub token: Option<String>,
-    #[serde(flatten)]
-    pub connection: common::ConnectionConfig,
-}
 
 pub struct Rocm;
 
@@ -37,59 +21,29 @@ pub(crate) use super::amd::quoted;
 #[async_trait]
 impl Provider for Rocm {
     type Client = Client;
-    type Config = Config;
+    type Config = ConnectionConfig;
 
     fn name(&self) -> &'static str {
         "rocm"
     }
 
     fn schema(&self) -> Schema {
-        let mut s = Schema::new(
+        let s = Schema::new(
             "The ROCm management API of an AMD GPU host: devices, their health and performance \
              counters, and the installed ROCm versions. Read-only: it has data sources only.",
-        )
-        .attribute(
-            Attribute::string("endpoint")
-                .optional()
-                .validator(validators::url(&["https", "http"]))
-                .description(format!(
-                    "Base URL of the management API (often a private host; see `ca_cert_pem`). \
-                     Defaults to the ROCM_ENDPOINT environment variable, then \
-                     `{DEFAULT_ENDPOINT}`."
-                )),
-        )
-        .attribute(
-            Attribute::string("token")
-                .optional()
-                .sensitive()
-                .description(
-                    "Bearer token for the management API. Defaults to the ROCM_TOKEN \
-                     environment variable.",
-                ),
         );
-        for a in common::connection_attributes() {
-            s = s.attribute(a);
-        }
-        s
+        common::ROCM
+            .attributes()
+            .into_iter()
+            .fold(s, Schema::attribute)
     }
 
-    async fn configure(&self, config: Config, _info: &ConfigureInfo) -> Result<Client, Diagnostics> {
-        let token = common::setting(config.token, "ROCM_TOKEN").ok_or_else(|| {
-            Diagnostics::single_attribute_error(
-                AttributePath::attr("token"),
-                "Missing ROCm management API token",
-                format!("Set {CREDENTIAL_HINT}."),
-            )
-        })?;
-        let endpoint = common::setting(config.endpoint, "ROCM_ENDPOINT")
-            .unwrap_or_else(|| DEFAULT_ENDPOINT.into());
-        let cfg = config.connection.client_config(
-            "rocm",
-            endpoint,
-            Auth::Bearer(Secret::new(token)),
-            CREDENTIAL_HINT,
-        )?;
-        Client::new(cfg).map_err(Diagnostics::from)
+    async fn configure(
+        &self,
+        config: ConnectionConfig,
+        _info: &ConfigureInfo,
+    ) -> Result<Client, Diagnostics> {
+        common::ROCM.client(&config)
     }
 
     fn resources(&self) -> Vec<Arc<dyn DynResource>> {
