@@ -328,6 +328,37 @@ mod tests {
         assert!(s.blocks.iter().any(|b| b.name == "timeouts"));
     }
 
+    fn validate(gpu_type: &str, gpu_count: i64) -> Vec<String> {
+        use crate::framework::server::{ProviderServer, ValidateResourceRequest};
+        use crate::framework::Value;
+        let server = ProviderServer::new(std::sync::Arc::new(super::super::Amd));
+        let mut config = match Value::null_object(&schema().value_type()) {
+            Value::Object(m) => m,
+            _ => Default::default(),
+        };
+        config.insert("gpu_type".into(), Value::string(gpu_type));
+        config.insert("gpu_count".into(), Value::number(gpu_count));
+        server
+            .validate_resource_config(&ValidateResourceRequest {
+                type_name: "amd_instance",
+                config: &Value::Object(config),
+                write_only_allowed: true,
+            })
+            .iter()
+            .map(|d| d.path.as_ref().map(ToString::to_string).unwrap_or_default())
+            .collect()
+    }
+
+    #[test]
+    fn bad_gpu_count_and_type_fail_validation_on_their_attribute() {
+        assert!(validate("mi300x", 1).is_empty());
+        assert!(validate("mi210", 8).is_empty());
+        assert_eq!(validate("mi300x", 0), ["gpu_count"]);
+        assert_eq!(validate("mi300x", 9), ["gpu_count"]);
+        assert_eq!(validate("mi100", 2), ["gpu_type"]);
+        assert_eq!(validate("rx7900xtx", 2), ["gpu_type"], "readable but not creatable");
+    }
+
     #[test]
     fn generated_names_are_unique_and_valid() {
         let (a, b) = (generated_name(), generated_name());
