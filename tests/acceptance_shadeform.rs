@@ -167,7 +167,7 @@ resource "shadeform_instance" "a" {
 "#,
     );
     let out = tf.fails(&["validate", "-no-color"]);
-    assert!(out.contains("Missing script_configuration"), "{out}");
+    assert!(out.contains("Missing launch_configuration.script_configuration"), "{out}");
 
     tf.config(
         &["shadeform"],
@@ -202,8 +202,8 @@ data "shadeform_instance_types" "aws_8xh100" {
   region              = "eu-central-1"
   shade_instance_type = "8xH100"
 }
-output "aws_8xh100_cheapest" {
-  value = data.shadeform_instance_types.aws_8xh100.cheapest_available
+output "aws_8xh100_none_available" {
+  value = data.shadeform_instance_types.aws_8xh100.cheapest_available == null
 }
 output "aws_8xh100_available" {
   value = data.shadeform_instance_types.aws_8xh100.instance_types[0].availability
@@ -223,7 +223,7 @@ output "one_gpu_prices" {
     assert_eq!(cheapest["cloud"], "tensordock", "{cheapest}");
     assert_eq!(cheapest["region"], "na-us-bos-1", "{cheapest}");
     assert_eq!(cheapest["cents"], 47, "{cheapest}");
-    assert!(tf.output("aws_8xh100_cheapest").is_null());
+    assert_eq!(tf.output("aws_8xh100_none_available"), true);
     assert_eq!(
         tf.output("aws_8xh100_available"),
         serde_json::json!([{"region": "eu-central-1", "available": false}])

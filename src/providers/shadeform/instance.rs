@@ -275,29 +275,36 @@ fn check_launch_configuration(config: &Value, diags: &mut Diagnostics) {
         diags.attribute_error(
             base.at("script_configuration"),
             "Conflicting launch configurations",
-            "Set exactly one of `docker_configuration` and `script_configuration`, the one \
-             `type` names; both are set.",
+            "`launch_configuration.docker_configuration` and \
+             `launch_configuration.script_configuration` are both set: set exactly one, the \
+             one `launch_configuration.type` names.",
         );
         return;
     }
-    let (want, have, other) = match lc.attr("type").and_then(Value::as_str) {
-        Some("docker") => ("docker_configuration", &docker, ("script_configuration", &script)),
-        Some("script") => ("script_configuration", &script, ("docker_configuration", &docker)),
+    let (want, other) = match lc.attr("type").and_then(Value::as_str) {
+        Some("docker") => (("docker_configuration", &docker), ("script_configuration", &script)),
+        Some("script") => (("script_configuration", &script), ("docker_configuration", &docker)),
         _ => return,
     };
-    let kind = &want[..want.len() - "_configuration".len()];
-    if have.is_null() {
+    let kind = &want.0[..want.0.len() - "_configuration".len()];
+    if want.1.is_null() {
         diags.attribute_error(
-            base.at(want),
-            format!("Missing {want}"),
-            format!("`type` is {kind:?}, so `{want}` must be set."),
+            base.at(want.0),
+            format!("Missing launch_configuration.{}", want.0),
+            format!(
+                "`launch_configuration.type` is {kind:?}, so `launch_configuration.{}` must be set.",
+                want.0
+            ),
         );
     }
     if !other.1.is_null() {
         diags.attribute_error(
             base.at(other.0),
-            format!("Unexpected {}", other.0),
-            format!("`type` is {kind:?}, so `{}` must not be set.", other.0),
+            format!("Unexpected launch_configuration.{}", other.0),
+            format!(
+                "`launch_configuration.type` is {kind:?}, so `launch_configuration.{}` must not be set.",
+                other.0
+            ),
         );
     }
 }
