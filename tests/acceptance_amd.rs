@@ -74,7 +74,11 @@ fn instance_create_replace_import_destroy() {
     let cli = Tf::new(&emu);
     cli.config(&["amd"], &instance("acc-a", "mi250", "4"));
     cli.import("amd_instance.a", &id);
-    assert_eq!(cli.plan_exit_code(), 0, "plan after terraform import not empty");
+    assert_eq!(
+        cli.plan_exit_code(),
+        0,
+        "plan after terraform import not empty"
+    );
 
     // An `import {}` block with generated configuration shows no difference.
     let gen = Tf::new(&emu);
@@ -82,9 +86,17 @@ fn instance_create_replace_import_destroy() {
         &["amd"],
         &format!("import {{\n  to = amd_instance.a\n  id = \"{id}\"\n}}\n"),
     );
-    gen.ok(&["plan", "-input=false", "-no-color", "-generate-config-out=gen.tf"]);
+    gen.ok(&[
+        "plan",
+        "-input=false",
+        "-no-color",
+        "-generate-config-out=gen.tf",
+    ]);
     let generated = gen.read("gen.tf");
-    assert!(generated.contains("gpu_type") && generated.contains("mi250"), "{generated}");
+    assert!(
+        generated.contains("gpu_type") && generated.contains("mi250"),
+        "{generated}"
+    );
     let plan = gen.plan_text();
     assert!(
         plan.contains("1 to import, 0 to add, 0 to change, 0 to destroy"),
@@ -96,7 +108,11 @@ fn instance_create_replace_import_destroy() {
     let creates = emu.count("amd.createInstance");
     tf.destroy();
     assert!(live_instances(&emu).is_empty(), "{:?}", emu.live());
-    assert_eq!(emu.count("amd.createInstance"), creates, "import never creates");
+    assert_eq!(
+        emu.count("amd.createInstance"),
+        creates,
+        "import never creates"
+    );
 }
 
 #[test]
@@ -116,7 +132,10 @@ fn bad_values_fail_at_validate_naming_the_attribute_without_api_calls() {
             out.contains(&format!("Invalid value for {attribute}")),
             "{gpu_type}/{count}: {out}"
         );
-        assert!(out.contains(&format!("amd_instance.a.{attribute}")) || out.contains(attribute), "{out}");
+        assert!(
+            out.contains(&format!("amd_instance.a.{attribute}")) || out.contains(attribute),
+            "{out}"
+        );
     }
     assert_eq!(emu.total("amd"), 0, "{:?}", emu.live());
 }
@@ -218,7 +237,10 @@ fn examples_apply_and_data_sources_return_the_seed() {
     assert_eq!(models.as_object().map(|m| m.len()), Some(3), "{models}");
 
     tf.destroy();
-    let ours: Vec<String> = live_instances(&emu).into_iter().filter(|i| *i == id).collect();
+    let ours: Vec<String> = live_instances(&emu)
+        .into_iter()
+        .filter(|i| *i == id)
+        .collect();
     assert!(ours.is_empty(), "{:?}", emu.live());
     assert_eq!(emu.count("amd.createInstance"), 56);
 }

@@ -19,7 +19,10 @@ fn examples_apply_with_the_seeded_devices() {
     let emu = Emulator::start();
     let tf = Tf::new(&emu);
     tf.write("provider.tf", &example("provider/provider.tf"));
-    for (i, ds) in ["rocm_devices", "rocm_device", "rocm_version"].iter().enumerate() {
+    for (i, ds) in ["rocm_devices", "rocm_device", "rocm_version"]
+        .iter()
+        .enumerate()
+    {
         tf.write(
             &format!("ds{i}.tf"),
             &example(&format!("data-sources/{ds}/data-source.tf")),
@@ -103,14 +106,21 @@ output "mi250" {
     assert_eq!(tf.output("bus"), "0000:03:00.0");
     assert_eq!(tf.output("health_is_null"), true);
     assert_eq!(tf.output("mi250"), 0);
-    assert_eq!(emu.count("rocm.getDeviceHealth"), 0, "no health unless asked");
+    assert_eq!(
+        emu.count("rocm.getDeviceHealth"),
+        0,
+        "no health unless asked"
+    );
 }
 
 #[test]
 fn unknown_device_is_an_error_on_id() {
     let emu = Emulator::start();
     let tf = Tf::new(&emu);
-    tf.config(&["rocm"], "data \"rocm_device\" \"x\" {\n  id = \"gpu42\"\n}\n");
+    tf.config(
+        &["rocm"],
+        "data \"rocm_device\" \"x\" {\n  id = \"gpu42\"\n}\n",
+    );
     let out = tf.fails(&["plan", "-input=false", "-no-color"]);
     assert!(out.contains("ROCm device not found"), "{out}");
     assert!(out.contains("gpu42"), "{out}");

@@ -87,14 +87,23 @@ fn instance_create_replace_import_destroy() {
     let cli = Tf::new(&emu);
     cli.config(&["shadeform"], &instance("acc-sf-b", "na-us-bos-1"));
     cli.import("shadeform_instance.a", &id);
-    assert_eq!(cli.plan_exit_code(), 0, "plan after terraform import not empty");
+    assert_eq!(
+        cli.plan_exit_code(),
+        0,
+        "plan after terraform import not empty"
+    );
 
     let gen = Tf::new(&emu);
     gen.config(
         &["shadeform"],
         &format!("import {{\n  to = shadeform_instance.a\n  id = \"{id}\"\n}}\n"),
     );
-    gen.ok(&["plan", "-input=false", "-no-color", "-generate-config-out=gen.tf"]);
+    gen.ok(&[
+        "plan",
+        "-input=false",
+        "-no-color",
+        "-generate-config-out=gen.tf",
+    ]);
     let generated = gen.read("gen.tf");
     assert!(generated.contains(SCRIPT), "{generated}");
     let plan = gen.plan_text();
@@ -108,7 +117,11 @@ fn instance_create_replace_import_destroy() {
     let creates = emu.count("shadeform.Create");
     tf.destroy();
     assert!(live_instances(&emu).is_empty(), "{:?}", emu.live());
-    assert_eq!(emu.count("shadeform.Create"), creates, "import never creates");
+    assert_eq!(
+        emu.count("shadeform.Create"),
+        creates,
+        "import never creates"
+    );
 }
 
 #[test]
@@ -150,7 +163,10 @@ resource "shadeform_instance" "a" {
     );
     let out = tf.fails(&["validate", "-no-color"]);
     assert!(out.contains("Conflicting launch configurations"), "{out}");
-    assert!(out.contains("launch_configuration.script_configuration"), "{out}");
+    assert!(
+        out.contains("launch_configuration.script_configuration"),
+        "{out}"
+    );
 
     tf.config(
         &["shadeform"],
@@ -167,7 +183,10 @@ resource "shadeform_instance" "a" {
 "#,
     );
     let out = tf.fails(&["validate", "-no-color"]);
-    assert!(out.contains("Missing launch_configuration.script_configuration"), "{out}");
+    assert!(
+        out.contains("Missing launch_configuration.script_configuration"),
+        "{out}"
+    );
 
     tf.config(
         &["shadeform"],
@@ -217,7 +236,10 @@ output "one_gpu_prices" {
 }
 "#,
     );
-    tf.config(&["shadeform"], &example("resources/shadeform_instance/resource.tf"));
+    tf.config(
+        &["shadeform"],
+        &example("resources/shadeform_instance/resource.tf"),
+    );
     tf.apply();
     let cheapest = tf.output("cheapest_a6000");
     assert_eq!(cheapest["cloud"], "tensordock", "{cheapest}");
@@ -235,7 +257,10 @@ output "one_gpu_prices" {
         .iter()
         .filter_map(|p| p.as_i64())
         .collect();
-    assert!(prices.len() > 3 && prices.windows(2).all(|w| w[0] <= w[1]), "{prices:?}");
+    assert!(
+        prices.len() > 3 && prices.windows(2).all(|w| w[0] <= w[1]),
+        "{prices:?}"
+    );
     let vllm = tf.resource("shadeform_instance.vllm");
     assert_eq!(s(&vllm["status"]), "active");
     assert!(s(&tf.output("vllm_ssh")).starts_with("ssh -p 22 shadeform@"));

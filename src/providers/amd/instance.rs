@@ -9,7 +9,9 @@
 
 use super::api::{self, Instance, InstanceInput};
 use super::quoted;
-use crate::client::{create_reconciled, list_all_offset, wait_until, Budget, Client, ClientError, Poll};
+use crate::client::{
+    create_reconciled, list_all_offset, wait_until, Budget, Client, ClientError, Poll,
+};
 use crate::framework::schema::{Attribute, Schema};
 use crate::framework::{validators, Ctx, Diagnostics, Failure, Operation, Resource};
 use crate::providers::common;
@@ -164,8 +166,7 @@ async fn find_created(
     let found = list_instances(client, budget, None, None).await?;
     Ok(found.into_iter().find(|i| {
         i.name.as_deref() == Some(name)
-            && i
-                .created_at
+            && i.created_at
                 .as_deref()
                 .and_then(|c| DateTime::parse_from_rfc3339(c).ok())
                 .is_some_and(|c| c >= since)
@@ -322,7 +323,11 @@ mod tests {
         for a in &s.attributes {
             assert!(!a.description.is_empty(), "{} has no description", a.name);
             if a.mode.is_configurable() {
-                assert!(!a.plan_modifiers.is_empty(), "{} must force replacement", a.name);
+                assert!(
+                    !a.plan_modifiers.is_empty(),
+                    "{} must force replacement",
+                    a.name
+                );
             }
         }
         assert!(s.blocks.iter().any(|b| b.name == "timeouts"));
@@ -356,7 +361,11 @@ mod tests {
         assert_eq!(validate("mi300x", 0), ["gpu_count"]);
         assert_eq!(validate("mi300x", 9), ["gpu_count"]);
         assert_eq!(validate("mi100", 2), ["gpu_type"]);
-        assert_eq!(validate("rx7900xtx", 2), ["gpu_type"], "readable but not creatable");
+        assert_eq!(
+            validate("rx7900xtx", 2),
+            ["gpu_type"],
+            "readable but not creatable"
+        );
     }
 
     #[test]

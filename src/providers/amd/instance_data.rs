@@ -1,11 +1,11 @@
 //! `amd_instance` data source: one existing instance, looked up by ID.
 
+use super::api;
 use super::instance::{get_instance, InstanceModel};
 use super::quoted;
-use super::api;
 use crate::client::Client;
 use crate::framework::schema::{Attribute, Schema};
-use crate::framework::{validators, Ctx, DataSource, Diagnostics, AttributePath};
+use crate::framework::{validators, AttributePath, Ctx, DataSource, Diagnostics};
 use crate::providers::common;
 use async_trait::async_trait;
 
@@ -14,22 +14,27 @@ pub struct AmdInstanceData;
 /// The computed attributes of an instance, shared with `amd_instances`.
 pub(crate) fn instance_attributes() -> Vec<Attribute> {
     vec![
-        Attribute::string("name").computed().description("Display name."),
-        Attribute::string("gpu_type").computed().description(format!(
-            "GPU hardware type: one of {}.",
-            quoted(api::GPU_TYPES)
-        )),
+        Attribute::string("name")
+            .computed()
+            .description("Display name."),
+        Attribute::string("gpu_type")
+            .computed()
+            .description(format!(
+                "GPU hardware type: one of {}.",
+                quoted(api::GPU_TYPES)
+            )),
         Attribute::int("gpu_count")
             .computed()
             .description("Number of GPUs in the instance."),
         Attribute::string("image_id")
             .computed()
             .description("ROCm image the instance runs."),
-        Attribute::string("region").computed().description("Deployment region."),
-        Attribute::string("status").computed().description(format!(
-            "Current status: one of {}.",
-            quoted(api::STATUSES)
-        )),
+        Attribute::string("region")
+            .computed()
+            .description("Deployment region."),
+        Attribute::string("status")
+            .computed()
+            .description(format!("Current status: one of {}.", quoted(api::STATUSES))),
         Attribute::string("created_at")
             .computed()
             .description("Creation timestamp (RFC 3339)."),

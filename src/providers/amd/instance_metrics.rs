@@ -109,7 +109,12 @@ mod tests {
     fn only_instance_id_is_configurable() {
         for a in &schema().attributes {
             assert!(!a.description.is_empty(), "{}", a.name);
-            assert_eq!(a.mode.is_configurable(), a.name == "instance_id", "{}", a.name);
+            assert_eq!(
+                a.mode.is_configurable(),
+                a.name == "instance_id",
+                "{}",
+                a.name
+            );
         }
     }
 }

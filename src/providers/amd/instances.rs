@@ -3,8 +3,8 @@
 
 use super::api;
 use super::instance::{list_instances, InstanceModel};
-use super::quoted;
 use super::instance_data::instance_attributes;
+use super::quoted;
 use crate::client::Client;
 use crate::framework::schema::{Attribute, Nesting, Schema};
 use crate::framework::{Ctx, DataSource, Diagnostics};
@@ -98,7 +98,11 @@ mod tests {
         for a in &s.attributes {
             assert!(!a.description.is_empty(), "{}", a.name);
         }
-        assert!(s.attribute_named("status").is_some_and(|a| !a.validators.is_empty()));
-        assert!(s.attribute_named("instances").is_some_and(|a| !a.mode.is_configurable()));
+        assert!(s
+            .attribute_named("status")
+            .is_some_and(|a| !a.validators.is_empty()));
+        assert!(s
+            .attribute_named("instances")
+            .is_some_and(|a| !a.mode.is_configurable()));
     }
 }

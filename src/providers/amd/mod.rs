@@ -89,7 +89,13 @@ mod tests {
         names.sort();
         assert_eq!(
             names,
-            ["credits", "instance", "instance_metrics", "instances", "models"]
+            [
+                "credits",
+                "instance",
+                "instance_metrics",
+                "instances",
+                "models"
+            ]
         );
     }
 }

@@ -42,10 +42,12 @@ fn schema() -> Schema {
                 Attribute::string("name")
                     .computed()
                     .description("Model display name."),
-                Attribute::string("framework").computed().description(format!(
-                    "Inference serving framework: one of {}.",
-                    quoted(FRAMEWORKS)
-                )),
+                Attribute::string("framework")
+                    .computed()
+                    .description(format!(
+                        "Inference serving framework: one of {}.",
+                        quoted(FRAMEWORKS)
+                    )),
                 Attribute::string("status").computed().description(format!(
                     "Deployment status: one of {}.",
                     quoted(MODEL_STATUSES)
@@ -108,7 +110,10 @@ mod tests {
             r#"{"id":"model-001","name":"llama","framework":"vLLM","status":"serving","endpoint":"https://x"}"#,
         )
         .expect("example");
-        let v = serde_json::to_value(ModelsModel { models: Some(vec![m]) }).expect("json");
+        let v = serde_json::to_value(ModelsModel {
+            models: Some(vec![m]),
+        })
+        .expect("json");
         assert_eq!(v["models"][0]["framework"], "vLLM");
         assert_eq!(v["models"][0]["endpoint"], "https://x");
     }

@@ -33,14 +33,10 @@ fn schema() -> Schema {
     item.push(health_attribute(when));
     item.push(performance_attribute(when));
     Schema::new("Every AMD GPU visible to the ROCm runtime on the managed host.")
-        .attribute(
-            Attribute::string("model")
-                .optional()
-                .description(
-                    "Only devices of this GPU model, e.g. `MI300X` (compared without regard \
+        .attribute(Attribute::string("model").optional().description(
+            "Only devices of this GPU model, e.g. `MI300X` (compared without regard \
                      to case; the API has no server-side filter).",
-                ),
-        )
+        ))
         .attribute(Attribute::bool("include_health").optional().description(
             "Also read each device's health and performance counters (one pair of calls per \
              device, made concurrently). Defaults to false.",
@@ -113,9 +109,8 @@ impl DataSource for RocmDevices {
             let sick: Vec<String> = devices
                 .iter()
                 .filter_map(|d| {
-                    d.unhealthy_reason().map(|why| {
-                        format!("{} ({why})", d.id.as_deref().unwrap_or("?"))
-                    })
+                    d.unhealthy_reason()
+                        .map(|why| format!("{} ({why})", d.id.as_deref().unwrap_or("?")))
                 })
                 .collect();
             if !sick.is_empty() {

@@ -84,7 +84,11 @@ mod tests {
     #[test]
     fn all_computed_and_described() {
         for a in &schema().attributes {
-            assert!(!a.description.is_empty() && !a.mode.is_configurable(), "{}", a.name);
+            assert!(
+                !a.description.is_empty() && !a.mode.is_configurable(),
+                "{}",
+                a.name
+            );
         }
     }
 }

@@ -80,7 +80,9 @@ fn base64_script() -> std::sync::Arc<dyn validators::Validator> {
         base64::engine::general_purpose::STANDARD
             .decode(s.trim())
             .map(|_| ())
-            .map_err(|e| format!("the script is not valid base64 ({e}); encode it with base64encode(...)."))
+            .map_err(|e| {
+                format!("the script is not valid base64 ({e}); encode it with base64encode(...).")
+            })
     })
 }
 
@@ -166,7 +168,9 @@ fn launch_configuration_attribute() -> Attribute {
     )
     .optional()
     .requires_replace()
-    .description("Automatic actions once the instance is active: a docker container or a startup script.")
+    .description(
+        "Automatic actions once the instance is active: a docker container or a startup script.",
+    )
 }
 
 fn configuration_attribute() -> Attribute {
@@ -179,10 +183,16 @@ fn configuration_attribute() -> Attribute {
             int("storage_in_gb", "Storage in GB."),
             int("vcpus", "Number of vCPUs."),
             int("num_gpus", "Number of GPUs."),
-            Attribute::string("gpu_type").computed().description("GPU type, e.g. `A100`."),
-            Attribute::string("interconnect").computed().description("GPU interconnect, e.g. `pcie`."),
+            Attribute::string("gpu_type")
+                .computed()
+                .description("GPU type, e.g. `A100`."),
+            Attribute::string("interconnect")
+                .computed()
+                .description("GPU interconnect, e.g. `pcie`."),
             int("vram_per_gpu_in_gb", "Video memory per GPU in GB."),
-            Attribute::string("os").computed().description("Operating system image."),
+            Attribute::string("os")
+                .computed()
+                .description("Operating system image."),
         ],
     )
     .computed()
@@ -282,8 +292,14 @@ fn check_launch_configuration(config: &Value, diags: &mut Diagnostics) {
         return;
     }
     let (want, other) = match lc.attr("type").and_then(Value::as_str) {
-        Some("docker") => (("docker_configuration", &docker), ("script_configuration", &script)),
-        Some("script") => (("script_configuration", &script), ("docker_configuration", &docker)),
+        Some("docker") => (
+            ("docker_configuration", &docker),
+            ("script_configuration", &script),
+        ),
+        Some("script") => (
+            ("script_configuration", &script),
+            ("docker_configuration", &docker),
+        ),
         _ => return,
     };
     let kind = &want.0[..want.0.len() - "_configuration".len()];
@@ -312,24 +328,30 @@ fn check_launch_configuration(config: &Value, diags: &mut Diagnostics) {
 fn launch_to_api(m: &LaunchModel) -> api::LaunchConfiguration {
     api::LaunchConfiguration {
         kind: m.kind.clone().unwrap_or_default(),
-        docker_configuration: m.docker_configuration.as_ref().map(|d| api::DockerConfiguration {
-            image: d.image.clone().unwrap_or_default(),
-            args: d.args.clone(),
-            envs: d.envs.as_ref().map(|e| {
-                e.iter()
-                    .map(|(name, value)| api::Env {
-                        name: name.clone(),
-                        value: value.clone(),
-                    })
-                    .collect()
+        docker_configuration: m
+            .docker_configuration
+            .as_ref()
+            .map(|d| api::DockerConfiguration {
+                image: d.image.clone().unwrap_or_default(),
+                args: d.args.clone(),
+                envs: d.envs.as_ref().map(|e| {
+                    e.iter()
+                        .map(|(name, value)| api::Env {
+                            name: name.clone(),
+                            value: value.clone(),
+                        })
+                        .collect()
+                }),
+                port_mappings: d.port_mappings.clone(),
+                volume_mounts: d.volume_mounts.clone(),
+                shared_memory_in_gb: d.shared_memory_in_gb,
             }),
-            port_mappings: d.port_mappings.clone(),
-            volume_mounts: d.volume_mounts.clone(),
-            shared_memory_in_gb: d.shared_memory_in_gb,
-        }),
-        script_configuration: m.script_configuration.as_ref().map(|s| api::ScriptConfiguration {
-            base64_script: s.base64_script.clone().unwrap_or_default(),
-        }),
+        script_configuration: m
+            .script_configuration
+            .as_ref()
+            .map(|s| api::ScriptConfiguration {
+                base64_script: s.base64_script.clone().unwrap_or_default(),
+            }),
     }
 }
 
@@ -436,7 +458,10 @@ async fn check_availability(
         .budget(budget)
         .send()
         .await?;
-    let offered = types.instance_types.iter().any(|t| t.cloud.as_deref() == Some(cloud));
+    let offered = types
+        .instance_types
+        .iter()
+        .any(|t| t.cloud.as_deref() == Some(cloud));
     if types
         .instance_types
         .iter()
@@ -509,8 +534,7 @@ async fn find_created(
         .into_iter()
         .find(|i| {
             i.name.as_deref() == Some(name)
-                && i
-                    .created_at
+                && i.created_at
                     .as_deref()
                     .and_then(|c| DateTime::parse_from_rfc3339(c).ok())
                     .is_some_and(|c| c >= since)
@@ -591,7 +615,9 @@ impl Resource for ShadeformInstance {
                 None => Poll::Failed("the instance disappeared while starting".into()),
                 Some(i) => match i.status.as_deref() {
                     Some("active") => Poll::Ready(i),
-                    Some("deleted") => Poll::Failed("the instance was deleted while starting".into()),
+                    Some("deleted") => {
+                        Poll::Failed("the instance was deleted while starting".into())
+                    }
                     _ => Poll::Pending(i.status.unwrap_or_else(|| "pending".into())),
                 },
             })
@@ -738,7 +764,11 @@ mod tests {
         let s = schema();
         described(&s.attributes);
         for a in s.attributes.iter().filter(|a| a.mode.is_configurable()) {
-            assert!(!a.plan_modifiers.is_empty(), "{} must force replacement", a.name);
+            assert!(
+                !a.plan_modifiers.is_empty(),
+                "{} must force replacement",
+                a.name
+            );
         }
         assert!(s
             .attribute_named("launch_configuration")

@@ -31,8 +31,14 @@ fn type_attributes() -> Vec<Attribute> {
     let i = |n: &str, d: &str| Attribute::int(n).computed().description(d.to_string());
     vec![
         s("cloud", "Underlying cloud provider."),
-        s("region", "A region of the type (the first available one, if any)."),
-        s("shade_instance_type", "Shadeform's standardised instance type."),
+        s(
+            "region",
+            "A region of the type (the first available one, if any).",
+        ),
+        s(
+            "shade_instance_type",
+            "Shadeform's standardised instance type.",
+        ),
         s("cloud_instance_type", "The cloud's own instance type."),
         i("hourly_price", "Base hourly price in US cents."),
         Attribute::nested(
