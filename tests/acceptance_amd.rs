@@ -141,18 +141,27 @@ fn bad_values_fail_at_validate_naming_the_attribute_without_api_calls() {
 }
 
 #[test]
-fn omitted_name_is_generated_and_stopped_instances_warn() {
+fn omitted_names_are_generated_refresh_is_coalesced_and_stopped_instances_warn() {
     let emu = Emulator::start();
     let tf = Tf::new(&emu);
     tf.config(
         &["amd"],
-        "resource \"amd_instance\" \"a\" {\n  gpu_type  = \"mi210\"\n  gpu_count = 1\n}\n",
+        "resource \"amd_instance\" \"a\" {\n  count     = 3\n  gpu_type  = \"mi210\"\n  gpu_count = 1\n}\n",
     );
     tf.apply();
-    let a = tf.resource("amd_instance.a");
-    assert!(s(&a["name"]).starts_with("tf-"), "{a}");
-    assert_eq!(tf.plan_exit_code(), 0, "a generated name is not a diff");
+    let names: std::collections::BTreeSet<String> = (0..3)
+        .map(|i| s(&tf.resource(&format!("amd_instance.a[{i}]"))["name"]).to_string())
+        .collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+    assert!(names.iter().all(|n| n.starts_with("tf-")), "{names:?}");
 
+    // Refreshing three instances costs one list, not three reads.
+    emu.reset_ledger();
+    assert_eq!(tf.plan_exit_code(), 0, "a generated name is not a diff");
+    assert_eq!(emu.count("amd.listInstances"), 1);
+    assert_eq!(emu.count("amd.getInstance"), 0);
+
+    let a = tf.resource("amd_instance.a[0]");
     emu.post(
         &format!("/_admin/amd/instances/{}/stop", s(&a["id"])),
         serde_json::json!({}),

@@ -71,7 +71,14 @@ fn instance_create_replace_import_destroy() {
         SCRIPT
     );
     assert_eq!(emu.count("shadeform.Create"), 1);
+    emu.reset_ledger();
     assert_eq!(tf.plan_exit_code(), 0, "plan after create not empty");
+    assert_eq!(
+        emu.count("shadeform.instances"),
+        1,
+        "refresh reads the list"
+    );
+    assert_eq!(emu.count("shadeform.instances/info"), 0);
 
     tf.config(&["shadeform"], &instance("acc-sf-b", "na-us-bos-1"));
     let plan = tf.plan_text();
@@ -79,7 +86,7 @@ fn instance_create_replace_import_destroy() {
     tf.apply();
     let b = tf.resource("shadeform_instance.a");
     assert_ne!(a["id"], b["id"]);
-    assert_eq!(emu.count("shadeform.Create"), 2);
+    assert_eq!(emu.count("shadeform.Create"), 1);
     assert_eq!(emu.count("shadeform.Delete"), 1);
     assert_eq!(live_instances(&emu), vec![s(&b["id"]).to_string()]);
     let id = s(&b["id"]).to_string();

@@ -154,6 +154,15 @@ pub(crate) async fn list_instances(
     list_all_offset(req, "instances", api::PAGE_SIZE).await
 }
 
+/// Every active instance as raw JSON (for the refresh cache, which indexes by `id`).
+async fn list_raw(client: &Client, budget: &Budget) -> Result<Vec<serde_json::Value>, ClientError> {
+    let req = client
+        .get("/instances")
+        .describe("list AMD instances")
+        .budget(budget);
+    list_all_offset(req, "instances", api::PAGE_SIZE).await
+}
+
 /// The instance called `name` created since `started_at`, if a lost create launched one.
 async fn find_created(
     client: &Client,
@@ -267,7 +276,19 @@ impl Resource for AmdInstance {
             return Ok(None);
         };
         let budget = common::budget(ctx);
-        let Some(found) = get_instance(ctx.client, &budget, id).await? else {
+        // Refresh coalescing: one walk of the list serves every instance in this plan; an
+        // instance the list does not show (e.g. `terminated`) is read on its own.
+        let found: Option<Instance> = ctx
+            .client
+            .cache()
+            .read(
+                "amd.instance",
+                id,
+                || list_raw(ctx.client, &budget),
+                || get_instance(ctx.client, &budget, id),
+            )
+            .await?;
+        let Some(found) = found else {
             return Ok(None);
         };
         match found.status.as_deref() {

@@ -442,6 +442,23 @@ async fn info(client: &Client, budget: &Budget, id: &str) -> Result<Option<Insta
         .await
 }
 
+/// Every pending or active instance as raw JSON (for the refresh cache, which indexes by
+/// `id`).
+async fn list_raw(client: &Client, budget: &Budget) -> Result<Vec<serde_json::Value>, ClientError> {
+    #[derive(Deserialize)]
+    struct Raw {
+        #[serde(default)]
+        instances: Vec<serde_json::Value>,
+    }
+    let raw: Raw = client
+        .get("/instances")
+        .describe("list Shadeform instances")
+        .budget(budget)
+        .send()
+        .await?;
+    Ok(raw.instances)
+}
+
 /// Fails (before any create call) when the (cloud, region, type) cannot launch now, listing
 /// where the type is available instead.
 async fn check_availability(
@@ -637,7 +654,20 @@ impl Resource for ShadeformInstance {
         let Some(id) = state.id.as_deref() else {
             return Ok(None);
         };
-        match info(ctx.client, &common::budget(ctx), id).await? {
+        let budget = common::budget(ctx);
+        // Refresh coalescing: one `GET /instances` serves every instance in this plan; one
+        // the list does not show (e.g. `deleted`) is read on its own.
+        let found: Option<Instance> = ctx
+            .client
+            .cache()
+            .read(
+                "shadeform.instance",
+                id,
+                || list_raw(ctx.client, &budget),
+                || info(ctx.client, &budget, id),
+            )
+            .await?;
+        match found {
             None => Ok(None),
             Some(i) if i.status.as_deref() == Some("deleted") => Ok(None),
             Some(i) => Ok(Some(model_from(i, &state))),
