@@ -253,3 +253,26 @@ fn examples_apply_and_data_sources_return_the_seed() {
     assert!(ours.is_empty(), "{:?}", emu.live());
     assert_eq!(emu.count("amd.createInstance"), 56);
 }
+
+#[test]
+fn a_lost_create_response_adopts_the_instance_instead_of_launching_another() {
+    let emu = Emulator::start();
+    emu.post(
+        "/_admin/faults",
+        serde_json::json!({"api": "amd", "method": "POST", "path_prefix": "/amd/v1/instances",
+                           "times": 1, "action": "lose_response"}),
+    );
+    let tf = Tf::new(&emu);
+    tf.config(&["amd"], &instance("acc-lost", "mi300x", "1"));
+    tf.apply();
+    let a = tf.resource("amd_instance.a");
+    assert_eq!(s(&a["status"]), "running");
+    assert_eq!(emu.count("amd.createInstance"), 1, "no second create");
+    assert!(
+        emu.count("amd.listInstances") >= 1,
+        "the lost create was reconciled by listing"
+    );
+    assert_eq!(live_instances(&emu), vec![s(&a["id"]).to_string()]);
+    tf.destroy();
+    assert!(live_instances(&emu).is_empty(), "{:?}", emu.live());
+}

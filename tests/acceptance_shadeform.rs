@@ -275,3 +275,27 @@ output "one_gpu_prices" {
     tf.destroy();
     assert!(live_instances(&emu).is_empty(), "{:?}", emu.live());
 }
+
+#[test]
+fn a_lost_create_response_adopts_the_instance_instead_of_launching_another() {
+    let emu = Emulator::start();
+    emu.post(
+        "/_admin/faults",
+        serde_json::json!({"api": "shadeform", "method": "POST",
+                           "path_prefix": "/shadeform/v1/instances/create",
+                           "times": 1, "action": "lose_response"}),
+    );
+    let tf = Tf::new(&emu);
+    tf.config(&["shadeform"], &instance("acc-sf-lost", "na-us-bos-1"));
+    tf.apply();
+    let a = tf.resource("shadeform_instance.a");
+    assert_eq!(s(&a["status"]), "active");
+    assert_eq!(emu.count("shadeform.Create"), 1, "no second create");
+    assert!(
+        emu.count("shadeform.instances") >= 1,
+        "the lost create was reconciled by listing"
+    );
+    assert_eq!(live_instances(&emu), vec![s(&a["id"]).to_string()]);
+    tf.destroy();
+    assert!(live_instances(&emu).is_empty(), "{:?}", emu.live());
+}
