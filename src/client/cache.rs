@@ -180,3 +180,137 @@ impl ReadCache {
         self.generation.fetch_add(1, Ordering::SeqCst);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicU32;
+
+    #[derive(Default)]
+    struct Api {
+        lists: AtomicU32,
+        gets: AtomicU32,
+        /// The server's objects.
+        live: Mutex<Vec<String>>,
+    }
+
+    impl Api {
+        fn with(ids: impl IntoIterator<Item = String>) -> Arc<Self> {
+            let a = Arc::new(Self::default());
+            *a.live.lock().expect("lock") = ids.into_iter().collect();
+            a
+        }
+        async fn list(&self, delay: Duration) -> Result<Vec<Value>, ClientError> {
+            self.lists.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(delay).await;
+            let live = self.live.lock().expect("lock").clone();
+            Ok(live
+                .iter()
+                .map(|id| serde_json::json!({"id": id, "name": format!("n-{id}")}))
+                .collect())
+        }
+        async fn get(&self, id: &str) -> Result<Option<Value>, ClientError> {
+            self.gets.fetch_add(1, Ordering::SeqCst);
+            let live = self.live.lock().expect("lock").clone();
+            Ok(live
+                .iter()
+                .any(|x| x == id)
+                .then(|| serde_json::json!({"id": id})))
+        }
+    }
+
+    async fn read(cache: &ReadCache, api: &Arc<Api>, id: &str, delay: Duration) -> Option<Value> {
+        let (a, b) = (api.clone(), api.clone());
+        let id2 = id.to_string();
+        cache
+            .read(
+                "instance",
+                id,
+                move || async move { a.list(delay).await },
+                move || async move { b.get(&id2).await },
+            )
+            .await
+            .expect("read")
+    }
+
+    #[tokio::test]
+    async fn a_hundred_reads_cost_one_list() {
+        let api = Api::with((0..100).map(|i| format!("i-{i}")));
+        let cache = ReadCache::default();
+        for i in 0..100 {
+            let v = read(&cache, &api, &format!("i-{i}"), Duration::ZERO)
+                .await
+                .expect("present");
+            assert_eq!(v["name"], serde_json::json!(format!("n-i-{i}")));
+        }
+        assert_eq!(api.lists.load(Ordering::SeqCst), 1);
+        assert_eq!(api.gets.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_readers_share_one_list() {
+        let api = Api::with((0..20).map(|i| format!("i-{i}")));
+        let cache = Arc::new(ReadCache::default());
+        let tasks = (0..20).map(|i| {
+            let (cache, api) = (cache.clone(), api.clone());
+            tokio::spawn(async move {
+                read(&cache, &api, &format!("i-{i}"), Duration::from_millis(100)).await
+            })
+        });
+        for r in futures::future::join_all(tasks).await {
+            assert!(r.expect("task").is_some());
+        }
+        assert_eq!(api.lists.load(Ordering::SeqCst), 1);
+        assert_eq!(api.gets.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
+    async fn missing_ids_fall_back_to_one_get() {
+        let api = Api::with(["a".to_string()]);
+        let cache = ReadCache::default();
+        assert!(read(&cache, &api, "a", Duration::ZERO).await.is_some());
+        // Created after the list: found by GET.
+        api.live.lock().expect("lock").push("b".into());
+        assert!(read(&cache, &api, "b", Duration::ZERO).await.is_some());
+        assert!(read(&cache, &api, "zz", Duration::ZERO).await.is_none());
+        assert_eq!(api.lists.load(Ordering::SeqCst), 1);
+        assert_eq!(api.gets.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn invalidation_hides_deleted_objects() {
+        let api = Api::with(["a".to_string(), "b".to_string()]);
+        let cache = ReadCache::default();
+        assert!(read(&cache, &api, "b", Duration::ZERO).await.is_some());
+        api.live.lock().expect("lock").retain(|x| x != "b");
+        cache.invalidate("instance");
+        assert!(read(&cache, &api, "b", Duration::ZERO).await.is_none());
+        assert!(read(&cache, &api, "a", Duration::ZERO).await.is_some());
+        assert_eq!(api.lists.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_list_racing_an_invalidation_is_not_served_later() {
+        let api = Api::with(["a".to_string()]);
+        let cache = Arc::new(ReadCache::default());
+        let (c2, a2) = (cache.clone(), api.clone());
+        let slow =
+            tokio::spawn(async move { read(&c2, &a2, "a", Duration::from_millis(80)).await });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        // Deleted while the list was in flight.
+        api.live.lock().expect("lock").clear();
+        cache.invalidate("instance");
+        let _ = slow.await.expect("task");
+        assert!(read(&cache, &api, "a", Duration::ZERO).await.is_none());
+    }
+
+    #[tokio::test]
+    async fn entries_expire_after_the_ttl() {
+        let api = Api::with(["a".to_string()]);
+        let cache = ReadCache::with_ttl(Duration::from_millis(30));
+        read(&cache, &api, "a", Duration::ZERO).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        read(&cache, &api, "a", Duration::ZERO).await;
+        assert_eq!(api.lists.load(Ordering::SeqCst), 2);
+    }
+}

@@ -24,13 +24,15 @@ impl RateLimit {
         }
     }
 
-    /// A bucket that never lets more than `requests - 1` through in any window of `per`
-    /// (one spare for clock jitter between us and the API's sliding window): a burst of a
-    /// tenth of the limit, then one token every `per / (requests - burst)`.
+    /// A bucket that never lets more than `requests - 1` through in any window of `per`:
+    /// a burst of a quarter of the limit (Terraform runs are bursty), then one token every
+    /// `per / (requests - burst - spare)`, keeping one request in fifty spare for clock
+    /// jitter between us and the API's sliding window.
     fn quota(&self) -> Option<Quota> {
         let n = self.requests.max(1);
-        let burst = (n / 10).clamp(1, n);
-        let refill = n.saturating_sub(burst).max(1);
+        let burst = (n / 4).clamp(1, n);
+        let spare = (n / 50).max(1);
+        let refill = n.saturating_sub(burst + spare).max(1);
         let period = self.per.checked_div(refill)?;
         let burst = NonZeroU32::new(burst)?;
         Quota::with_period(period).map(|q| q.allow_burst(burst))
@@ -77,9 +79,9 @@ mod tests {
     }
 
     #[test]
-    fn burst_is_a_tenth_of_the_limit() {
+    fn burst_is_a_quarter_of_the_limit() {
         let l = limiter_for("t-burst", None, RateLimit::per_minute(120)).expect("limiter");
         let allowed = (0..50).filter(|_| l.check().is_ok()).count();
-        assert_eq!(allowed, 12);
+        assert_eq!(allowed, 30);
     }
 }

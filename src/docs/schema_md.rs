@@ -38,7 +38,8 @@ fn write_groups(
     nested: &mut Vec<NestedSection>,
     heading: &str,
 ) {
-    let groups: [(&str, fn(Mode) -> bool); 3] = [
+    type InGroup = fn(Mode) -> bool;
+    let groups: [(&str, InGroup); 3] = [
         ("Required", |m| m == Mode::Required),
         ("Optional", |m| {
             matches!(m, Mode::Optional | Mode::OptionalComputed)

@@ -3,6 +3,8 @@
 
 pub mod amd;
 pub mod common;
+pub mod gpuai;
+pub mod icgpu;
 pub mod rocm;
 pub mod shadeform;
 pub mod validation;
@@ -16,9 +18,11 @@ pub const MEMBERS: &[&str] = &["icgpu", "amd", "rocm", "shadeform", "gpuai"];
 /// The member provider called `name`, if there is one.
 pub fn member(name: &str) -> Option<Arc<dyn DynProvider>> {
     match name {
+        "icgpu" => Some(Arc::new(icgpu::IcGpu)),
         "amd" => Some(Arc::new(amd::Amd)),
         "rocm" => Some(Arc::new(rocm::Rocm)),
         "shadeform" => Some(Arc::new(shadeform::Shadeform)),
+        "gpuai" => Some(Arc::new(gpuai::GpuAi)),
         _ => None,
     }
 }

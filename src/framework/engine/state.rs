@@ -157,8 +157,8 @@ pub fn null_write_only(attrs: &[Attribute], v: &mut Value) {
 pub fn for_each_object(v: &mut Value, f: &mut dyn FnMut(&mut Value)) {
     match v {
         Value::Object(_) => f(v),
-        Value::List(items) | Value::Set(items) => items.iter_mut().for_each(|i| f(i)),
-        Value::Map(m) => m.values_mut().for_each(|i| f(i)),
+        Value::List(items) | Value::Set(items) => items.iter_mut().for_each(f),
+        Value::Map(m) => m.values_mut().for_each(f),
         _ => {}
     }
 }

@@ -1,0 +1,745 @@
+//! `gpuai_airuntime`: a GPU instance ("AI runtime") running a container from a platform template
+//! or an inline spec. The API has no update, so every argument forces replacement; create waits
+//! until `Running`, delete until the runtime is gone (404).
+
+use super::api::{self, Runtime};
+use super::shared::{empty_as_prior, template_spec_attributes, TemplateSpecModel};
+use super::GpuAiClient;
+use crate::client::{create_reconciled, list_all_pages, wait_until, Client, ClientError, Poll};
+use crate::framework::schema::{Attribute, Nesting, Schema};
+use crate::framework::{validators, Ctx, Diagnostics, Failure, Operation, Resource, Type};
+use crate::providers::common;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The API's name rule (a DNS label).
+pub const NAME_PATTERN: &str = "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$";
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StorageModel {
+    pub size_gb: Option<i64>,
+    pub mount_path: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SshModel {
+    pub host: Option<String>,
+    pub port: Option<i64>,
+    pub user: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HttpModel {
+    pub name: Option<String>,
+    pub port: Option<i64>,
+    pub url: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EndpointsModel {
+    pub jupyter_url: Option<String>,
+    pub ssh: Option<SshModel>,
+    pub http: Option<Vec<HttpModel>>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Model {
+    pub id: Option<String>,
+    pub org_id: Option<String>,
+    pub project_id: Option<String>,
+    pub name: Option<String>,
+    pub region: Option<String>,
+    pub plan_id: Option<String>,
+    pub template_id: Option<String>,
+    pub template_spec: Option<TemplateSpecModel>,
+    pub gpu_config_id: Option<String>,
+    pub gpu_count: Option<i64>,
+    pub ssh_keys: Option<Vec<String>>,
+    pub storage: Option<StorageModel>,
+    pub status: Option<String>,
+    pub endpoints: Option<EndpointsModel>,
+    pub message: Option<String>,
+    pub created_at: Option<String>,
+}
+
+pub struct AiRuntime;
+
+fn ssh_key_validator() -> Arc<dyn validators::Validator> {
+    validators::from_fn("value must be an OpenSSH public key", |v| {
+        let Some(s) = v.as_str() else { return Ok(()) };
+        ssh_key::PublicKey::from_openssh(s.trim())
+            .map(|_| ())
+            .map_err(|e| format!("{s:?} is not an OpenSSH public key ({e})."))
+    })
+}
+
+pub fn schema() -> Schema {
+    let forced = |a: Attribute| a.requires_replace();
+    Schema::new(
+        "A GPU AI Service runtime (GPU instance): a container on dedicated GPUs, reachable over \
+         Jupyter, HTTP and SSH once `Running`. Runtimes cannot be changed in place: every \
+         argument forces a new runtime.",
+    )
+    .attribute(
+        Attribute::string("id")
+            .computed()
+            .use_state_for_unknown()
+            .description("The runtime's UUID."),
+    )
+    .attribute(forced(
+        Attribute::string("org_id")
+            .required()
+            .validator(validators::length_between(1, 256))
+            .description("Organization identifier, e.g. `org-abc123`."),
+    ))
+    .attribute(forced(
+        Attribute::string("project_id")
+            .required()
+            .validator(validators::length_between(1, 256))
+            .description("Project identifier, e.g. `prj-abc123`."),
+    ))
+    .attribute(forced(
+        Attribute::string("name")
+            .required()
+            .validator(validators::length_between(1, 63))
+            .validator(validators::regex(
+                NAME_PATTERN,
+                "a DNS label: lowercase letters, digits and hyphens, starting and ending with a \
+                 letter or digit",
+            ))
+            .description(
+                "Runtime name, unique in the project: a DNS label of at most 63 lowercase \
+                 letters, digits and hyphens, starting and ending with a letter or digit.",
+            ),
+    ))
+    .attribute(forced(
+        Attribute::string("region")
+            .required()
+            .description("Region, e.g. `as-south-1`."),
+    ))
+    .attribute(forced(
+        Attribute::string("plan_id")
+            .required()
+            .description("Billing plan, e.g. `gpu-h200-on-demand-1h` (see `gpuai_gpu_config`)."),
+    ))
+    .attribute(forced(
+        Attribute::string("template_id")
+            .optional()
+            .validator(validators::regex(
+                "^tpl-[a-zA-Z0-9-]+$",
+                "a template id such as `tpl-jupyterlab-pytorch`",
+            ))
+            .description(
+                "Platform template to run, e.g. `tpl-jupyterlab-pytorch`. Exactly one of \
+                 `template_id` and `template_spec` must be set.",
+            ),
+    ))
+    .attribute(forced(
+        Attribute::nested("template_spec", Nesting::Single, template_spec_attributes(false))
+            .optional()
+            .description(
+                "Inline container specification instead of a template. Exactly one of \
+                 `template_id` and `template_spec` must be set.",
+            ),
+    ))
+    .attribute(forced(
+        Attribute::string("gpu_config_id")
+            .optional_computed()
+            .description(
+                "GPU config (inventory `config_id`). When unset the API picks the first config \
+                 in `region` offering `plan_id`.",
+            ),
+    ))
+    .attribute(forced(
+        Attribute::int("gpu_count")
+            .default(crate::framework::Value::number(1))
+            .validator(validators::at_least(1.0))
+            .description("Number of GPUs. Defaults to 1."),
+    ))
+    .attribute(forced(
+        Attribute::list_of("ssh_keys", Type::String)
+            .optional()
+            .validator(validators::each(ssh_key_validator()))
+            .description("OpenSSH public keys allowed to log in over SSH."),
+    ))
+    .attribute(forced(
+        Attribute::nested(
+            "storage",
+            Nesting::Single,
+            vec![
+                Attribute::int("size_gb")
+                    .optional()
+                    .validator(validators::at_least(1.0))
+                    .description("Size of the network volume in GB (the API's default: 100)."),
+                Attribute::string("mount_path")
+                    .optional()
+                    .validator(validators::regex("^/", "an absolute path"))
+                    .description(
+                        "Absolute path where the volume is mounted (the API's default: \
+                         `/workspace`).",
+                    ),
+            ],
+        )
+        .optional()
+        .description("The runtime's network volume; leave out for the free 100 GB volume."),
+    ))
+    .attribute(
+        Attribute::string("status")
+            .computed()
+            .description("Lifecycle status: `Pending`, `Provisioning`, `Running`, `Stopping`, `Stopped`, `Failed` or `Deleting`."),
+    )
+    .attribute(
+        Attribute::nested(
+            "endpoints",
+            Nesting::Single,
+            vec![
+                Attribute::string("jupyter_url")
+                    .computed()
+                    .description("JupyterLab URL (when the spec has a port named `jupyter`)."),
+                Attribute::nested(
+                    "ssh",
+                    Nesting::Single,
+                    vec![
+                        Attribute::string("host").computed().description("SSH host."),
+                        Attribute::number("port").computed().description("SSH port."),
+                        Attribute::string("user").computed().description("SSH user."),
+                    ],
+                )
+                .computed()
+                .description("SSH access (log in with a key from `ssh_keys`)."),
+                Attribute::nested(
+                    "http",
+                    Nesting::List,
+                    vec![
+                        Attribute::string("name").computed().description("The spec's port name."),
+                        Attribute::number("port").computed().description("Container port."),
+                        Attribute::string("url").computed().description("Public URL."),
+                    ],
+                )
+                .computed()
+                .description("One entry per `http` port of the spec."),
+            ],
+        )
+        .computed()
+        .description("Access endpoints; populated while the runtime is `Running`."),
+    )
+    .attribute(
+        Attribute::string("message")
+            .computed()
+            .description("Why the runtime failed, when `status` is `Failed`."),
+    )
+    .attribute(
+        Attribute::string("created_at")
+            .computed()
+            .use_state_for_unknown()
+            .description("When the runtime was created (RFC 3339)."),
+    )
+    .config_validator(validators::exactly_one_of(&["template_id", "template_spec"]))
+    .timeouts(&["create", "delete"])
+}
+
+/// The create body from the plan.
+pub fn request_from(plan: &Model) -> api::CreateRuntimeRequest {
+    api::CreateRuntimeRequest {
+        name: plan.name.clone().unwrap_or_default(),
+        region: plan.region.clone().unwrap_or_default(),
+        plan_id: plan.plan_id.clone().unwrap_or_default(),
+        template_id: plan.template_id.clone(),
+        template_spec: plan.template_spec.as_ref().map(TemplateSpecModel::to_api),
+        gpu_config_id: plan.gpu_config_id.clone(),
+        gpu_count: plan.gpu_count.unwrap_or(1),
+        ssh_keys: plan.ssh_keys.clone().unwrap_or_default(),
+        storage: plan.storage.as_ref().map(|s| api::StorageSpec {
+            size_gb: s.size_gb,
+            mount_path: s.mount_path.clone(),
+        }),
+    }
+}
+
+/// A configured value that equals the API's default stays unset when `prior` left it unset.
+fn unless_default<T: PartialEq + Clone>(api: Option<T>, default: T, prior_set: bool) -> Option<T> {
+    match api {
+        Some(v) if v == default && !prior_set => None,
+        other => other,
+    }
+}
+
+/// State from the API's runtime, written the way `prior` (plan, earlier state, or the bare
+/// import identity) wrote the configurable parts where the two mean the same.
+pub fn state_from(prior: &Model, rt: &Runtime) -> Model {
+    let template_spec = match (&rt.template_id, &rt.template_spec) {
+        // Created from a template: the API reports the template's spec, which the
+        // configuration did not write.
+        (Some(_), _) => None,
+        (None, Some(spec)) => Some(TemplateSpecModel::from_api(
+            spec,
+            prior.template_spec.as_ref(),
+        )),
+        (None, None) => prior.template_spec.clone(),
+    };
+    let storage = rt.storage.as_ref().and_then(|s| {
+        let p = prior.storage.as_ref();
+        let size_gb = unless_default(
+            s.size_gb,
+            api::DEFAULT_STORAGE_SIZE_GB,
+            p.is_some_and(|p| p.size_gb.is_some()),
+        );
+        let mount_path = unless_default(
+            s.mount_path.clone(),
+            api::DEFAULT_MOUNT_PATH.to_string(),
+            p.is_some_and(|p| p.mount_path.is_some()),
+        );
+        if p.is_none() && size_gb.is_none() && mount_path.is_none() {
+            None
+        } else {
+            Some(StorageModel {
+                size_gb,
+                mount_path,
+            })
+        }
+    });
+    let endpoints = rt.endpoints.as_ref().map(|e| EndpointsModel {
+        jupyter_url: e.jupyter_url.clone(),
+        ssh: e.ssh.as_ref().map(|s| SshModel {
+            host: Some(s.host.clone()),
+            port: Some(s.port),
+            user: Some(s.user.clone()),
+        }),
+        http: Some(
+            e.http
+                .iter()
+                .map(|h| HttpModel {
+                    name: Some(h.name.clone()),
+                    port: Some(h.port),
+                    url: Some(h.url.clone()),
+                })
+                .collect(),
+        ),
+    });
+    Model {
+        id: Some(rt.id.clone()),
+        org_id: prior.org_id.clone(),
+        project_id: prior
+            .project_id
+            .clone()
+            .or_else(|| Some(rt.project.clone())),
+        name: Some(rt.name.clone()),
+        region: Some(rt.region.clone())
+            .filter(|r| !r.is_empty())
+            .or(prior.region.clone()),
+        plan_id: rt.plan_id.clone().or(prior.plan_id.clone()),
+        template_id: rt.template_id.clone(),
+        template_spec,
+        gpu_config_id: rt.gpu_config_id.clone().or(prior.gpu_config_id.clone()),
+        gpu_count: rt.gpu_count.or(prior.gpu_count),
+        ssh_keys: empty_as_prior(rt.ssh_keys.clone(), Some(prior.ssh_keys.is_some())),
+        storage,
+        status: Some(rt.status.clone()),
+        endpoints,
+        message: rt.message.clone(),
+        created_at: rt.created_at.clone().or(prior.created_at.clone()),
+    }
+}
+
+/// The runtime of `name` created at or after `since`, if the list has one (the exactly-once
+/// reconcile after an ambiguous create: the API takes no idempotency key). `since` already
+/// allows for clock skew.
+async fn find_created(
+    client: Client,
+    path: String,
+    name: String,
+    since: DateTime<Utc>,
+) -> Result<Option<Runtime>, ClientError> {
+    let all: Vec<Runtime> = list_all_pages(client.get(&path), "data", api::PAGE_LIMIT).await?;
+    Ok(all.into_iter().find(|rt| {
+        rt.name == name
+            && rt.status != api::STATUS_DELETING
+            && rt
+                .created_at
+                .as_deref()
+                .and_then(|c| DateTime::parse_from_rfc3339(c).ok())
+                .is_some_and(|c| c.with_timezone(&Utc) >= since)
+    }))
+}
+
+/// Parses `org_id/project_id/airuntime_id`.
+pub fn parse_import_id(id: &str) -> Result<(String, String, String), Diagnostics> {
+    let expected = "Expected an import ID of the form `org_id/project_id/airuntime_id`, e.g. \
+                    `org-abc123/prj-abc123/3f2b6c1e-8a4d-4c8e-9f57-2d1c0b7a9e10`.";
+    let parts: Vec<&str> = id.split('/').collect();
+    match parts.as_slice() {
+        [org, project, rt] if !org.is_empty() && !project.is_empty() && !rt.is_empty() => {
+            if uuid::Uuid::parse_str(rt).is_err() {
+                return Err(Diagnostics::single_error(
+                    "Invalid import ID",
+                    format!("{rt:?} is not an AI runtime id (a UUID). {expected} Got {id:?}."),
+                ));
+            }
+            Ok((org.to_string(), project.to_string(), rt.to_string()))
+        }
+        _ => Err(Diagnostics::single_error(
+            "Invalid import ID",
+            format!("{expected} Got {id:?}."),
+        )),
+    }
+}
+
+fn ids(m: &Model) -> (String, String, String) {
+    (
+        m.org_id.clone().unwrap_or_default(),
+        m.project_id.clone().unwrap_or_default(),
+        m.id.clone().unwrap_or_default(),
+    )
+}
+
+#[async_trait]
+impl Resource for AiRuntime {
+    type Client = GpuAiClient;
+    type Model = Model;
+
+    fn type_name(&self) -> &'static str {
+        "airuntime"
+    }
+
+    fn schema(&self) -> Schema {
+        schema()
+    }
+
+    fn default_timeout(&self, op: Operation) -> Duration {
+        match op {
+            Operation::Create => Duration::from_secs(30 * 60),
+            Operation::Delete => Duration::from_secs(15 * 60),
+            _ => Duration::from_secs(5 * 60),
+        }
+    }
+
+    async fn create(
+        &self,
+        ctx: &Ctx<'_, GpuAiClient>,
+        plan: Model,
+    ) -> Result<Model, Failure<Model>> {
+        let client = ctx.client.gpu.clone();
+        let budget = common::budget(ctx);
+        let body = request_from(&plan);
+        let name = body.name.clone();
+        let (org, project, _) = ids(&plan);
+        let list_path = api::runtimes_path(&org, &project);
+        let req = client
+            .post(&list_path)
+            .json(&body)
+            .describe(format!("create AI runtime {name:?}"))
+            .budget(&budget);
+        let created: Runtime = create_reconciled(req, |since| {
+            find_created(client.clone(), list_path.clone(), name.clone(), since)
+        })
+        .await?;
+
+        let last = Arc::new(Mutex::new(created.clone()));
+        let path = api::runtime_path(&org, &project, &created.id);
+        let waited = wait_until(
+            &budget,
+            &format!("AI runtime {name:?} to be Running"),
+            || {
+                let (client, path, last, budget) =
+                    (client.clone(), path.clone(), last.clone(), budget.clone());
+                async move {
+                    let rt: Option<Runtime> = client
+                        .get(&path)
+                        .describe("read AI runtime")
+                        .budget(&budget)
+                        .send_optional()
+                        .await?;
+                    let Some(rt) = rt else {
+                        return Ok(Poll::Failed(
+                            "the runtime disappeared while it was being created".into(),
+                        ));
+                    };
+                    if let Ok(mut l) = last.lock() {
+                        *l = rt.clone();
+                    }
+                    Ok(match rt.status.as_str() {
+                        api::STATUS_RUNNING => Poll::Ready(rt),
+                        api::STATUS_FAILED => Poll::Failed(
+                            rt.message
+                                .clone()
+                                .unwrap_or_else(|| "no reason given".into()),
+                        ),
+                        other => Poll::Pending(other.to_string()),
+                    })
+                }
+            },
+        )
+        .await;
+        match waited {
+            Ok(rt) => Ok(state_from(&plan, &rt)),
+            Err(err) => {
+                let seen = last.lock().map(|l| l.clone()).unwrap_or(created);
+                let mut diags = Diagnostics::new();
+                if seen.status == api::STATUS_FAILED {
+                    diags.error(
+                        format!("AI runtime {name:?} failed to start"),
+                        format!(
+                            "The GPU AI Service reports: {}. The runtime {} is kept in state \
+                             as tainted; the next apply replaces it.",
+                            seen.message.as_deref().unwrap_or("no reason given"),
+                            seen.id
+                        ),
+                    );
+                } else {
+                    diags.extend(Diagnostics::from(err));
+                }
+                Err(Failure::with_partial(diags, state_from(&plan, &seen)))
+            }
+        }
+    }
+
+    async fn read(
+        &self,
+        ctx: &Ctx<'_, GpuAiClient>,
+        state: Model,
+    ) -> Result<Option<Model>, Diagnostics> {
+        let (org, project, id) = ids(&state);
+        let rt: Option<Runtime> = ctx
+            .client
+            .gpu
+            .get(&api::runtime_path(&org, &project, &id))
+            .describe(format!("read AI runtime {id}"))
+            .budget(&common::budget(ctx))
+            .send_optional()
+            .await?;
+        Ok(rt
+            .filter(|rt| rt.status != api::STATUS_DELETING)
+            .map(|rt| state_from(&state, &rt)))
+    }
+
+    async fn delete(&self, ctx: &Ctx<'_, GpuAiClient>, state: Model) -> Result<(), Diagnostics> {
+        let (org, project, id) = ids(&state);
+        let client = ctx.client.gpu.clone();
+        let budget = common::budget(ctx);
+        let path = api::runtime_path(&org, &project, &id);
+        let gone: Option<Runtime> = client
+            .delete(&path)
+            .describe(format!("delete AI runtime {id}"))
+            .budget(&budget)
+            .send_optional()
+            .await?;
+        if gone.is_none() {
+            return Ok(());
+        }
+        wait_until(&budget, &format!("AI runtime {id} to be deleted"), || {
+            let (client, path, budget) = (client.clone(), path.clone(), budget.clone());
+            async move {
+                let rt: Option<Runtime> = client
+                    .get(&path)
+                    .describe("read AI runtime")
+                    .budget(&budget)
+                    .send_optional()
+                    .await?;
+                Ok(match rt {
+                    None => Poll::Ready(()),
+                    Some(rt) => Poll::Pending(rt.status),
+                })
+            }
+        })
+        .await?;
+        Ok(())
+    }
+
+    fn import(&self, id: &str) -> Result<serde_json::Value, Diagnostics> {
+        let (org, project, rt) = parse_import_id(id)?;
+        Ok(serde_json::json!({ "org_id": org, "project_id": project, "id": rt }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::framework::validators::ValidateRequest;
+    use crate::framework::{AttributePath, Value};
+
+    fn runtime() -> Runtime {
+        serde_json::from_value(serde_json::json!({
+            "id": "3f2b6c1e-8a4d-4c8e-9f57-2d1c0b7a9e10", "name": "a", "region": "as-south-1",
+            "project": "prj-abc123", "status": "Running", "gpuConfigId": "cfg", "gpuCount": 1,
+            "templateId": "tpl-jupyterlab-pytorch", "planId": "plan",
+            "createdAt": "2026-06-14T10:00:00Z",
+            "templateSpec": {"image": "img", "ports": [], "env": {}, "command": []},
+            "storage": {"sizeGb": 100, "mountPath": "/workspace"}, "sshKeys": [],
+            "endpoints": {"jupyterUrl": null, "ssh": null, "http": []}, "message": null
+        }))
+        .expect("runtime")
+    }
+
+    fn plan() -> Model {
+        Model {
+            org_id: Some("org-abc123".into()),
+            project_id: Some("prj-abc123".into()),
+            name: Some("a".into()),
+            region: Some("as-south-1".into()),
+            plan_id: Some("plan".into()),
+            template_id: Some("tpl-jupyterlab-pytorch".into()),
+            gpu_count: Some(1),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn state_after_create_matches_the_plan() {
+        let st = state_from(&plan(), &runtime());
+        assert_eq!(
+            st.template_spec, None,
+            "template's spec is not echoed into state"
+        );
+        assert_eq!(st.storage, None, "API default storage stays unset");
+        assert_eq!(st.ssh_keys, None);
+        assert_eq!(st.gpu_config_id.as_deref(), Some("cfg"));
+        assert_eq!(st.status.as_deref(), Some("Running"));
+        assert_eq!(st.org_id.as_deref(), Some("org-abc123"));
+    }
+
+    #[test]
+    fn explicit_storage_defaults_stay_explicit() {
+        let mut p = plan();
+        p.storage = Some(StorageModel {
+            size_gb: Some(100),
+            mount_path: None,
+        });
+        let st = state_from(&p, &runtime());
+        assert_eq!(
+            st.storage,
+            Some(StorageModel {
+                size_gb: Some(100),
+                mount_path: None
+            })
+        );
+    }
+
+    #[test]
+    fn request_carries_the_spec_or_the_template() {
+        let mut p = plan();
+        p.storage = Some(StorageModel {
+            size_gb: Some(200),
+            mount_path: None,
+        });
+        let body = serde_json::to_value(request_from(&p)).expect("json");
+        assert_eq!(body["templateID"], "tpl-jupyterlab-pytorch");
+        assert_eq!(body["storage"], serde_json::json!({"sizeGb": 200}));
+        assert!(body.get("gpuConfigID").is_none());
+    }
+
+    #[test]
+    fn import_ids_name_the_expected_form() {
+        let ok = parse_import_id("org-abc123/prj-abc123/3f2b6c1e-8a4d-4c8e-9f57-2d1c0b7a9e10")
+            .expect("valid");
+        assert_eq!(ok.0, "org-abc123");
+        for bad in [
+            "x",
+            "a/b",
+            "a//3f2b6c1e-8a4d-4c8e-9f57-2d1c0b7a9e10",
+            "a/b/c/d",
+            "a/b/not-a-uuid",
+        ] {
+            let err = parse_import_id(bad).expect_err(bad);
+            let d = err.iter().next().expect("diag");
+            assert!(
+                d.detail.contains("org_id/project_id/airuntime_id"),
+                "{bad}: {}",
+                d.detail
+            );
+        }
+    }
+
+    fn config(pairs: &[(&str, Value)]) -> Value {
+        Value::Object(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn both_template_id_and_spec_are_rejected_naming_the_attribute() {
+        let s = schema();
+        let cfg = config(&[
+            ("template_id", Value::string("tpl-x")),
+            (
+                "template_spec",
+                Value::Object([("image".into(), Value::string("i"))].into()),
+            ),
+        ]);
+        let mut d = Diagnostics::new();
+        for v in &s.config_validators {
+            v.validate(&cfg, &mut d);
+        }
+        let diag = d.iter().next().expect("an error");
+        assert_eq!(diag.path, Some(AttributePath::attr("template_spec")));
+        let mut d = Diagnostics::new();
+        let cfg = config(&[("template_id", Value::Null), ("template_spec", Value::Null)]);
+        for v in &s.config_validators {
+            v.validate(&cfg, &mut d);
+        }
+        assert!(d.has_errors(), "neither is also an error");
+    }
+
+    fn check(attr: &str, value: Value) -> Diagnostics {
+        let s = schema();
+        let a = s.attribute_named(attr).expect("attribute");
+        let path = AttributePath::attr(attr);
+        let mut d = Diagnostics::new();
+        for v in &a.validators {
+            v.validate(
+                &ValidateRequest {
+                    path: &path,
+                    value: &value,
+                    config: &Value::Null,
+                },
+                &mut d,
+            );
+        }
+        d
+    }
+
+    #[test]
+    fn names_must_be_dns_labels() {
+        assert!(!check("name", Value::string("my-jupyter-1")).has_errors());
+        for bad in ["My-Box", "-a", "a-", "a_b", &"a".repeat(64)] {
+            assert!(check("name", Value::string(bad)).has_errors(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ssh_keys_must_parse() {
+        let good = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIdjS7wcmocURC/K4fzuozA8YFJA73UAV77anacl8fYT you@example.com";
+        assert!(!check("ssh_keys", Value::List(vec![Value::string(good)])).has_errors());
+        assert!(check(
+            "ssh_keys",
+            Value::List(vec![Value::string("ssh-ed25519 nope")])
+        )
+        .has_errors());
+    }
+
+    #[test]
+    fn every_argument_forces_replacement_and_everything_is_described() {
+        let s = schema();
+        for a in &s.attributes {
+            assert!(!a.description.is_empty(), "{} lacks a description", a.name);
+            if a.mode.is_configurable() {
+                assert!(
+                    !a.plan_modifiers.is_empty(),
+                    "{} must force replacement",
+                    a.name
+                );
+            }
+        }
+        assert!(s.blocks.iter().any(|b| b.name == "timeouts"));
+    }
+}
