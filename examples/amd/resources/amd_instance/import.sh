@@ -1,0 +1,2 @@
+# Import an existing instance by its ID.
+terraform import amd_instance.training inst-001

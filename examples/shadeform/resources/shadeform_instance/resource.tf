@@ -1,0 +1,25 @@
+resource "shadeform_instance" "vllm" {
+  cloud               = "tensordock"
+  region              = "na-us-bos-1"
+  shade_instance_type = "A6000"
+  name                = "vllm-server"
+
+  launch_configuration = {
+    type = "docker"
+    docker_configuration = {
+      image = "vllm/vllm-openai:latest"
+      args  = "--model mistralai/Mistral-7B-v0.1"
+      port_mappings = [
+        { host_port = 80, container_port = 8000 },
+      ]
+      volume_mounts = [
+        { host_path = "~/.cache/huggingface", container_path = "/root/.cache/huggingface" },
+      ]
+      shared_memory_in_gb = 8
+    }
+  }
+}
+
+output "vllm_ssh" {
+  value = "ssh -p ${shadeform_instance.vllm.ssh_port} ${shadeform_instance.vllm.ssh_user}@${shadeform_instance.vllm.ip}"
+}

@@ -1,0 +1,115 @@
+//! `amd_credits` data source: the account's GPU credit balance.
+
+use super::api::Credits;
+use crate::client::Client;
+use crate::framework::schema::{Attribute, Schema};
+use crate::framework::{Ctx, DataSource, Diagnostics};
+use crate::providers::common;
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CreditsModel {
+    pub balance: Option<f64>,
+    pub used: Option<f64>,
+    pub total: Option<f64>,
+    pub currency: Option<String>,
+    pub expires_at: Option<String>,
+}
+
+impl From<Credits> for CreditsModel {
+    fn from(c: Credits) -> Self {
+        Self {
+            balance: c.balance,
+            used: c.used,
+            total: c.total,
+            currency: c.currency,
+            expires_at: c.expires_at,
+        }
+    }
+}
+
+pub struct AmdCredits;
+
+fn schema() -> Schema {
+    Schema::new("The AMD Developer Cloud account's GPU credit balance and usage.")
+        .attribute(
+            Attribute::number("balance")
+                .computed()
+                .description("Remaining credit balance."),
+        )
+        .attribute(
+            Attribute::number("used")
+                .computed()
+                .description("Credits consumed."),
+        )
+        .attribute(
+            Attribute::number("total")
+                .computed()
+                .description("Total credits allocated."),
+        )
+        .attribute(
+            Attribute::string("currency")
+                .computed()
+                .description("Currency of the credit values, e.g. `USD`."),
+        )
+        .attribute(
+            Attribute::string("expires_at")
+                .computed()
+                .description("When the credits expire (RFC 3339)."),
+        )
+}
+
+#[async_trait]
+impl DataSource for AmdCredits {
+    type Client = Client;
+    type Model = CreditsModel;
+
+    fn type_name(&self) -> &'static str {
+        "credits"
+    }
+
+    fn schema(&self) -> Schema {
+        schema()
+    }
+
+    async fn read(
+        &self,
+        ctx: &Ctx<'_, Client>,
+        _config: CreditsModel,
+    ) -> Result<CreditsModel, Diagnostics> {
+        let c: Credits = ctx
+            .client
+            .get("/credits")
+            .describe("read AMD credit balance")
+            .budget(&common::budget(ctx))
+            .send()
+            .await?;
+        Ok(c.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn everything_is_computed_and_described() {
+        for a in &schema().attributes {
+            assert!(!a.description.is_empty(), "{}", a.name);
+            assert!(!a.mode.is_configurable(), "{}", a.name);
+        }
+    }
+
+    #[test]
+    fn reads_the_spec_example() {
+        let c: Credits = serde_json::from_str(
+            r#"{"balance":450.00,"used":550.00,"total":1000.00,"currency":"USD","expiresAt":"2026-12-31T23:59:59Z"}"#,
+        )
+        .expect("example");
+        let m = CreditsModel::from(c);
+        assert_eq!(m.balance, Some(450.0));
+        assert_eq!(m.expires_at.as_deref(), Some("2026-12-31T23:59:59Z"));
+    }
+}

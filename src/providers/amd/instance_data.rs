@@ -1,0 +1,99 @@
+//! `amd_instance` data source: one existing instance, looked up by ID.
+
+use super::api;
+use super::instance::{get_instance, InstanceModel};
+use super::quoted;
+use crate::client::Client;
+use crate::framework::schema::{Attribute, Schema};
+use crate::framework::{validators, AttributePath, Ctx, DataSource, Diagnostics};
+use crate::providers::common;
+use async_trait::async_trait;
+
+pub struct AmdInstanceData;
+
+/// The computed attributes of an instance, shared with `amd_instances`.
+pub(crate) fn instance_attributes() -> Vec<Attribute> {
+    vec![
+        Attribute::string("name")
+            .computed()
+            .description("Display name."),
+        Attribute::string("gpu_type")
+            .computed()
+            .description(format!(
+                "GPU hardware type: one of {}.",
+                quoted(api::GPU_TYPES)
+            )),
+        Attribute::int("gpu_count")
+            .computed()
+            .description("Number of GPUs in the instance."),
+        Attribute::string("image_id")
+            .computed()
+            .description("ROCm image the instance runs."),
+        Attribute::string("region")
+            .computed()
+            .description("Deployment region."),
+        Attribute::string("status")
+            .computed()
+            .description(format!("Current status: one of {}.", quoted(api::STATUSES))),
+        Attribute::string("created_at")
+            .computed()
+            .description("Creation timestamp (RFC 3339)."),
+    ]
+}
+
+fn schema() -> Schema {
+    let mut s = Schema::new("One AMD Developer Cloud GPU instance, looked up by ID.").attribute(
+        Attribute::string("id")
+            .required()
+            .validator(validators::length_between(1, 256))
+            .description("Instance identifier, e.g. `inst-001`."),
+    );
+    for a in instance_attributes() {
+        s = s.attribute(a);
+    }
+    s
+}
+
+#[async_trait]
+impl DataSource for AmdInstanceData {
+    type Client = Client;
+    type Model = InstanceModel;
+
+    fn type_name(&self) -> &'static str {
+        "instance"
+    }
+
+    fn schema(&self) -> Schema {
+        schema()
+    }
+
+    async fn read(
+        &self,
+        ctx: &Ctx<'_, Client>,
+        config: InstanceModel,
+    ) -> Result<InstanceModel, Diagnostics> {
+        let id = config.id.unwrap_or_default();
+        match get_instance(ctx.client, &common::budget(ctx), &id).await? {
+            Some(i) => Ok(i.into()),
+            None => Err(Diagnostics::single_attribute_error(
+                AttributePath::attr("id"),
+                "AMD instance not found",
+                format!("No instance with ID {id:?} exists in this AMD Developer Cloud account."),
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn id_is_the_only_argument_and_all_is_described() {
+        let s = schema();
+        for a in &s.attributes {
+            assert!(!a.description.is_empty(), "{}", a.name);
+            assert_eq!(a.mode.is_configurable(), a.name == "id", "{}", a.name);
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! `amd_instance_metrics` data source: real-time utilisation, memory, temperature and power
+//! of one instance.
+
+use super::api::{self, InstanceMetrics};
+use crate::client::Client;
+use crate::framework::schema::{Attribute, Schema};
+use crate::framework::{validators, AttributePath, Ctx, DataSource, Diagnostics};
+use crate::providers::common;
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MetricsModel {
+    pub instance_id: Option<String>,
+    pub gpu_utilization: Option<f64>,
+    pub memory_used: Option<f64>,
+    pub memory_total: Option<f64>,
+    pub temperature: Option<f64>,
+    pub power_draw: Option<f64>,
+}
+
+pub struct AmdInstanceMetrics;
+
+fn schema() -> Schema {
+    Schema::new("Real-time GPU metrics of one AMD Developer Cloud instance.")
+        .attribute(
+            Attribute::string("instance_id")
+                .required()
+                .validator(validators::length_between(1, 256))
+                .description("Instance identifier, e.g. `inst-001`."),
+        )
+        .attribute(
+            Attribute::number("gpu_utilization")
+                .computed()
+                .description("GPU utilisation in percent."),
+        )
+        .attribute(
+            Attribute::number("memory_used")
+                .computed()
+                .description("GPU memory used, in GB."),
+        )
+        .attribute(
+            Attribute::number("memory_total")
+                .computed()
+                .description("Total GPU memory, in GB."),
+        )
+        .attribute(
+            Attribute::number("temperature")
+                .computed()
+                .description("GPU temperature in degrees Celsius."),
+        )
+        .attribute(
+            Attribute::number("power_draw")
+                .computed()
+                .description("Current power draw in watts."),
+        )
+}
+
+#[async_trait]
+impl DataSource for AmdInstanceMetrics {
+    type Client = Client;
+    type Model = MetricsModel;
+
+    fn type_name(&self) -> &'static str {
+        "instance_metrics"
+    }
+
+    fn schema(&self) -> Schema {
+        schema()
+    }
+
+    async fn read(
+        &self,
+        ctx: &Ctx<'_, Client>,
+        config: MetricsModel,
+    ) -> Result<MetricsModel, Diagnostics> {
+        let id = config.instance_id.unwrap_or_default();
+        let found: Option<InstanceMetrics> = ctx
+            .client
+            .get(&format!("{}/metrics", api::instance_path(&id)))
+            .describe(format!("read metrics of AMD instance {id:?}"))
+            .budget(&common::budget(ctx))
+            .send_optional()
+            .await?;
+        let Some(m) = found else {
+            return Err(Diagnostics::single_attribute_error(
+                AttributePath::attr("instance_id"),
+                "AMD instance not found",
+                format!("No instance with ID {id:?} exists, so it has no metrics."),
+            ));
+        };
+        Ok(MetricsModel {
+            instance_id: Some(id),
+            gpu_utilization: m.gpu_utilization,
+            memory_used: m.memory_used,
+            memory_total: m.memory_total,
+            temperature: m.temperature,
+            power_draw: m.power_draw,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_instance_id_is_configurable() {
+        for a in &schema().attributes {
+            assert!(!a.description.is_empty(), "{}", a.name);
+            assert_eq!(
+                a.mode.is_configurable(),
+                a.name == "instance_id",
+                "{}",
+                a.name
+            );
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! The `amd` member: the AMD Developer Cloud (instances, metrics, deployed models, credits),
+//! authenticated with an `X-API-Key` header.
+
+pub mod api;
+pub mod credits;
+pub mod instance;
+pub mod instance_data;
+pub mod instance_metrics;
+pub mod instances;
+pub mod models;
+
+use crate::client::Client;
+use crate::framework::schema::Schema;
+use crate::framework::{ConfigureInfo, Diagnostics, DynDataSource, DynResource, Provider};
+use crate::providers::common::{self, ConnectionConfig};
+use async_trait::async_trait;
+use std::sync::Arc;
+
+pub struct Amd;
+
+/// `a`, `b`, `c` in backticks, as the docs print allowed values.
+pub(crate) fn quoted(values: &[&str]) -> String {
+    values
+        .iter()
+        .map(|v| format!("`{v}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[async_trait]
+impl Provider for Amd {
+    type Client = Client;
+    type Config = ConnectionConfig;
+
+    fn name(&self) -> &'static str {
+        "amd"
+    }
+
+    fn schema(&self) -> Schema {
+        let s = Schema::new(
+            "The AMD Developer Cloud: AMD Instinct GPU instances, their metrics, deployed AI \
+             models and the account's credits.",
+        );
+        common::AMD
+            .attributes()
+            .into_iter()
+            .fold(s, Schema::attribute)
+    }
+
+    async fn configure(
+        &self,
+        config: ConnectionConfig,
+        _info: &ConfigureInfo,
+    ) -> Result<Client, Diagnostics> {
+        common::AMD.client(&config)
+    }
+
+    fn resources(&self) -> Vec<Arc<dyn DynResource>> {
+        vec![Arc::new(instance::AmdInstance)]
+    }
+
+    fn data_sources(&self) -> Vec<Arc<dyn DynDataSource>> {
+        vec![
+            Arc::new(instance_data::AmdInstanceData),
+            Arc::new(instances::AmdInstances),
+            Arc::new(instance_metrics::AmdInstanceMetrics),
+            Arc::new(credits::AmdCredits),
+            Arc::new(models::AmdModels),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provider_schema_is_described_and_the_key_is_sensitive() {
+        let s = Amd.schema();
+        assert!(s.attributes.iter().all(|a| !a.description.is_empty()));
+        assert!(s.attribute_named("api_key").is_some_and(|a| a.sensitive));
+        assert!(s.attribute_named("ca_cert_pem").is_some());
+    }
+
+    #[test]
+    fn lists_one_resource_and_five_data_sources() {
+        assert_eq!(Amd.resources().len(), 1);
+        let mut names: Vec<_> = Amd.data_sources().iter().map(|d| d.type_name()).collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "credits",
+                "instance",
+                "instance_metrics",
+                "instances",
+                "models"
+            ]
+        );
+    }
+}

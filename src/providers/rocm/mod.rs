@@ -1,0 +1,74 @@
+//! The `rocm` member: the ROCm management API of a GPU host (devices, health, performance,
+//! versions), authenticated with `Authorization: Bearer`. The API is usually a private
+//! endpoint, so `ca_cert_pem` (or, for tests, `insecure_skip_verify`) matters here.
+
+pub mod api;
+pub mod device;
+pub mod devices;
+pub mod version;
+
+use crate::client::Client;
+use crate::framework::schema::Schema;
+use crate::framework::{ConfigureInfo, Diagnostics, DynDataSource, DynResource, Provider};
+use crate::providers::common::{self, ConnectionConfig};
+use async_trait::async_trait;
+use std::sync::Arc;
+
+pub struct Rocm;
+
+pub(crate) use super::amd::quoted;
+
+#[async_trait]
+impl Provider for Rocm {
+    type Client = Client;
+    type Config = ConnectionConfig;
+
+    fn name(&self) -> &'static str {
+        "rocm"
+    }
+
+    fn schema(&self) -> Schema {
+        let s = Schema::new(
+            "The ROCm management API of an AMD GPU host: devices, their health and performance \
+             counters, and the installed ROCm versions. Read-only: it has data sources only.",
+        );
+        common::ROCM
+            .attributes()
+            .into_iter()
+            .fold(s, Schema::attribute)
+    }
+
+    async fn configure(
+        &self,
+        config: ConnectionConfig,
+        _info: &ConfigureInfo,
+    ) -> Result<Client, Diagnostics> {
+        common::ROCM.client(&config)
+    }
+
+    fn resources(&self) -> Vec<Arc<dyn DynResource>> {
+        Vec::new()
+    }
+
+    fn data_sources(&self) -> Vec<Arc<dyn DynDataSource>> {
+        vec![
+            Arc::new(devices::RocmDevices),
+            Arc::new(device::RocmDevice),
+            Arc::new(version::RocmVersionData),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provider_schema_is_described_and_the_token_is_sensitive() {
+        let s = Rocm.schema();
+        assert!(s.attributes.iter().all(|a| !a.description.is_empty()));
+        assert!(s.attribute_named("token").is_some_and(|a| a.sensitive));
+        assert!(s.attribute_named("insecure_skip_verify").is_some());
+        assert_eq!(Rocm.data_sources().len(), 3);
+    }
+}

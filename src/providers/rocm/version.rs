@@ -1,0 +1,94 @@
+//! `rocm_version` data source: the installed ROCm, HIP, driver and kernel versions.
+
+use super::api::RocmVersion;
+use crate::client::Client;
+use crate::framework::schema::{Attribute, Schema};
+use crate::framework::{Ctx, DataSource, Diagnostics};
+use crate::providers::common;
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VersionModel {
+    pub rocm_version: Option<String>,
+    pub hip_version: Option<String>,
+    pub driver_version: Option<String>,
+    pub kernel_version: Option<String>,
+}
+
+pub struct RocmVersionData;
+
+fn schema() -> Schema {
+    Schema::new("Versions of the ROCm software stack on the managed host.")
+        .attribute(
+            Attribute::string("rocm_version")
+                .computed()
+                .description("ROCm platform version, e.g. `6.1.0`."),
+        )
+        .attribute(
+            Attribute::string("hip_version")
+                .computed()
+                .description("HIP runtime version."),
+        )
+        .attribute(
+            Attribute::string("driver_version")
+                .computed()
+                .description("AMD GPU driver version."),
+        )
+        .attribute(
+            Attribute::string("kernel_version")
+                .computed()
+                .description("Linux kernel version."),
+        )
+}
+
+#[async_trait]
+impl DataSource for RocmVersionData {
+    type Client = Client;
+    type Model = VersionModel;
+
+    fn type_name(&self) -> &'static str {
+        "version"
+    }
+
+    fn schema(&self) -> Schema {
+        schema()
+    }
+
+    async fn read(
+        &self,
+        ctx: &Ctx<'_, Client>,
+        _config: VersionModel,
+    ) -> Result<VersionModel, Diagnostics> {
+        let v: RocmVersion = ctx
+            .client
+            .get("/system/rocm-version")
+            .describe("read ROCm version")
+            .budget(&common::budget(ctx))
+            .send()
+            .await?;
+        Ok(VersionModel {
+            rocm_version: v.rocm_version,
+            hip_version: v.hip_version,
+            driver_version: v.driver_version,
+            kernel_version: v.kernel_version,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_computed_and_described() {
+        for a in &schema().attributes {
+            assert!(
+                !a.description.is_empty() && !a.mode.is_configurable(),
+                "{}",
+                a.name
+            );
+        }
+    }
+}
