@@ -56,7 +56,10 @@ impl Provider for Amd {
     }
 
     fn resources(&self) -> Vec<Arc<dyn DynResource>> {
-        vec![Arc::new(instance::AmdInstance)]
+        vec![
+            Arc::new(instance::AmdInstance),
+            Arc::new(crate::providers::validation::ImageValidation::<Client>::new()),
+        ]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DynDataSource>> {

@@ -179,7 +179,10 @@ mod tests {
     #[test]
     fn types_are_registered_under_their_names() {
         let r: Vec<&str> = GpuAi.resources().iter().map(|r| r.type_name()).collect();
-        assert_eq!(r, ["airuntime", "availability_notification"]);
+        assert_eq!(
+            r,
+            ["airuntime", "availability_notification", "image_validation"]
+        );
         let d: Vec<&str> = GpuAi.data_sources().iter().map(|d| d.type_name()).collect();
         assert_eq!(
             d,

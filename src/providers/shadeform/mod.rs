@@ -45,7 +45,10 @@ impl Provider for Shadeform {
     }
 
     fn resources(&self) -> Vec<Arc<dyn DynResource>> {
-        vec![Arc::new(instance::ShadeformInstance)]
+        vec![
+            Arc::new(instance::ShadeformInstance),
+            Arc::new(crate::providers::validation::ImageValidation::<Client>::new()),
+        ]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DynDataSource>> {

@@ -62,7 +62,10 @@ fn hipcc_line(hipcc: &str) -> String {
 
 /// hipcc for the detected architectures (`$ARCHS`), else the default list.
 fn hipcc_auto_line() -> String {
-    let defaults: Vec<String> = AMD_ARCHS.iter().map(|a| format!("--offload-arch={a}")).collect();
+    let defaults: Vec<String> = AMD_ARCHS
+        .iter()
+        .map(|a| format!("--offload-arch={a}"))
+        .collect();
     format!(
         "\"$HIPCC\" -x hip -O3 -std=c++17 ${{ARCHS:-{}}} -o {BINARY} {MAIN_SOURCE}",
         defaults.join(" ")
