@@ -101,6 +101,8 @@ async fn private_ca_is_rejected_trusted_or_skipped_as_configured() {
         matches!(e, ClientError::Transport { sent: false, .. }),
         "{e:?}"
     );
+    assert!(e.summary().contains("certificate"), "{}", e.summary());
+    eprintln!("{}\n{}", e.summary(), e.detail());
 
     let mut cfg = config(&base);
     cfg.ca_cert_pem = Some(ca_pem);
