@@ -4,7 +4,9 @@
 //! plan engine) → `providers` (one folder per member cloud) → `client` (shared HTTP client).
 //! `emulator` implements all five APIs for the demo and the tests.
 
+pub mod cli;
 pub mod client;
+pub mod docs;
 pub mod emulator;
 pub mod framework;
 pub mod plugin;

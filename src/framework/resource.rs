@@ -96,14 +96,15 @@ impl<C: ?Sized> Ctx<'_, C> {
 /// GPU is never orphaned.
 pub struct Failure<M> {
     pub diags: Diagnostics,
-    pub partial: Option<M>,
+    /// Boxed so a `Result<M, Failure<M>>` stays small whatever the model's size.
+    pub partial: Option<Box<M>>,
 }
 
 impl<M> Failure<M> {
     pub fn with_partial(diags: Diagnostics, partial: M) -> Self {
         Self {
             diags,
-            partial: Some(partial),
+            partial: Some(Box::new(partial)),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! client. `member(name)` picks one by the name Terraform knows it by.
 
 pub mod common;
+pub mod validation;
 
 use crate::framework::DynProvider;
 use std::sync::Arc;

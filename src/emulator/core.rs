@@ -1,0 +1,483 @@
+//! The pieces every emulated API shares: configuration, the request ledger, live-object
+//! reporting, the `ApiModule` trait, and fault injection (rules plus the middleware that
+//! applies them to every API route).
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+/// How the emulator behaves; the same for every API.
+#[derive(Debug, Clone)]
+pub struct EmulatorConfig {
+    /// Seeds every random choice (fault rates, generated ids where an API wants them random-looking).
+    pub seed: u64,
+    /// One lifecycle step: e.g. an IC GPU instance is `pending` for two steps, then `running`.
+    pub step: Duration,
+    /// The IC GPU sliding-window limit (the published API allows 120 requests a minute).
+    pub rate_limit_per_minute: u32,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        Self {
+            seed: 0,
+            step: Duration::from_secs(1),
+            rate_limit_per_minute: 120,
+        }
+    }
+}
+
+impl EmulatorConfig {
+    /// How many whole lifecycle steps have passed since `since`. A zero step means "instant".
+    pub fn steps_since(&self, since: Instant) -> u64 {
+        let step = self.step.as_nanos();
+        if step == 0 {
+            return u64::MAX;
+        }
+        u64::try_from(since.elapsed().as_nanos() / step).unwrap_or(u64::MAX)
+    }
+}
+
+/// State shared by the admin routes, the fault middleware and every API module.
+pub struct Shared {
+    pub config: EmulatorConfig,
+    pub ledger: Ledger,
+    pub faults: Faults,
+}
+
+impl Shared {
+    pub fn new(config: EmulatorConfig) -> Self {
+        let faults = Faults::new(config.seed);
+        Self {
+            config,
+            ledger: Ledger::default(),
+            faults,
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A handler that panicked mid-update leaves plain counters behind; they stay usable.
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Counts of handled requests, keyed `"<api>.<operationId>"`.
+#[derive(Debug, Default)]
+pub struct Ledger {
+    counts: Mutex<BTreeMap<String, u64>>,
+}
+
+impl Ledger {
+    pub fn record(&self, api: &str, operation_id: &str) {
+        *lock(&self.counts)
+            .entry(format!("{api}.{operation_id}"))
+            .or_insert(0) += 1;
+    }
+
+    pub fn count(&self, api: &str, operation_id: &str) -> u64 {
+        lock(&self.counts)
+            .get(&format!("{api}.{operation_id}"))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    pub fn counts(&self) -> BTreeMap<String, u64> {
+        lock(&self.counts).clone()
+    }
+
+    pub fn reset(&self) {
+        lock(&self.counts).clear();
+    }
+}
+
+/// An object an API still holds (not deleted); used for zero-orphan checks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveObject {
+    pub api: String,
+    pub kind: String,
+    pub id: String,
+    pub status: String,
+}
+
+/// One emulated API, mounted under its own prefix.
+pub trait ApiModule: Send + Sync + 'static {
+    /// Short name: "icgpu", "amd", ... (also the ledger prefix and the admin sub-path).
+    fn name(&self) -> &'static str;
+    /// Where the API is mounted, e.g. "/amd/v1".
+    fn mount(&self) -> &'static str;
+    /// Routes relative to `mount()`.
+    fn router(self: Arc<Self>, shared: Arc<Shared>) -> Router;
+    /// Objects not yet deleted.
+    fn live_objects(&self) -> Vec<LiveObject>;
+    /// Forget every object (and any per-API counters such as rate-limit windows).
+    fn reset(&self);
+    /// Per-API admin actions, mounted at `/_admin/<name>`.
+    fn admin_router(self: Arc<Self>, shared: Arc<Shared>) -> Router {
+        let _ = shared;
+        Router::new()
+    }
+    /// The API's own error body, used by injected status faults.
+    fn error_body(&self, status: u16, message: &str) -> Value {
+        json!({ "code": generic_error_code(status), "message": message })
+    }
+}
+
+/// A conventional error code name for a status, for APIs that report one.
+pub fn generic_error_code(status: u16) -> &'static str {
+    match status {
+        400 => "ValidationException",
+        401 => "UnauthorizedException",
+        403 => "AccessDeniedException",
+        404 => "ResourceNotFoundException",
+        409 => "ConflictException",
+        429 => "ThrottlingException",
+        503 => "ServiceUnavailableException",
+        _ => "InternalServerException",
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fault injection
+// ---------------------------------------------------------------------------------------------
+
+/// What a matching rule does to a request.
+///
+/// JSON forms: `"drop"`, `"lose_response"`, `{"status": 503, "retry_after": 1}`,
+/// `{"latency_ms": 500}`, `{"capacity_error": {...}}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum FaultAction {
+    Named(NamedFault),
+    Status {
+        status: u16,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_after: Option<u64>,
+        /// Replaces the API's own error body when given.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        body: Option<Value>,
+    },
+    Latency {
+        latency_ms: u64,
+    },
+    CapacityError {
+        capacity_error: Value,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NamedFault {
+    /// The handler does not run; the client sees the connection break.
+    Drop,
+    /// The handler runs (the object exists), then the client sees the connection break.
+    LoseResponse,
+}
+
+/// A fault rule as posted to `POST /_admin/faults`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultRule {
+    /// HTTP method to match (any when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// Full request path prefix, including the API mount (e.g. "/icgpu/api/v1/instances").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_prefix: Option<String>,
+    /// Regex matched against the full request path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_regex: Option<String>,
+    /// API name ("icgpu", "amd", ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api: Option<String>,
+    /// Apply to the next N matching requests, then retire the rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub times: Option<u32>,
+    /// Apply with this probability (seeded RNG); combined with `times`, only hits count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate: Option<f64>,
+    pub action: FaultAction,
+}
+
+struct ActiveRule {
+    rule: FaultRule,
+    regex: Option<regex::Regex>,
+    remaining: Option<u32>,
+}
+
+/// The active fault rules and the seeded RNG their rates draw from.
+pub struct Faults {
+    rules: Mutex<Vec<ActiveRule>>,
+    rng: Mutex<StdRng>,
+    seed: u64,
+}
+
+/// Attached to a request by the fault middleware when a `capacity_error` rule matches; an API
+/// that supports capacity failures reads it with `Option<Extension<CapacityFault>>`.
+#[derive(Debug, Clone)]
+pub struct CapacityFault(pub Value);
+
+impl Faults {
+    pub fn new(seed: u64) -> Self {
+        Self {
+            rules: Mutex::new(Vec::new()),
+            rng: Mutex::new(StdRng::seed_from_u64(seed)),
+            seed,
+        }
+    }
+
+    /// Adds a rule; rejects a bad regex or rate.
+    pub fn add(&self, rule: FaultRule) -> Result<(), String> {
+        let regex = match &rule.path_regex {
+            Some(r) => Some(regex::Regex::new(r).map_err(|e| format!("bad path_regex: {e}"))?),
+            None => None,
+        };
+        if let Some(rate) = rule.rate {
+            if !(0.0..=1.0).contains(&rate) {
+                return Err(format!("rate must be within 0..=1, got {rate}"));
+            }
+        }
+        let remaining = rule.times;
+        lock(&self.rules).push(ActiveRule {
+            rule,
+            regex,
+            remaining,
+        });
+        Ok(())
+    }
+
+    /// The active rules, with `times` showing what is left.
+    pub fn list(&self) -> Vec<FaultRule> {
+        lock(&self.rules)
+            .iter()
+            .map(|a| FaultRule {
+                times: a.remaining,
+                ..a.rule.clone()
+            })
+            .collect()
+    }
+
+    /// Removes every rule and reseeds the RNG so runs repeat.
+    pub fn clear(&self) {
+        lock(&self.rules).clear();
+        *lock(&self.rng) = StdRng::seed_from_u64(self.seed);
+    }
+
+    /// The action of the first rule matching this request, consuming one of its `times`.
+    pub fn take(&self, api: Option<&str>, method: &Method, path: &str) -> Option<FaultAction> {
+        let mut rules = lock(&self.rules);
+        let mut hit = None;
+        for (i, a) in rules.iter_mut().enumerate() {
+            let r = &a.rule;
+            if r.method
+                .as_deref()
+                .is_some_and(|m| !m.eq_ignore_ascii_case(method.as_str()))
+                || r.path_prefix
+                    .as_deref()
+                    .is_some_and(|p| !path.starts_with(p))
+                || a.regex.as_ref().is_some_and(|re| !re.is_match(path))
+                || r.api.as_deref().is_some_and(|want| Some(want) != api)
+            {
+                continue;
+            }
+            if let Some(rate) = r.rate {
+                if !lock(&self.rng).random_bool(rate) {
+                    continue;
+                }
+            }
+            if let Some(n) = a.remaining.as_mut() {
+                *n = n.saturating_sub(1);
+            }
+            hit = Some((i, r.action.clone()));
+            break;
+        }
+        let (i, action) = hit?;
+        if rules[i].remaining == Some(0) {
+            rules.remove(i);
+        }
+        Some(action)
+    }
+}
+
+/// Which API a full request path belongs to.
+pub(crate) fn api_for_path(modules: &[Arc<dyn ApiModule>], path: &str) -> Option<&'static str> {
+    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    modules
+        .iter()
+        .find(|m| path.starts_with(m.mount()))
+        .or_else(|| modules.iter().find(|m| m.name() == first))
+        .map(|m| m.name())
+}
+
+/// A body whose first poll fails: hyper then aborts the connection without a complete response,
+/// which is what a client sees when a network path drops mid-request.
+fn broken_body() -> Body {
+    Body::from_stream(futures::stream::once(async {
+        Err::<bytes::Bytes, std::io::Error>(std::io::Error::other("injected connection drop"))
+    }))
+}
+
+fn broken_response() -> Response {
+    let mut resp = Response::new(broken_body());
+    *resp.status_mut() = StatusCode::OK;
+    resp
+}
+
+/// State the fault middleware needs: the shared faults and the module list (to name the API).
+#[derive(Clone)]
+pub(crate) struct FaultLayerState {
+    pub shared: Arc<Shared>,
+    pub modules: Arc<Vec<Arc<dyn ApiModule>>>,
+}
+
+/// Applies the first matching fault rule to an API request.
+pub(crate) async fn fault_middleware(
+    State(st): State<FaultLayerState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let path = req.uri().path().to_string();
+    if path.starts_with("/_admin") {
+        return next.run(req).await;
+    }
+    let api = api_for_path(&st.modules, &path);
+    let Some(action) = st.shared.faults.take(api, req.method(), &path) else {
+        return next.run(req).await;
+    };
+    tracing::debug!(?action, %path, "injecting fault");
+    match action {
+        FaultAction::Named(NamedFault::Drop) => broken_response(),
+        FaultAction::Named(NamedFault::LoseResponse) => {
+            let resp = next.run(req).await;
+            let (parts, _) = resp.into_parts();
+            Response::from_parts(parts, broken_body())
+        }
+        FaultAction::Latency { latency_ms } => {
+            tokio::time::sleep(Duration::from_millis(latency_ms)).await;
+            next.run(req).await
+        }
+        FaultAction::CapacityError { capacity_error } => {
+            req.extensions_mut().insert(CapacityFault(capacity_error));
+            next.run(req).await
+        }
+        FaultAction::Status {
+            status,
+            retry_after,
+            body,
+        } => {
+            let code = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            let body = body.unwrap_or_else(|| {
+                let module = api.and_then(|n| st.modules.iter().find(|m| m.name() == n));
+                match module {
+                    Some(m) => m.error_body(code.as_u16(), "injected fault"),
+                    None => json!({ "code": generic_error_code(code.as_u16()), "message": "injected fault" }),
+                }
+            });
+            let mut resp = (code, axum::Json(body)).into_response();
+            if let Some(secs) = retry_after {
+                resp.headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, HeaderValue::from(secs));
+            }
+            resp
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fault_actions_parse_in_every_documented_form() {
+        let cases = [
+            (json!("drop"), FaultAction::Named(NamedFault::Drop)),
+            (
+                json!("lose_response"),
+                FaultAction::Named(NamedFault::LoseResponse),
+            ),
+            (
+                json!({"status": 503, "retry_after": 1}),
+                FaultAction::Status {
+                    status: 503,
+                    retry_after: Some(1),
+                    body: None,
+                },
+            ),
+            (
+                json!({"latency_ms": 20}),
+                FaultAction::Latency { latency_ms: 20 },
+            ),
+        ];
+        for (raw, want) in cases {
+            let got: FaultAction = serde_json::from_value(raw.clone()).expect("parses");
+            assert_eq!(got, want, "{raw}");
+        }
+        assert!(serde_json::from_value::<FaultAction>(json!("explode")).is_err());
+    }
+
+    #[test]
+    fn times_retires_a_rule_and_matching_respects_every_field() {
+        let faults = Faults::new(1);
+        let rule: FaultRule = serde_json::from_value(json!({
+            "method": "POST", "path_prefix": "/icgpu/api/v1/instances", "api": "icgpu",
+            "times": 2, "action": "drop"
+        }))
+        .expect("rule parses");
+        faults.add(rule).expect("rule is valid");
+        let p = "/icgpu/api/v1/instances";
+        assert!(faults.take(Some("icgpu"), &Method::GET, p).is_none());
+        assert!(faults.take(Some("amd"), &Method::POST, p).is_none());
+        assert!(faults
+            .take(Some("icgpu"), &Method::POST, "/icgpu/api/v1/vms")
+            .is_none());
+        assert!(faults.take(Some("icgpu"), &Method::POST, p).is_some());
+        assert_eq!(faults.list()[0].times, Some(1));
+        assert!(faults.take(Some("icgpu"), &Method::POST, p).is_some());
+        assert!(faults.take(Some("icgpu"), &Method::POST, p).is_none());
+        assert!(faults.list().is_empty());
+    }
+
+    #[test]
+    fn rates_are_seeded_and_repeatable() {
+        let draw = |seed| {
+            let f = Faults::new(seed);
+            f.add(FaultRule {
+                method: None,
+                path_prefix: None,
+                path_regex: Some("^/x".into()),
+                api: None,
+                times: None,
+                rate: Some(0.5),
+                action: FaultAction::Latency { latency_ms: 0 },
+            })
+            .expect("valid");
+            (0..64)
+                .map(|_| f.take(None, &Method::GET, "/x").is_some())
+                .collect::<Vec<_>>()
+        };
+        let a = draw(7);
+        assert_eq!(a, draw(7));
+        assert!(a.iter().any(|h| *h) && a.iter().any(|h| !*h));
+    }
+
+    #[test]
+    fn ledger_counts_and_resets() {
+        let l = Ledger::default();
+        l.record("icgpu", "CreateInstance");
+        l.record("icgpu", "CreateInstance");
+        assert_eq!(l.count("icgpu", "CreateInstance"), 2);
+        assert_eq!(l.counts().get("icgpu.CreateInstance"), Some(&2));
+        l.reset();
+        assert_eq!(l.count("icgpu", "CreateInstance"), 0);
+    }
+}
