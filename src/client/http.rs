@@ -602,9 +602,9 @@ impl Request {
             Ok(Err(e)) => {
                 let never_sent = e.is_connect();
                 let timed_out = e.is_timeout();
-                let message = scrub(&transport_reason(e.without_url()), secret);
                 // A certificate the client does not trust will not change on retry.
-                let permanent = message.contains("certificate");
+                let permanent = is_certificate_rejection(&e);
+                let message = scrub(&transport_reason(e.without_url()), secret);
                 tracing::debug!(api = cfg.api, method = %self.method, url = %shown_url, attempt, duration_ms = elapsed_ms, error = %message, "http request failed");
                 let error = if timed_out && !never_sent {
                     ClientError::Timeout {
@@ -731,6 +731,30 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
         when.duration_since(std::time::SystemTime::now())
             .unwrap_or(Duration::ZERO),
     )
+}
+
+/// Whether TLS refused the server's certificate (a rustls error somewhere in the causes;
+/// `io::Error` hides its payload from `source()`, so it is opened by hand).
+fn is_certificate_rejection(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut src: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = src {
+        if let Some(t) = s.downcast_ref::<rustls::Error>() {
+            return matches!(
+                t,
+                rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented
+            );
+        }
+        if let Some(inner) = s
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            if is_certificate_rejection(inner) {
+                return true;
+            }
+        }
+        src = s.source();
+    }
+    false
 }
 
 /// The causes of a transport failure without reqwest's generic wrappers
