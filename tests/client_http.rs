@@ -731,3 +731,68 @@ async fn mutations_through_the_client_invalidate_the_read_cache() {
     assert!(read(c.clone()).await.expect("read").is_some());
     assert_eq!(s.hits("list"), 2);
 }
+
+#[tokio::test]
+async fn a_post_that_never_connected_is_retried() {
+    // Reserve a port, free it, and start serving on it only after the first attempts failed.
+    let probe = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = probe.local_addr().expect("addr");
+    drop(probe);
+    let s: St = Arc::default();
+    let app = Router::new()
+        .route("/keyed", post(keyed))
+        .route("/create-502", post(create_502))
+        .with_state(s.clone());
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let listener = tokio::net::TcpListener::bind(addr).await.expect("rebind");
+        axum::serve(listener, app).await.expect("serve");
+    });
+    let mut cfg = config(&format!("http://{addr}"));
+    cfg.max_retries = 20;
+    let mut tuning = fast_tuning();
+    tuning.retry_base = Duration::from_millis(20);
+    tuning.retry_max = Duration::from_millis(40);
+    let c = Client::with_tuning(cfg, tuning).expect("client");
+    // 502 on the first request that arrives: not retried for an un-keyed POST, but the
+    // refused connections before it were.
+    let e = c
+        .post("/create-502")
+        .json(&json!({"name": "n"}))
+        .send_no_body()
+        .await
+        .expect_err("502");
+    assert_eq!(e.status(), Some(502));
+    assert_eq!(s.hits("create_502"), 1);
+}
+
+#[tokio::test]
+async fn connection_refused_reads_plainly() {
+    let probe = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = probe.local_addr().expect("addr");
+    drop(probe);
+    let mut cfg = config(&format!("http://{addr}"));
+    cfg.max_retries = 1;
+    let e = Client::with_tuning(cfg, fast_tuning())
+        .expect("client")
+        .get("/x")
+        .describe("list instances")
+        .send::<Value>()
+        .await
+        .expect_err("refused");
+    assert!(
+        matches!(e, ClientError::Transport { sent: false, .. }),
+        "{e:?}"
+    );
+    assert!(
+        e.summary()
+            .starts_with("Failed to list instances: could not reach the icgpu API"),
+        "{}",
+        e.summary()
+    );
+    assert!(!e.is_ambiguous());
+}

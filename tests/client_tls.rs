@@ -78,7 +78,7 @@ fn config(base: &str) -> ClientConfig {
         base_url: base.to_string(),
         auth: Auth::Bearer(Secret::new("rocm-test-token")),
         credential_hint: String::new(),
-        max_retries: 0,
+        max_retries: 5,
         request_timeout: Duration::from_secs(5),
         requests_per_minute: None,
         ca_cert_pem: None,
@@ -91,6 +91,7 @@ async fn private_ca_is_rejected_trusted_or_skipped_as_configured() {
     let (base, ca_pem) = https_server().await;
 
     let plain = Client::new(config(&base)).expect("client");
+    let t = std::time::Instant::now();
     let e = plain
         .get("/ping")
         .describe("ping")
@@ -100,6 +101,13 @@ async fn private_ca_is_rejected_trusted_or_skipped_as_configured() {
     assert!(
         matches!(e, ClientError::Transport { sent: false, .. }),
         "{e:?}"
+    );
+    assert!(e.summary().contains("certificate"), "{}", e.summary());
+    // An untrusted certificate is not retried (5 retries would back off for seconds).
+    assert!(
+        t.elapsed() < Duration::from_millis(400),
+        "{:?}",
+        t.elapsed()
     );
 
     let mut cfg = config(&base);

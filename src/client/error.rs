@@ -253,7 +253,10 @@ impl ClientError {
                         "\nThe request may have reached the API; a later refresh shows the real state.",
                     );
                 } else {
-                    out.push_str("\nCheck the provider's `endpoint` and network access.");
+                    out.push_str(
+                        "\nCheck the provider's `endpoint`, network access and TLS settings \
+                         (`ca_cert_pem`, `insecure_skip_verify`).",
+                    );
                 }
                 out
             }

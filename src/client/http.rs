@@ -587,9 +587,6 @@ impl Request {
         match res {
             Err(_elapsed) => {
                 tracing::debug!(api = cfg.api, method = %self.method, url = %shown_url, attempt, duration_ms = elapsed_ms, "http request timed out");
-                if self.budget.is_expired() {
-                    return Err(AttemptError::Stop(Stop::Deadline));
-                }
                 Err(AttemptError::Failed {
                     error: ClientError::Timeout {
                         api,
@@ -597,15 +594,19 @@ impl Request {
                         after: started.elapsed().max(limit),
                         sent: true,
                     },
-                    retryable: self.replay_safe(),
+                    // Out of budget: no attempt is left.
+                    retryable: self.replay_safe() && !self.budget.is_expired(),
                     retry_after: None,
                 })
             }
             Ok(Err(e)) => {
                 let never_sent = e.is_connect();
-                let message = scrub(&error_chain(&e), secret);
+                let timed_out = e.is_timeout();
+                // A certificate the client does not trust will not change on retry.
+                let permanent = is_certificate_rejection(&e);
+                let message = scrub(&transport_reason(e.without_url()), secret);
                 tracing::debug!(api = cfg.api, method = %self.method, url = %shown_url, attempt, duration_ms = elapsed_ms, error = %message, "http request failed");
-                let error = if e.is_timeout() && !never_sent {
+                let error = if timed_out && !never_sent {
                     ClientError::Timeout {
                         api,
                         operation: op.to_string(),
@@ -622,7 +623,7 @@ impl Request {
                 };
                 Err(AttemptError::Failed {
                     error,
-                    retryable: never_sent || self.replay_safe(),
+                    retryable: !permanent && (never_sent || self.replay_safe()),
                     retry_after: None,
                 })
             }
@@ -730,6 +731,60 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
         when.duration_since(std::time::SystemTime::now())
             .unwrap_or(Duration::ZERO),
     )
+}
+
+/// Whether TLS refused the server's certificate (a rustls error somewhere in the causes;
+/// `io::Error` hides its payload from `source()`, so it is opened by hand).
+fn is_certificate_rejection(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut src: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = src {
+        if let Some(t) = s.downcast_ref::<rustls::Error>() {
+            return matches!(
+                t,
+                rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented
+            );
+        }
+        if let Some(inner) = s
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            if is_certificate_rejection(inner) {
+                return true;
+            }
+        }
+        src = s.source();
+    }
+    false
+}
+
+/// The causes of a transport failure without reqwest's generic wrappers
+/// ("invalid peer certificate: UnknownIssuer", "tcp connect error: Connection refused").
+fn transport_reason(e: reqwest::Error) -> String {
+    const GENERIC: &[&str] = &[
+        "error sending request",
+        "client error (Connect)",
+        "client error (SendRequest)",
+        "error decoding response body",
+        "request or response body error",
+        "error reading a body from connection",
+    ];
+    let full = error_chain(&e);
+    let mut parts = Vec::new();
+    let mut src: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+    while let Some(s) = src {
+        let t = s.to_string();
+        if !GENERIC.iter().any(|g| t.starts_with(g))
+            && !parts.iter().any(|p: &String| p.contains(&t))
+        {
+            parts.push(t);
+        }
+        src = s.source();
+    }
+    if parts.is_empty() {
+        full
+    } else {
+        parts.join(": ")
+    }
 }
 
 /// reqwest's error with its causes ("error sending request: connection refused").

@@ -5,6 +5,23 @@
 //! Members build a [`Client`] from a [`ClientConfig`] (see `providers::common`), then issue
 //! requests with `client.get("/instances").describe("list instances").budget(&b).send()`.
 //!
+//! ```ignore
+//! let b = common::budget(ctx);
+//! // Create: keyed (IC GPU) or reconciled (AMD, Shadeform, GPU AI).
+//! let inst: Instance = client.post("/api/v1/instances").json(&body)
+//!     .idempotency_key(key).describe(format!("create instance {name:?}")).budget(&b).send().await?;
+//! client.cache().invalidate("instance");
+//! // Wait, failing fast on the API's error state.
+//! wait_until(&b, &format!("instance {name:?} to become running"), || async {
+//!     let i: Instance = client.get(&path).budget(&b).send().await?;
+//!     Ok(match i.status.as_str() { "running" => Poll::Ready(i), "error" => Poll::Failed(i.message), s => Poll::Pending(s.into()) })
+//! }).await?;
+//! // Read during refresh: one list serves every instance.
+//! client.cache().read("instance", &id,
+//!     || list_all_token::<serde_json::Value>(client.get("/api/v1/instances").budget(&b), "instances"),
+//!     || client.get(&path).budget(&b).send_optional::<Instance>()).await?;
+//! ```
+//!
 //! Environment knobs (for tests and demos; all optional):
 //! - `GPUCLOUD_POLL_INTERVAL_MS`: first delay between waiter polls (default 1000); the cap is
 //!   15× that unless `GPUCLOUD_POLL_MAX_MS` sets it.
