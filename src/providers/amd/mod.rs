@@ -86,8 +86,9 @@ mod tests {
     }
 
     #[test]
-    fn lists_one_resource_and_five_data_sources() {
-        assert_eq!(Amd.resources().len(), 1);
+    fn lists_two_resources_and_five_data_sources() {
+        let r: Vec<_> = Amd.resources().iter().map(|r| r.type_name()).collect();
+        assert_eq!(r, ["instance", "image_validation"]);
         let mut names: Vec<_> = Amd.data_sources().iter().map(|d| d.type_name()).collect();
         names.sort();
         assert_eq!(
