@@ -51,12 +51,13 @@ fi
 
 rm -rf "$out"
 mkdir -p "$out"
+out=$(cd "$out" && pwd)
 for m in $members; do
   name="terraform-provider-${m}_${version}"
   stage=$(mktemp -d)
   cp "$bin_dir/terraform-provider-$m" "$stage/terraform-provider-$m"
   cp LICENSE CHANGELOG.md "$stage/"
-  (cd "$stage" && python3 - "$OLDPWD/$out/${name}_${os}_${arch}.zip" <<'PY'
+  (cd "$stage" && python3 - "$out/${name}_${os}_${arch}.zip" <<'PY'
 import os, sys, zipfile
 with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
     for f in sorted(os.listdir(".")):

@@ -59,8 +59,10 @@ fn debug_mode_prints_a_reattach_line_terraform_can_use() {
     let mut reattach = None;
     for line in BufReader::new(stdout).lines() {
         let line = line.expect("line");
-        if let Some(v) = line.trim().strip_prefix("TF_REATTACH_PROVIDERS=") {
-            reattach = Some(v.trim_matches('\'').to_string());
+        // The line reads `export TF_REATTACH_PROVIDERS='{...}'`, ready to paste.
+        if let Some(at) = line.find("TF_REATTACH_PROVIDERS=") {
+            let value = &line[at + "TF_REATTACH_PROVIDERS=".len()..];
+            reattach = Some(value.trim().trim_matches('\'').to_string());
             break;
         }
     }

@@ -86,6 +86,15 @@ impl Resource for Widget {
     async fn delete(&self, _ctx: &Ctx<'_, ()>, _state: Json) -> Result<(), Diagnostics> {
         Ok(())
     }
+    /// Version 0 called `name` `label`.
+    fn upgrade_state(&self, from: i64, mut state: Json) -> Result<Json, Diagnostics> {
+        assert_eq!(from, 0);
+        if let Some(o) = state.as_object_mut() {
+            let label = o.remove("label").unwrap_or_default();
+            o.insert("name".into(), label);
+        }
+        Ok(state)
+    }
 }
 
 struct Echo;
@@ -441,4 +450,19 @@ fn stop_cancels_in_flight_work_and_later_work_gets_a_fresh_token() {
     s.stop();
     assert!(before.is_cancelled());
     assert!(!s.cancel_token().is_cancelled());
+}
+
+#[test]
+fn state_from_an_older_schema_version_is_upgraded_and_removed_attributes_dropped() {
+    let (s, _) = ok_server();
+    let raw = serde_json::json!({"id": "w-1", "label": "old", "size": 50, "gone": true, "timeouts": null});
+    let r = s.upgrade_resource_state(UpgradeRequest {
+        type_name: "test_widget".into(),
+        version: 0,
+        raw_state: raw,
+    });
+    assert!(r.diags.is_empty(), "{:?}", r.diags);
+    assert_eq!(r.upgraded_state.attr("name"), Some(&Value::string("old")));
+    assert_eq!(r.upgraded_state.attr("size"), Some(&Value::number(50)));
+    assert!(r.upgraded_state.attr("gone").is_none());
 }

@@ -65,7 +65,11 @@ mod tests {
         let s = Shadeform.schema();
         assert!(s.attributes.iter().all(|a| !a.description.is_empty()));
         assert!(s.attribute_named("api_key").is_some_and(|a| a.sensitive));
-        let r: Vec<_> = Shadeform.resources().iter().map(|r| r.type_name()).collect();
+        let r: Vec<_> = Shadeform
+            .resources()
+            .iter()
+            .map(|r| r.type_name())
+            .collect();
         assert_eq!(r, ["instance", "image_validation"]);
         assert_eq!(Shadeform.data_sources().len(), 1);
     }
