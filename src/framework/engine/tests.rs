@@ -29,6 +29,7 @@ impl Resource for Widget {
     }
     fn schema(&self) -> Schema {
         Schema::new("w")
+            .version(1)
             .attribute(
                 Attribute::string("id")
                     .computed()
