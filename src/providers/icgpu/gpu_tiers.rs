@@ -1,0 +1,160 @@
+//! `data.icgpu_gpu_tiers`: the public list of GPU tiers, prices and current capacity.
+
+use super::api::{GpuTier, TIERS};
+use super::IcGpuClient;
+use crate::client::list_all_token;
+use crate::framework::{Attribute, Ctx, DataSource, Diagnostics, Nesting, Schema};
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+pub struct GpuTiersDataSource;
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct GpuTiersModel {
+    pub tier: Option<String>,
+    pub available_only: Option<bool>,
+    pub gpu_model: Option<String>,
+    pub tiers: Option<Vec<TierModel>>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct TierModel {
+    pub tier: Option<String>,
+    pub description: Option<String>,
+    pub gpu_model: Option<String>,
+    pub gpu_memory_gb: Option<i64>,
+    pub mig_profile: Option<String>,
+    pub memory_isolation: Option<String>,
+    pub price_per_hour_tokens: Option<i64>,
+    pub batch_price_per_hour_tokens: Option<i64>,
+    pub available: Option<bool>,
+    pub available_count: Option<i64>,
+}
+
+impl From<GpuTier> for TierModel {
+    fn from(t: GpuTier) -> Self {
+        Self {
+            tier: Some(t.tier),
+            description: t.description,
+            gpu_model: t.gpu_model,
+            gpu_memory_gb: t.gpu_memory_gb,
+            mig_profile: t.mig_profile,
+            memory_isolation: t.memory_isolation,
+            price_per_hour_tokens: t.price_per_hour_tokens,
+            batch_price_per_hour_tokens: t.batch_price_per_hour_tokens,
+            available: t.available,
+            available_count: t.available_count,
+        }
+    }
+}
+
+/// The tiers that pass the optional filters (`gpu_model` compares case-insensitively).
+fn filter(tiers: Vec<GpuTier>, q: &GpuTiersModel) -> Vec<TierModel> {
+    tiers
+        .into_iter()
+        .filter(|t| q.tier.as_ref().is_none_or(|want| &t.tier == want))
+        .filter(|t| !q.available_only.unwrap_or(false) || t.available.unwrap_or(false))
+        .filter(|t| {
+            q.gpu_model.as_ref().is_none_or(|want| {
+                t.gpu_model
+                    .as_ref()
+                    .is_some_and(|m| m.eq_ignore_ascii_case(want))
+            })
+        })
+        .map(TierModel::from)
+        .collect()
+}
+
+#[async_trait]
+impl DataSource for GpuTiersDataSource {
+    type Client = IcGpuClient;
+    type Model = GpuTiersModel;
+
+    fn type_name(&self) -> &'static str {
+        "gpu_tiers"
+    }
+
+    fn schema(&self) -> Schema {
+        let computed = |a: Attribute, d: &str| a.computed().description(d);
+        Schema::new(
+            "The GPU tiers of the IC GPU platform with hardware, hourly prices and current \
+             availability. A public endpoint: works without a token.",
+        )
+        .attribute(
+            Attribute::string("tier")
+                .optional()
+                .one_of(TIERS)
+                .description("Only this tier: `dedicated`, `mig` or `timesliced`."),
+        )
+        .attribute(
+            Attribute::bool("available_only")
+                .optional()
+                .description("When true, only tiers that can start an interactive instance now."),
+        )
+        .attribute(
+            Attribute::string("gpu_model")
+                .optional()
+                .description("Only tiers with this GPU model (case-insensitive), e.g. `NVIDIA L4`."),
+        )
+        .attribute(
+            Attribute::nested(
+                "tiers",
+                Nesting::List,
+                vec![
+                    computed(Attribute::string("tier"), "Tier name."),
+                    computed(Attribute::string("description"), "What the tier offers."),
+                    computed(Attribute::string("gpu_model"), "GPU model an instance gets."),
+                    computed(
+                        Attribute::int("gpu_memory_gb"),
+                        "GPU memory in GB (the slice for `mig`; shared for `timesliced`).",
+                    ),
+                    computed(
+                        Attribute::string("mig_profile"),
+                        "MIG profile of the slice (`mig` only), else null.",
+                    ),
+                    computed(
+                        Attribute::string("memory_isolation"),
+                        "`full` (dedicated), `hardware` (MIG) or `none` (time-sliced).",
+                    ),
+                    computed(
+                        Attribute::int("price_per_hour_tokens"),
+                        "Price of an interactive instance in tokens per hour.",
+                    ),
+                    computed(
+                        Attribute::int("batch_price_per_hour_tokens"),
+                        "Price of a batch instance in tokens per hour (50% off).",
+                    ),
+                    computed(
+                        Attribute::bool("available"),
+                        "Whether an interactive instance can start now.",
+                    ),
+                    computed(
+                        Attribute::int("available_count"),
+                        "Instances of this tier that can be scheduled now.",
+                    ),
+                ],
+            )
+            .computed()
+            .description("The matching tiers, in the platform's catalogue order."),
+        )
+    }
+
+    async fn read(
+        &self,
+        ctx: &Ctx<'_, IcGpuClient>,
+        config: GpuTiersModel,
+    ) -> Result<GpuTiersModel, Diagnostics> {
+        let req = ctx
+            .client
+            .http
+            .get("/api/v1/gpu-tiers")
+            .public()
+            .describe("list GPU tiers");
+        let all: Vec<GpuTier> = list_all_token(req, "gpuTiers").await?;
+        let tiers = filter(all, &config);
+        Ok(GpuTiersModel {
+            tiers: Some(tiers),
+            ..config
+        })
+    }
+}

@@ -1,0 +1,464 @@
+//! `icgpu_model_deployment`: an LLM served via KubeAI, identified by its `name`. Replica bounds
+//! change in place (PUT scaling), `enabled` with stop/start; everything else replaces it.
+
+use super::api::{CreateModelDeployment, ModelDeployment, ModelScaling, ENGINES, RESOURCE_PROFILES};
+use super::{budget, IcGpuClient};
+use crate::client::{wait_until, Budget, Client, ClientError, Poll};
+use crate::framework::resource::Operation;
+use crate::framework::{validators, Attribute, Ctx, Diagnostics, Failure, Resource, Schema, Value};
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+pub struct ModelDeploymentResource;
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ModelDeploymentModel {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub model: Option<String>,
+    pub engine: Option<String>,
+    pub resource_profile: Option<String>,
+    pub min_replicas: Option<i64>,
+    pub max_replicas: Option<i64>,
+    pub enabled: Option<bool>,
+    pub huggingface_token: Option<String>,
+    pub huggingface_token_version: Option<String>,
+    pub wait_for_endpoint: Option<bool>,
+    pub status: Option<String>,
+    pub ready_replicas: Option<i64>,
+    pub endpoint: Option<String>,
+    pub created_at: Option<String>,
+    pub error_message: Option<String>,
+}
+
+impl ModelDeploymentModel {
+    fn observe(&mut self, m: &ModelDeployment) {
+        self.id = Some(m.name.clone());
+        self.name = Some(m.name.clone());
+        self.model = Some(m.model.clone());
+        self.engine = m.engine.clone().or(self.engine.take());
+        self.resource_profile = m.resource_profile.clone().or(self.resource_profile.take());
+        self.min_replicas = m.min_replicas.or(self.min_replicas);
+        self.max_replicas = m.max_replicas.or(self.max_replicas);
+        match m.status.as_str() {
+            "stopped" => self.enabled = Some(false),
+            "deploying" | "serving" | "scaling" => self.enabled = Some(true),
+            // `failed` says nothing about intent; keep what we had (true after an import).
+            _ => self.enabled = Some(self.enabled.unwrap_or(true)),
+        }
+        // Never stored: write-only.
+        self.huggingface_token = None;
+        self.wait_for_endpoint = Some(self.wait_for_endpoint.unwrap_or(false));
+        self.status = Some(m.status.clone());
+        self.ready_replicas = m.ready_replicas;
+        self.endpoint = m.endpoint.clone();
+        self.created_at = m.created_at.clone();
+        self.error_message = m.error_message.clone();
+    }
+}
+
+fn path(name: &str) -> String {
+    format!("/api/v1/models/{name}")
+}
+
+/// Polls until the deployment's status is `target`; `failed` fails with its error message.
+async fn wait_for(
+    api: &Client,
+    b: &Budget,
+    name: &str,
+    target: &'static str,
+) -> Result<ModelDeployment, ClientError> {
+    wait_until(b, &format!("model deployment {name} to be {target}"), || async {
+        let Some(m) = api
+            .get(&path(name))
+            .describe(format!("read model deployment {name:?}"))
+            .budget(b)
+            .send_optional::<ModelDeployment>()
+            .await?
+        else {
+            return Ok(Poll::Failed(format!("model deployment {name} disappeared")));
+        };
+        Ok(match m.status.as_str() {
+            s if s == target => Poll::Ready(m),
+            "failed" => Poll::Failed(
+                m.error_message
+                    .unwrap_or_else(|| "the deployment entered status failed".into()),
+            ),
+            "terminating" => Poll::Failed(format!("model deployment {name} is being deleted")),
+            s => Poll::Pending(s.to_string()),
+        })
+    })
+    .await
+}
+
+/// Polls `GET <endpoint>/models` until the OpenAI-compatible endpoint answers 200.
+async fn wait_for_endpoint(api: &Client, b: &Budget, endpoint: &str) -> Result<(), ClientError> {
+    let url = format!("{}/models", endpoint.trim_end_matches('/'));
+    wait_until(b, &format!("{url} to answer"), || async {
+        // One attempt per poll: while replicas load the endpoint answers 502, which is the
+        // expected "not yet", not an error.
+        match api
+            .get(&url)
+            .describe(format!("probe {url}"))
+            .budget(b)
+            .send::<serde_json::Value>()
+            .await
+        {
+            Ok(_) => Ok(Poll::Ready(())),
+            Err(e) if matches!(e.status(), Some(502..=504) | Some(404)) => {
+                Ok(Poll::Pending(format!("HTTP {}", e.status().unwrap_or(0))))
+            }
+            Err(e) => Err(e),
+        }
+    })
+    .await
+}
+
+#[async_trait]
+impl Resource for ModelDeploymentResource {
+    type Client = IcGpuClient;
+    type Model = ModelDeploymentModel;
+
+    fn type_name(&self) -> &'static str {
+        "model_deployment"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new(
+            "An LLM model deployment served via KubeAI with automatic scaling, reachable through \
+             an OpenAI-compatible endpoint. Replica bounds and `enabled` change in place; the \
+             other arguments replace the deployment.",
+        )
+        .attribute(
+            Attribute::string("id")
+                .computed()
+                .use_state_for_unknown()
+                .description("Same as `name` (the API identifies deployments by name); the import ID."),
+        )
+        .attribute(
+            Attribute::string("name")
+                .required()
+                .requires_replace()
+                .validator(validators::regex(
+                    r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$",
+                    "a DNS label: 1-63 lower-case letters, digits and '-', starting and ending \
+                     with a letter or digit",
+                ))
+                .description(
+                    "Deployment name: its identifier in the API and the `model` value clients \
+                     send to the endpoint.",
+                ),
+        )
+        .attribute(
+            Attribute::string("model")
+                .required()
+                .requires_replace()
+                .validator(validators::length_between(1, 256))
+                .description("Hugging Face repository ID of the model, e.g. `meta-llama/Llama-3.1-8B-Instruct`."),
+        )
+        .attribute(
+            Attribute::string("engine")
+                .required()
+                .one_of(ENGINES)
+                .requires_replace()
+                .description("Serving engine: `vllm`, `ollama`, `infinity` or `fasterwhisper`."),
+        )
+        .attribute(
+            Attribute::string("resource_profile")
+                .required()
+                .one_of(RESOURCE_PROFILES)
+                .requires_replace()
+                .description(
+                    "GPU profile each replica runs on: `nvidia-gpu-dedicated`, `nvidia-gpu-mig` \
+                     or `nvidia-gpu-timesliced`.",
+                ),
+        )
+        .attribute(
+            Attribute::int("min_replicas")
+                .default(Value::number(0))
+                .validator(validators::at_least(0.0))
+                .description(
+                    "Lowest replica count (default 0, which allows scale to zero); must not be \
+                     greater than `max_replicas`. Changed in place.",
+                ),
+        )
+        .attribute(
+            Attribute::int("max_replicas")
+                .required()
+                .validator(validators::at_least(1.0))
+                .description("Highest replica count the autoscaler may reach (at least 1). Changed in place."),
+        )
+        .attribute(
+            Attribute::bool("enabled")
+                .default(Value::Bool(true))
+                .description(
+                    "Whether the deployment serves (default true). Setting it to false stops the \
+                     deployment (scale to zero, no scale-up on requests) in place; true starts it \
+                     again.",
+                ),
+        )
+        .attribute(
+            Attribute::string("huggingface_token")
+                .optional()
+                .write_only()
+                .description(
+                    "Hugging Face access token for gated or private models. Write-only: sent on \
+                     create and never stored in plan or state. The API cannot change it; to \
+                     rotate it, set the new token and change `huggingface_token_version`, which \
+                     replaces the deployment.",
+                ),
+        )
+        .attribute(
+            Attribute::string("huggingface_token_version")
+                .optional()
+                .requires_replace()
+                .description(
+                    "Any value you change when `huggingface_token` changes (e.g. `\"2\"`). Since \
+                     the token is write-only Terraform cannot see it change; changing this \
+                     replaces the deployment with the new token.",
+                ),
+        )
+        .attribute(
+            Attribute::bool("wait_for_endpoint")
+                .default(Value::Bool(false))
+                .description(
+                    "When true and `min_replicas` > 0, create also waits (within the create \
+                     timeout) until `GET <endpoint>/models` answers 200. Default false.",
+                ),
+        )
+        .attribute(Attribute::string("status").computed().description(
+            "Lifecycle status: deploying, serving, scaling, stopped, failed or terminating.",
+        ))
+        .attribute(
+            Attribute::int("ready_replicas")
+                .computed()
+                .description("Replicas ready to serve requests when last read."),
+        )
+        .attribute(
+            Attribute::string("endpoint")
+                .computed()
+                .use_state_for_unknown()
+                .description(
+                    "OpenAI-compatible base URL: call `<endpoint>/chat/completions` with \
+                     `\"model\": \"<name>\"`.",
+                ),
+        )
+        .attribute(
+            Attribute::string("created_at")
+                .computed()
+                .use_state_for_unknown()
+                .description("Creation time (RFC 3339)."),
+        )
+        .attribute(
+            Attribute::string("error_message")
+                .computed()
+                .description("Why the deployment is `failed`; null otherwise."),
+        )
+        .config_validator(validators::not_greater_than("min_replicas", "max_replicas"))
+        .timeouts(&["create", "update", "delete"])
+    }
+
+    fn default_timeout(&self, op: Operation) -> Duration {
+        match op {
+            Operation::Create => Duration::from_secs(20 * 60),
+            _ => Duration::from_secs(10 * 60),
+        }
+    }
+
+    async fn create(
+        &self,
+        ctx: &Ctx<'_, IcGpuClient>,
+        plan: ModelDeploymentModel,
+    ) -> Result<ModelDeploymentModel, Failure<ModelDeploymentModel>> {
+        let api = ctx.client.authed()?;
+        let b = budget(ctx);
+        let req = CreateModelDeployment {
+            name: plan.name.clone().unwrap_or_default(),
+            model: plan.model.clone().unwrap_or_default(),
+            engine: plan.engine.clone(),
+            min_replicas: plan.min_replicas.unwrap_or(0),
+            max_replicas: plan.max_replicas.unwrap_or(1),
+            resource_profile: plan.resource_profile.clone().unwrap_or_default(),
+            huggingface_token: plan.huggingface_token.clone(),
+        };
+        let created: ModelDeployment = api
+            .post("/api/v1/models")
+            .json(&req)
+            .idempotency_key(uuid::Uuid::new_v4().to_string())
+            .describe(format!("create model deployment {:?}", req.name))
+            .budget(&b)
+            .send()
+            .await
+            .map_err(Diagnostics::from)?;
+        let enabled = plan.enabled.unwrap_or(true);
+        let wait_endpoint = plan.wait_for_endpoint.unwrap_or(false) && req.min_replicas > 0;
+        let mut state = plan;
+        state.observe(&created);
+        let name = created.name.clone();
+        let outcome = async {
+            let m = if enabled {
+                wait_for(api, &b, &name, "serving").await?
+            } else {
+                api.post(&format!("{}/stop", path(&name)))
+                    .describe(format!("stop model deployment {name:?}"))
+                    .budget(&b)
+                    .send_no_body()
+                    .await?;
+                wait_for(api, &b, &name, "stopped").await?
+            };
+            if enabled && wait_endpoint {
+                if let Some(endpoint) = &m.endpoint {
+                    wait_for_endpoint(api, &b, endpoint).await?;
+                }
+            }
+            Ok::<_, ClientError>(m)
+        }
+        .await;
+        match outcome {
+            Ok(m) => {
+                state.observe(&m);
+                state.enabled = Some(enabled);
+                Ok(state)
+            }
+            Err(e) => {
+                state.enabled = Some(enabled);
+                let mut diags: Diagnostics = e.into();
+                diags.warning(
+                    format!("Model deployment {name} was created but is not ready"),
+                    "It is saved in state as tainted: the next apply replaces it, and \
+                     `terraform destroy` deletes it.",
+                );
+                Err(Failure::with_partial(diags, state))
+            }
+        }
+    }
+
+    async fn read(
+        &self,
+        ctx: &Ctx<'_, IcGpuClient>,
+        mut state: ModelDeploymentModel,
+    ) -> Result<Option<ModelDeploymentModel>, Diagnostics> {
+        let api = ctx.client.authed()?;
+        let Some(name) = state.id.clone().or(state.name.clone()) else {
+            return Ok(None);
+        };
+        let found = api
+            .get(&path(&name))
+            .describe(format!("read model deployment {name:?}"))
+            .send_optional::<ModelDeployment>()
+            .await?;
+        match found {
+            Some(m) if m.status == "terminating" => Ok(None),
+            Some(m) => {
+                state.observe(&m);
+                Ok(Some(state))
+            }
+            None => Ok(None),
+        }
+    }
+
+    async fn update(
+        &self,
+        ctx: &Ctx<'_, IcGpuClient>,
+        plan: ModelDeploymentModel,
+        prior: ModelDeploymentModel,
+    ) -> Result<ModelDeploymentModel, Failure<ModelDeploymentModel>> {
+        let api = ctx.client.authed()?;
+        let b = budget(ctx);
+        let name = prior.id.clone().or(prior.name.clone()).unwrap_or_default();
+        let enabled = plan.enabled.unwrap_or(true);
+        let bounds = ModelScaling {
+            min_replicas: plan.min_replicas.unwrap_or(0),
+            max_replicas: plan.max_replicas.unwrap_or(1),
+        };
+        let mut last: Option<ModelDeployment> = None;
+        if plan.min_replicas != prior.min_replicas || plan.max_replicas != prior.max_replicas {
+            last = Some(
+                api.put(&format!("{}/scaling", path(&name)))
+                    .json(&bounds)
+                    .describe(format!("scale model deployment {name:?}"))
+                    .budget(&b)
+                    .send()
+                    .await
+                    .map_err(Diagnostics::from)?,
+            );
+        }
+        if prior.enabled.unwrap_or(true) != enabled {
+            let action = if enabled { "start" } else { "stop" };
+            last = Some(
+                api.post(&format!("{}/{action}", path(&name)))
+                    .describe(format!("{action} model deployment {name:?}"))
+                    .budget(&b)
+                    .send()
+                    .await
+                    .map_err(Diagnostics::from)?,
+            );
+        }
+        let target = if enabled { "serving" } else { "stopped" };
+        let m = match last {
+            Some(m) if m.status == target => m,
+            _ => wait_for(api, &b, &name, target)
+                .await
+                .map_err(Diagnostics::from)?,
+        };
+        let mut state = plan;
+        state.observe(&m);
+        state.enabled = Some(enabled);
+        Ok(state)
+    }
+
+    async fn delete(
+        &self,
+        ctx: &Ctx<'_, IcGpuClient>,
+        state: ModelDeploymentModel,
+    ) -> Result<(), Diagnostics> {
+        let api = ctx.client.authed()?;
+        let Some(name) = state.id.or(state.name) else {
+            return Ok(());
+        };
+        let b = budget(ctx);
+        let gone = match api
+            .delete(&path(&name))
+            .describe(format!("delete model deployment {name:?}"))
+            .budget(&b)
+            .send_no_body()
+            .await
+        {
+            Ok(()) => false,
+            Err(e) if e.is_not_found() => true,
+            Err(e) => return Err(e.into()),
+        };
+        if gone {
+            return Ok(());
+        }
+        wait_until(&b, &format!("model deployment {name} to be deleted"), || async {
+            let m = api
+                .get(&path(&name))
+                .describe(format!("read model deployment {name:?}"))
+                .budget(&b)
+                .send_optional::<ModelDeployment>()
+                .await?;
+            Ok(match m {
+                None => Poll::Ready(()),
+                Some(m) => Poll::Pending(m.status),
+            })
+        })
+        .await?;
+        Ok(())
+    }
+
+    fn import(&self, id: &str) -> Result<serde_json::Value, Diagnostics> {
+        let re = regex::Regex::new(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$");
+        if !re.is_ok_and(|re| re.is_match(id)) {
+            return Err(Diagnostics::single_error(
+                "Invalid import ID for icgpu_model_deployment",
+                format!(
+                    "{id:?} is not a deployment name. Import by the deployment's name (a DNS \
+                     label), e.g. `terraform import icgpu_model_deployment.example my-llama`."
+                ),
+            ));
+        }
+        Ok(serde_json::json!({ "id": id, "name": id }))
+    }
+}

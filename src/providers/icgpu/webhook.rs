@@ -1,0 +1,276 @@
+//! `icgpu_webhook`: an HMAC-signed event callback. A plain record: every argument changes in
+//! place with PATCH; the signing secret exists only in the create response.
+
+use super::api::{CreateWebhook, UpdateWebhook, Webhook, WEBHOOK_EVENTS};
+use super::{budget, IcGpuClient};
+use crate::framework::validators::{self, ValidateRequest, Validator};
+use crate::framework::{Attribute, Ctx, Diagnostics, Failure, Resource, Schema, Type, Value};
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+pub struct WebhookResource;
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct WebhookModel {
+    pub id: Option<String>,
+    pub url: Option<String>,
+    pub events: Option<Vec<String>>,
+    pub enabled: Option<bool>,
+    pub secret: Option<String>,
+    pub created_at: Option<String>,
+}
+
+impl WebhookModel {
+    fn observe(&mut self, w: &Webhook) {
+        self.id = Some(w.id.clone());
+        self.url = Some(w.url.clone());
+        self.events = Some(w.events.clone());
+        self.enabled = Some(w.enabled.unwrap_or(true));
+        if w.secret.is_some() {
+            self.secret = w.secret.clone();
+        }
+        self.created_at = w.created_at.clone();
+    }
+}
+
+fn path(id: &str) -> String {
+    format!("/api/v1/webhooks/{id}")
+}
+
+/// `https://` URLs; `http://` only to a loopback host (for local testing), with a warning.
+struct WebhookUrl;
+
+fn is_loopback(host: &url::Host<&str>) -> bool {
+    match host {
+        url::Host::Domain(d) => d.eq_ignore_ascii_case("localhost"),
+        url::Host::Ipv4(ip) => ip.is_loopback(),
+        url::Host::Ipv6(ip) => ip.is_loopback(),
+    }
+}
+
+impl Validator for WebhookUrl {
+    fn description(&self) -> String {
+        "value must be an https:// URL (http:// is accepted only for a loopback host, for testing)"
+            .into()
+    }
+    fn validate(&self, req: &ValidateRequest<'_>, diags: &mut Diagnostics) {
+        let Some(s) = req.value.as_str() else { return };
+        let summary = format!("Invalid value for {}", req.path);
+        match url::Url::parse(s) {
+            Ok(u) if u.scheme() == "https" && u.has_host() => {}
+            Ok(u) if u.scheme() == "http" && u.host().as_ref().is_some_and(is_loopback) => {
+                diags.attribute_warning(
+                    req.path.clone(),
+                    "Webhook URL uses plain HTTP",
+                    format!(
+                        "{s:?} is accepted because it points at this machine (testing only); the \
+                         IC GPU platform delivers only to https:// URLs."
+                    ),
+                );
+            }
+            Ok(u) => diags.attribute_error(
+                req.path.clone(),
+                summary,
+                format!("{s:?} has scheme {:?}: {}.", u.scheme(), self.description()),
+            ),
+            Err(e) => diags.attribute_error(
+                req.path.clone(),
+                summary,
+                format!("{s:?} is not a valid URL ({e}): {}.", self.description()),
+            ),
+        }
+    }
+}
+
+#[async_trait]
+impl Resource for WebhookResource {
+    type Client = IcGpuClient;
+    type Model = WebhookModel;
+
+    fn type_name(&self) -> &'static str {
+        "webhook"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new(
+            "A webhook endpoint that receives IC GPU platform events, signed with HMAC-SHA256 in \
+             the `X-Webhook-Signature` header. All arguments change in place.",
+        )
+        .attribute(
+            Attribute::string("id")
+                .computed()
+                .use_state_for_unknown()
+                .description("Webhook ID (`wh-...`); also the import ID."),
+        )
+        .attribute(
+            Attribute::string("url")
+                .required()
+                .validator(Arc::new(WebhookUrl))
+                .description(
+                    "HTTPS endpoint that receives deliveries. `http://` is accepted only for a \
+                     loopback host (localhost, 127.0.0.1, ::1), with a warning, for testing.",
+                ),
+        )
+        .attribute(
+            Attribute::set_of("events", Type::String)
+                .required()
+                .validator(validators::each(validators::one_of(WEBHOOK_EVENTS)))
+                .description(
+                    "Events to deliver: any of `instance.created`, `instance.started`, \
+                     `instance.stopped`, `instance.terminated`, `instance.error`, \
+                     `instance.preempted`, `vm.created`, `vm.started`, `vm.stopped`, \
+                     `vm.terminated`, `vm.error`, `balance.low`, `balance.depleted`, \
+                     `key.created`, `key.deleted`, `key.expired`, `function.completed`, \
+                     `function.failed`, `fine_tuning.started`, `fine_tuning.completed`, \
+                     `fine_tuning.failed`, or `*` for all events.",
+                ),
+        )
+        .attribute(
+            Attribute::bool("enabled")
+                .default(Value::Bool(true))
+                .description("Whether events are delivered (default true). Test deliveries are sent either way."),
+        )
+        .attribute(
+            Attribute::string("secret")
+                .computed()
+                .sensitive()
+                .use_state_for_unknown()
+                .description(
+                    "Signing secret (`whsec_...`) for verifying `X-Webhook-Signature`. The API \
+                     returns it only once, when the webhook is created, so it is null after \
+                     `terraform import`; to get a new one, replace the webhook.",
+                ),
+        )
+        .attribute(
+            Attribute::string("created_at")
+                .computed()
+                .use_state_for_unknown()
+                .description("Creation time (RFC 3339)."),
+        )
+    }
+
+    async fn create(
+        &self,
+        ctx: &Ctx<'_, IcGpuClient>,
+        plan: WebhookModel,
+    ) -> Result<WebhookModel, Failure<WebhookModel>> {
+        let api = ctx.client.authed()?;
+        let b = budget(ctx);
+        let req = CreateWebhook {
+            url: plan.url.clone().unwrap_or_default(),
+            events: plan.events.clone().unwrap_or_default(),
+            enabled: plan.enabled.unwrap_or(true),
+        };
+        let created: Webhook = api
+            .post("/api/v1/webhooks")
+            .json(&req)
+            .idempotency_key(uuid::Uuid::new_v4().to_string())
+            .describe(format!("create webhook for {}", req.url))
+            .budget(&b)
+            .send()
+            .await
+            .map_err(Diagnostics::from)?;
+        let mut state = plan;
+        state.observe(&created);
+        Ok(state)
+    }
+
+    async fn read(
+        &self,
+        ctx: &Ctx<'_, IcGpuClient>,
+        mut state: WebhookModel,
+    ) -> Result<Option<WebhookModel>, Diagnostics> {
+        let api = ctx.client.authed()?;
+        let Some(id) = state.id.clone() else {
+            return Ok(None);
+        };
+        let found = api
+            .get(&path(&id))
+            .describe(format!("read webhook {id}"))
+            .send_optional::<Webhook>()
+            .await?;
+        Ok(found.map(|w| {
+            state.observe(&w);
+            state
+        }))
+    }
+
+    async fn update(
+        &self,
+        ctx: &Ctx<'_, IcGpuClient>,
+        plan: WebhookModel,
+        prior: WebhookModel,
+    ) -> Result<WebhookModel, Failure<WebhookModel>> {
+        let api = ctx.client.authed()?;
+        let b = budget(ctx);
+        let id = prior.id.clone().unwrap_or_default();
+        let same_events = {
+            let mut a = plan.events.clone().unwrap_or_default();
+            let mut p = prior.events.clone().unwrap_or_default();
+            a.sort();
+            p.sort();
+            a == p
+        };
+        let patch = UpdateWebhook {
+            url: plan.url.clone().filter(|u| Some(u) != prior.url.as_ref()),
+            events: plan.events.clone().filter(|_| !same_events),
+            enabled: plan.enabled.filter(|e| Some(*e) != prior.enabled),
+        };
+        let mut state = plan;
+        state.secret = prior.secret.clone();
+        if patch.url.is_none() && patch.events.is_none() && patch.enabled.is_none() {
+            return Ok(state);
+        }
+        let updated: Webhook = api
+            .patch(&path(&id))
+            .json(&patch)
+            .describe(format!("update webhook {id}"))
+            .budget(&b)
+            .send()
+            .await
+            .map_err(Diagnostics::from)?;
+        state.observe(&updated);
+        Ok(state)
+    }
+
+    async fn delete(
+        &self,
+        ctx: &Ctx<'_, IcGpuClient>,
+        state: WebhookModel,
+    ) -> Result<(), Diagnostics> {
+        let api = ctx.client.authed()?;
+        let Some(id) = state.id else { return Ok(()) };
+        let b = budget(ctx);
+        // 404 means someone deleted it already: the goal is reached.
+        match api
+            .delete(&path(&id))
+            .describe(format!("delete webhook {id}"))
+            .budget(&b)
+            .send_no_body()
+            .await
+        {
+            Err(e) if !e.is_not_found() => Err(e.into()),
+            _ => Ok(()),
+        }
+    }
+
+    fn import(&self, id: &str) -> Result<serde_json::Value, Diagnostics> {
+        let ok = id.strip_prefix("wh-").is_some_and(|rest| {
+            !rest.is_empty()
+                && rest
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        });
+        if !ok {
+            return Err(Diagnostics::single_error(
+                "Invalid import ID for icgpu_webhook",
+                format!(
+                    "{id:?} is not a webhook ID. Expected the form wh-<lower-case letters and \
+                     digits>, e.g. `terraform import icgpu_webhook.example wh-abc123`."
+                ),
+            ));
+        }
+        Ok(serde_json::json!({ "id": id }))
+    }
+}
