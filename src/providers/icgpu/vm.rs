@@ -3,7 +3,7 @@
 //! and a change of `reboot_trigger` reboots it in place.
 
 use super::api::{CreateVm, Vm};
-use super::instance::DESIRED_STATES;
+use super::instance::{observed_desired_state, DESIRED_STATES};
 use super::{budget, ssh_public_key, IcGpuClient};
 use crate::client::{create_reconciled, list_all_token, wait_until, Client, ClientError, Poll};
 use crate::framework::resource::{ModifyPlanRequest, Operation};
@@ -54,14 +54,8 @@ impl VmModel {
         self.memory_gb = v.memory_gb.or(self.memory_gb);
         self.disk_gb = v.disk_gb.or(self.disk_gb);
         self.ssh_key = v.ssh_key.clone();
-        if RUNNING_LIKE.contains(&v.status.as_str()) {
-            self.desired_state = Some("running".into());
-        } else if STOPPED_LIKE.contains(&v.status.as_str()) {
-            self.desired_state = Some("stopped".into());
-        } else if self.desired_state.is_none() {
-            // `error` after an import: the intent is unknown; running is the default.
-            self.desired_state = Some("running".into());
-        }
+        self.desired_state =
+            observed_desired_state(&v.status, RUNNING_LIKE, STOPPED_LIKE, self.desired_state.take());
         self.status = Some(v.status.clone());
         self.gpu_model = v.gpu_model.clone();
         self.ssh_host = v.ssh_host.clone();
