@@ -4,6 +4,7 @@
 //! plan engine) → `providers` (one folder per member cloud) → `client` (shared HTTP client).
 //! `emulator` implements all five APIs for the demo and the tests.
 
+pub mod cli;
 pub mod client;
 pub mod docs;
 pub mod emulator;

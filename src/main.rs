@@ -1,3 +1,5 @@
-fn main() {
-    println!("gpucloud-terraform {}", env!("CARGO_PKG_VERSION"));
+//! `terraform-provider-gpucloud`: one binary, many providers (see `gpucloud::cli`).
+
+fn main() -> std::process::ExitCode {
+    gpucloud::cli::main(None)
 }

@@ -96,3 +96,468 @@ fn the_validator_catches_wrong_bodies_and_accepts_nullable_fields() {
         "date-time format"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// AMD, ROCm, Shadeform and GPU AI Service: an ordered walk of real exchanges (so path ids and
+// lifecycles are real), each response checked against the schema its spec documents for the
+// operation and status, and every spec operation exercised at least once.
+// ---------------------------------------------------------------------------------------------
+
+use std::collections::BTreeSet;
+
+use serde_json::{json, Value};
+
+/// Follows a local `$ref` inside the spec (responses may be `$ref`s to `components/responses`).
+fn resolve<'a>(spec: &'a Value, v: &'a Value) -> &'a Value {
+    match v.get("$ref").and_then(Value::as_str) {
+        Some(r) => spec.pointer(r.trim_start_matches('#')).unwrap_or(v),
+        None => v,
+    }
+}
+
+struct Walk {
+    spec: Value,
+    base: String,
+    headers: Vec<(&'static str, String)>,
+    http: reqwest::Client,
+    seen: BTreeSet<String>,
+    problems: Vec<String>,
+}
+
+impl Walk {
+    async fn new(
+        spec_file: &str,
+        headers: &[(&'static str, &str)],
+    ) -> (Self, gpucloud::emulator::EmulatorHandle) {
+        let emu = start(
+            EmulatorConfig {
+                seed: 1,
+                step: STEP,
+                rate_limit_per_minute: 10_000,
+            },
+            "127.0.0.1:0".parse().expect("addr"),
+        )
+        .await
+        .expect("emulator starts");
+        let walk = Self {
+            spec: load_spec(spec_file),
+            base: emu.base_url(),
+            headers: headers.iter().map(|(k, v)| (*k, (*v).to_owned())).collect(),
+            http: reqwest::Client::new(),
+            seen: BTreeSet::new(),
+            problems: Vec::new(),
+        };
+        (walk, emu)
+    }
+
+    /// Sends `method path` under `mount` and checks the answer against `spec_path`'s operation.
+    async fn call(
+        &mut self,
+        mount: &str,
+        method: &str,
+        spec_path: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let m = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut req = self.http.request(m, format!("{}{mount}{path}", self.base));
+        for (k, v) in &self.headers {
+            req = req.header(*k, v);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request completes");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap_or_default();
+        let value: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        let here = format!("{method} {path} → {status}");
+        let Some(op) = self.spec["paths"][spec_path].get(method.to_lowercase()) else {
+            self.problems
+                .push(format!("{here}: {spec_path} {method} is not in the spec"));
+            return (status, value);
+        };
+        if let Some(id) = op["operationId"].as_str() {
+            self.seen.insert(id.to_owned());
+        }
+        let Some(documented) = op["responses"].get(status.to_string()) else {
+            self.problems
+                .push(format!("{here}: status not documented; body {text}"));
+            return (status, value);
+        };
+        let documented = resolve(&self.spec, documented).clone();
+        match documented["content"]["application/json"].get("schema") {
+            Some(schema) => {
+                if !text.is_empty() && value.is_null() {
+                    self.problems
+                        .push(format!("{here}: body is not JSON: {text}"));
+                }
+                for e in conformance::validate(&self.spec, schema, &value) {
+                    self.problems.push(format!("{here}: {e}"));
+                }
+            }
+            None if !text.is_empty() => self
+                .problems
+                .push(format!("{here}: undocumented body {text}")),
+            None => {}
+        }
+        (status, value)
+    }
+
+    /// Repeats a GET (checking every answer) until `done` holds.
+    async fn poll(
+        &mut self,
+        mount: &str,
+        spec_path: &str,
+        path: &str,
+        done: impl Fn(u16, &Value) -> bool,
+    ) -> (u16, Value) {
+        for _ in 0..250 {
+            let (s, v) = self.call(mount, "GET", spec_path, path, None).await;
+            if done(s, &v) {
+                return (s, v);
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("{path} never reached the awaited state");
+    }
+
+    fn finish(self) {
+        let all: BTreeSet<String> = self.spec["paths"]
+            .as_object()
+            .expect("paths")
+            .values()
+            .flat_map(|item| item.as_object().expect("path item").values())
+            .filter_map(|op| {
+                op.get("operationId")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            })
+            .collect();
+        let missed: Vec<&String> = all.difference(&self.seen).collect();
+        assert!(missed.is_empty(), "operations never exercised: {missed:?}");
+        assert!(
+            self.problems.is_empty(),
+            "conformance problems:\n{}",
+            self.problems.join("\n")
+        );
+    }
+}
+
+#[tokio::test]
+async fn amd_conforms_to_its_spec() {
+    let (mut w, emu) = Walk::new(
+        "amd-developer-cloud.openapi.yml",
+        &[("X-API-Key", "amd-test-key")],
+    )
+    .await;
+    let m = "/amd/v1";
+    let body = json!({"name": "llm-training", "gpuType": "mi300x", "gpuCount": 8, "imageId": "rocm-6.1-pytorch", "region": "us-west-2"});
+    let (s, inst) = w
+        .call(m, "POST", "/instances", "/instances", Some(body))
+        .await;
+    assert_eq!(s, 201);
+    let id = inst["id"].as_str().expect("id").to_owned();
+    let item = format!("/instances/{id}");
+    w.poll(m, "/instances/{instanceId}", &item, |_, v| {
+        v["status"] == "running"
+    })
+    .await;
+    w.call(m, "GET", "/instances", "/instances?limit=5&offset=0", None)
+        .await;
+    w.call(
+        m,
+        "GET",
+        "/instances/{instanceId}/metrics",
+        &format!("{item}/metrics"),
+        None,
+    )
+    .await;
+    w.call(m, "GET", "/models", "/models", None).await;
+    let model = json!({"name": "llama-3.1-70b", "modelId": "meta-llama/Llama-3.1-70B-Instruct", "framework": "vLLM", "gpuType": "mi300x", "gpuCount": 2});
+    w.call(m, "POST", "/models", "/models", Some(model)).await;
+    w.call(m, "GET", "/credits", "/credits", None).await;
+    let (s, _) = w
+        .call(m, "DELETE", "/instances/{instanceId}", &item, None)
+        .await;
+    assert_eq!(s, 204);
+    w.poll(m, "/instances/{instanceId}", &item, |s, _| s == 404)
+        .await;
+    w.headers = vec![("X-API-Key", "wrong".into())];
+    let (s, _) = w.call(m, "GET", "/instances", "/instances", None).await;
+    assert_eq!(s, 401);
+    w.finish();
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn rocm_conforms_to_its_spec() {
+    let (mut w, emu) = Walk::new(
+        "rocm-management.openapi.yml",
+        &[("Authorization", "Bearer rocm-test-token")],
+    )
+    .await;
+    let m = "/rocm/v1";
+    w.call(m, "GET", "/devices", "/devices", None).await;
+    w.call(m, "GET", "/devices/{deviceId}", "/devices/gpu0", None)
+        .await;
+    let (_, h) = w
+        .call(
+            m,
+            "GET",
+            "/devices/{deviceId}/health",
+            "/devices/gpu5/health",
+            None,
+        )
+        .await;
+    assert_eq!(h["status"], "critical");
+    w.call(
+        m,
+        "GET",
+        "/devices/{deviceId}/performance",
+        "/devices/gpu1/performance",
+        None,
+    )
+    .await;
+    w.call(
+        m,
+        "GET",
+        "/system/rocm-version",
+        "/system/rocm-version",
+        None,
+    )
+    .await;
+    for path in [
+        "/devices/gpu9",
+        "/devices/gpu9/health",
+        "/devices/gpu9/performance",
+    ] {
+        let spec_path = path.replace("gpu9", "{deviceId}");
+        let (s, _) = w.call(m, "GET", &spec_path, path, None).await;
+        assert_eq!(s, 404);
+    }
+    w.headers = vec![("Authorization", "Bearer wrong".into())];
+    let (s, _) = w
+        .call(
+            m,
+            "GET",
+            "/system/rocm-version",
+            "/system/rocm-version",
+            None,
+        )
+        .await;
+    assert_eq!(s, 401);
+    w.finish();
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn shadeform_conforms_to_its_spec() {
+    let (mut w, emu) = Walk::new(
+        "shadeform.openapi.json",
+        &[("X-API-KEY", "shadeform-test-key")],
+    )
+    .await;
+    let m = "/shadeform/v1";
+    w.call(m, "GET", "/instances/types", "/instances/types", None)
+        .await;
+    w.call(
+        m,
+        "GET",
+        "/instances/types",
+        "/instances/types?cloud=tensordock&available=true&sort=price",
+        None,
+    )
+    .await;
+    // The spec's own example values (CreateRequest has no example body).
+    let body = json!({"cloud": "tensordock", "region": "na-us-bos-1", "shade_instance_type": "A100", "shade_cloud": true, "name": "cool-gpu-server",
+        "launch_configuration": {"type": "docker", "docker_configuration": {"image": "vllm/vllm-openai:latest", "port_mappings": [{"host_port": 80, "container_port": 8000}]}}});
+    let (s, c) = w
+        .call(
+            m,
+            "POST",
+            "/instances/create",
+            "/instances/create",
+            Some(body),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let id = c["id"].as_str().expect("id").to_owned();
+    let info = format!("/instances/{id}/info");
+    w.call(m, "GET", "/instances/{id}/info", &info, None).await;
+    w.poll(m, "/instances/{id}/info", &info, |_, v| {
+        v["status"] == "active"
+    })
+    .await;
+    w.call(m, "GET", "/instances", "/instances", None).await;
+    let (s, _) = w
+        .call(
+            m,
+            "POST",
+            "/instances/{id}/delete",
+            &format!("/instances/{id}/delete"),
+            None,
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (_, v) = w.call(m, "GET", "/instances/{id}/info", &info, None).await;
+    assert_eq!(v["status"], "deleted");
+    w.finish();
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn gpuai_conforms_to_its_spec() {
+    let (mut w, emu) = Walk::new(
+        "gpu-ai-service.openapi.yml",
+        &[("Authorization", "Bearer gpuai-test-token")],
+    )
+    .await;
+    let (gpu, inv, tenant) = ("/gpuai/gpu", "/gpuai/inventory", "/gpuai/tenant");
+    let i = "/api/v1beta1/inventory";
+    w.call(
+        inv,
+        "GET",
+        i,
+        &format!("{i}?region=as-south-1&limit=100"),
+        None,
+    )
+    .await;
+    w.call(inv, "GET", i, &format!("{i}?page=3&limit=100"), None)
+        .await;
+    let (s, _) = w
+        .call(inv, "GET", i, &format!("{i}?limit=1000"), None)
+        .await;
+    assert_eq!(s, 400);
+    let g = "/api/v1beta1/inventory/gpuconfig";
+    w.call(
+        inv,
+        "GET",
+        g,
+        &format!("{g}?config_id=gpu-rtx5090-32g-16cpu-96g"),
+        None,
+    )
+    .await;
+    let (s, _) = w
+        .call(inv, "GET", g, &format!("{g}?config_id=gpu-nope"), None)
+        .await;
+    assert_eq!(s, 404);
+    let n = "/api/v1beta1/inventory/gpu/notify-availability";
+    let sold_out = json!({"region_id": "as-south-1", "config_id": "gpu-h100-80g-20cpu-125g"});
+    let (s, _) = w.call(inv, "POST", n, n, Some(sold_out.clone())).await;
+    assert_eq!(s, 201);
+    let (s, _) = w.call(inv, "POST", n, n, Some(sold_out)).await;
+    assert_eq!(s, 409);
+    w.call(
+        inv,
+        "POST",
+        n,
+        n,
+        Some(json!({"region_id": "as-south-1", "config_id": "gpu-rtx5090-32g-16cpu-96g"})),
+    )
+    .await;
+    w.call(inv, "GET", n, n, None).await;
+
+    let runs = "/api/v1beta1/orgs/{org_id}/projects/{project_id}/airuntimes";
+    let runs_path = "/api/v1beta1/orgs/org-abc123/projects/prj-abc123/airuntimes";
+    let one = "/api/v1beta1/orgs/{org_id}/projects/{project_id}/airuntimes/{airuntime_id}";
+    let body = json!({"name": "quickstart-jupyter", "region": "as-south-1", "templateID": "tpl-jupyterlab-pytorch",
+        "gpuConfigID": "gpu-rtx5090-32g-16cpu-96g", "gpuCount": 1, "planId": "gpu-rtx5090-on-demand-1h",
+        "sshKeys": ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPiKQyUMCva8XXwnIoQFhqpWDNhV93p8WJUtwdMbvKD7 you@host"],
+        "storage": {"sizeGb": 200, "mountPath": "/workspace"}});
+    let (s, rt) = w.call(gpu, "POST", runs, runs_path, Some(body)).await;
+    assert_eq!(s, 201);
+    let spec_body = json!({"name": "my-vllm", "region": "as-south-1", "templateSpec": {"image": "vllm/vllm-openai:latest",
+        "ports": [{"name": "api", "port": 8000, "protocol": "http"}], "env": {"HF_HOME": "/workspace/hf"}, "command": ["--model", "x"]},
+        "gpuConfigID": "gpu-rtx5090-32g-16cpu-96g", "gpuCount": 2, "planId": "gpu-rtx5090-on-demand-1h"});
+    let (s, _) = w
+        .call(gpu, "POST", runs, runs_path, Some(spec_body.clone()))
+        .await;
+    assert_eq!(s, 201, "4 free RTX 5090s: 1 + 2 fit");
+    let mut third = spec_body;
+    third["name"] = json!("one-too-many");
+    let (s, e) = w.call(gpu, "POST", runs, runs_path, Some(third)).await;
+    assert_eq!(
+        (s, e["code"].as_str()),
+        (409, Some("insufficient_capacity"))
+    );
+    let item = format!("{runs_path}/{}", rt["id"].as_str().expect("id"));
+    let (s, _) = w
+        .call(
+            gpu,
+            "GET",
+            &format!("{one}/metrics"),
+            &format!("{item}/metrics"),
+            None,
+        )
+        .await;
+    assert_eq!(s, 409, "metrics need Running");
+    w.poll(gpu, one, &item, |_, v| v["status"] == "Running")
+        .await;
+    w.call(
+        gpu,
+        "GET",
+        &format!("{one}/metrics"),
+        &format!("{item}/metrics"),
+        None,
+    )
+    .await;
+    w.call(
+        gpu,
+        "GET",
+        runs,
+        &format!("{runs_path}?page=1&limit=10"),
+        None,
+    )
+    .await;
+    let t = "/api/v1beta1/airuntime-templates";
+    w.call(gpu, "GET", t, &format!("{t}?limit=3"), None).await;
+    w.call(
+        gpu,
+        "GET",
+        &format!("{t}/{{template_id}}"),
+        &format!("{t}/tpl-vllm-openai"),
+        None,
+    )
+    .await;
+    let (s, _) = w
+        .call(
+            gpu,
+            "GET",
+            &format!("{t}/{{template_id}}"),
+            &format!("{t}/bad_id"),
+            None,
+        )
+        .await;
+    assert_eq!(s, 400);
+    let (s, d) = w.call(gpu, "DELETE", one, &item, None).await;
+    assert_eq!((s, d["status"].as_str()), (202, Some("Deleting")));
+    w.poll(gpu, one, &item, |s, _| s == 404).await;
+
+    let login = "/api/v1/auth/login";
+    let (s, _) = w
+        .call(
+            tenant,
+            "POST",
+            login,
+            login,
+            Some(json!({"email": "demo@neevcloud.test", "password": "gpuai-test-password"})),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (s, _) = w
+        .call(
+            tenant,
+            "POST",
+            login,
+            login,
+            Some(json!({"email": "demo@neevcloud.test", "password": "wrong"})),
+        )
+        .await;
+    assert_eq!(s, 401);
+    w.headers = vec![("Authorization", "Bearer sk-nc-inference".into())];
+    let (s, _) = w.call(gpu, "GET", t, t, None).await;
+    assert_eq!(s, 401);
+    w.finish();
+    emu.shutdown().await;
+}

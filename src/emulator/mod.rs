@@ -10,8 +10,12 @@
 //!
 //! Lifecycles are computed lazily from timestamps, so there are no background tasks.
 
+pub mod amd;
 pub mod core;
+pub mod gpuai;
 pub mod icgpu;
+pub mod rocm;
+pub mod shadeform;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -33,10 +37,10 @@ pub use self::core::{
 fn modules(config: &EmulatorConfig) -> Vec<Arc<dyn ApiModule>> {
     vec![
         Arc::new(icgpu::IcGpu::new(config)),
-        // amd: Arc::new(amd::Amd::new(config)),
-        // rocm: Arc::new(rocm::Rocm::new(config)),
-        // shadeform: Arc::new(shadeform::Shadeform::new(config)),
-        // gpuai: Arc::new(gpuai::GpuAi::new(config)),
+        Arc::new(amd::Amd::new(config)),
+        Arc::new(rocm::Rocm::new(config)),
+        Arc::new(shadeform::Shadeform::new(config)),
+        Arc::new(gpuai::GpuAi::new(config)),
     ]
 }
 

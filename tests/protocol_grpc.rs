@@ -1,0 +1,438 @@
+//! The plugin server end to end, in-process: go-plugin handshake line, AutoMTLS with a
+//! Terraform-shaped P-521 client certificate over the real unix socket, the tfplugin6 RPCs,
+//! the health check, GRPCController.Shutdown, StopProvider and debug mode.
+
+mod protocol_support;
+
+use gpucloud::framework::server::ProviderServer;
+use gpucloud::plugin::proto::plugin::grpc_controller_client::GrpcControllerClient;
+use gpucloud::plugin::proto::tfplugin6 as pb;
+use gpucloud::plugin::{Handshake, Running, ServeOptions};
+use protocol_support::*;
+use std::sync::Arc;
+use std::time::Duration;
+
+struct Fixture {
+    running: Running,
+    server: Arc<ProviderServer>,
+    cert: ClientCert,
+    line: HandshakeLine,
+}
+
+async fn start_tls() -> Fixture {
+    let (server, _signals) = test_server();
+    let cert = terraform_like_cert();
+    let running = gpucloud::plugin::start(
+        server.clone(),
+        ServeOptions::plugin(Handshake {
+            client_cert_pem: Some(cert.pem.clone()),
+            socket_dir: None,
+        }),
+    )
+    .await
+    .expect("server starts");
+    let line = parse_handshake(&running.handshake_line);
+    Fixture {
+        running,
+        server,
+        cert,
+        line,
+    }
+}
+
+impl Fixture {
+    async fn client(&self) -> pb::provider_client::ProviderClient<tonic::transport::Channel> {
+        let ch = connect_tls(
+            self.line.socket.clone(),
+            self.line.server_cert_der.clone(),
+            Some(&self.cert),
+            true,
+        )
+        .await
+        .expect("mTLS connection");
+        provider_client(ch)
+    }
+}
+
+#[tokio::test]
+async fn handshake_line_and_schema_over_mutual_tls() {
+    let f = start_tls().await;
+    assert_eq!(f.line.socket, f.running.socket_path);
+    assert!(f.line.socket.exists());
+    assert_eq!(
+        Some(f.line.server_cert_der.clone()),
+        f.running.server_cert_der
+    );
+
+    for tls13 in [true, false] {
+        let ch = connect_tls(
+            f.line.socket.clone(),
+            f.line.server_cert_der.clone(),
+            Some(&f.cert),
+            tls13,
+        )
+        .await
+        .expect("mTLS connection");
+        let mut client = provider_client(ch);
+        let meta = client
+            .get_metadata(pb::get_metadata::Request {})
+            .await
+            .expect("GetMetadata")
+            .into_inner();
+        let caps = meta.server_capabilities.expect("capabilities");
+        assert!(caps.plan_destroy && caps.get_provider_schema_optional);
+        assert_eq!(meta.resources[0].type_name, "testcloud_widget");
+        assert_eq!(meta.data_sources[0].type_name, "testcloud_info");
+    }
+
+    let mut client = f.client().await;
+    let schema = client
+        .get_provider_schema(pb::get_provider_schema::Request {})
+        .await
+        .expect("GetProviderSchema")
+        .into_inner();
+    assert!(schema.diagnostics.is_empty());
+    let provider = schema
+        .provider
+        .and_then(|s| s.block)
+        .expect("provider block");
+    assert_eq!(provider.attributes[0].name, "endpoint");
+    let widget = schema.resource_schemas["testcloud_widget"]
+        .block
+        .clone()
+        .expect("widget block");
+    let names: Vec<_> = widget.attributes.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["id", "name", "size"]);
+    assert!(widget.attributes[1].required);
+    assert!(schema.data_source_schemas.contains_key("testcloud_info"));
+}
+
+async fn metadata_with(f: &Fixture, cert: Option<&ClientCert>, tls13: bool) -> Result<(), String> {
+    let ch = connect_tls(
+        f.line.socket.clone(),
+        f.line.server_cert_der.clone(),
+        cert,
+        tls13,
+    )
+    .await?;
+    provider_client(ch)
+        .get_metadata(pb::get_metadata::Request {})
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+#[tokio::test]
+async fn only_terraforms_certificate_gets_in() {
+    let f = start_tls().await;
+    let stranger = terraform_like_cert();
+    for tls13 in [true, false] {
+        assert!(
+            metadata_with(&f, None, tls13).await.is_err(),
+            "no client certificate (tls13={tls13})"
+        );
+        assert!(
+            metadata_with(&f, Some(&stranger), tls13).await.is_err(),
+            "another certificate (tls13={tls13})"
+        );
+    }
+    let plain = connect_plain(f.line.socket.clone()).await;
+    if let Ok(ch) = plain {
+        assert!(provider_client(ch)
+            .get_metadata(pb::get_metadata::Request {})
+            .await
+            .is_err());
+    }
+    // The refusals did not hurt the server.
+    assert!(metadata_with(&f, Some(&f.cert), true).await.is_ok());
+}
+
+#[tokio::test]
+async fn stop_provider_cancels_in_flight_work_and_keeps_serving() {
+    let f = start_tls().await;
+    let token = f.server.cancel_token();
+    let mut client = f.client().await;
+    let resp = tokio::time::timeout(
+        Duration::from_secs(2),
+        client.stop_provider(pb::stop_provider::Request {}),
+    )
+    .await
+    .expect("StopProvider answers within 2 s")
+    .expect("StopProvider")
+    .into_inner();
+    assert_eq!(resp.error, "");
+    assert!(token.is_cancelled(), "in-flight operations see the stop");
+    assert!(
+        !f.server.cancel_token().is_cancelled(),
+        "later operations get a fresh token"
+    );
+    client
+        .get_metadata(pb::get_metadata::Request {})
+        .await
+        .expect("still serving after StopProvider");
+}
+
+#[tokio::test]
+async fn health_check_and_controller_shutdown() {
+    let f = start_tls().await;
+    let ch = connect_tls(
+        f.line.socket.clone(),
+        f.line.server_cert_der.clone(),
+        Some(&f.cert),
+        true,
+    )
+    .await
+    .expect("connects");
+    let mut health = tonic_health::pb::health_client::HealthClient::new(ch.clone());
+    let status = health
+        .check(tonic_health::pb::HealthCheckRequest {
+            service: "plugin".into(),
+        })
+        .await
+        .expect("health check")
+        .into_inner();
+    assert_eq!(
+        status.status,
+        tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+    );
+
+    let socket = f.running.socket_path.clone();
+    GrpcControllerClient::new(ch)
+        .shutdown(gpucloud::plugin::proto::plugin::Empty {})
+        .await
+        .expect("Shutdown");
+    tokio::time::timeout(Duration::from_secs(5), f.running.wait())
+        .await
+        .expect("server exits promptly after Shutdown")
+        .expect("clean exit");
+    assert!(!socket.exists(), "socket removed on exit");
+}
+
+fn msgpack_widget_config(name: &[u8]) -> pb::DynamicValue {
+    // {"id": nil, "name": <name>, "size": nil}
+    let mut b = vec![0x83, 0xa2, b'i', b'd', 0xc0, 0xa4, b'n', b'a', b'm', b'e'];
+    b.extend_from_slice(name);
+    b.extend_from_slice(&[0xa4, b's', b'i', b'z', b'e', 0xc0]);
+    pb::DynamicValue {
+        msgpack: b,
+        json: Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn wire_problems_come_back_as_diagnostics() {
+    let f = start_tls().await;
+    let mut client = f.client().await;
+
+    // A number where the schema says string: an error pointing at `name`.
+    let resp = client
+        .validate_resource_config(pb::validate_resource_config::Request {
+            type_name: "testcloud_widget".into(),
+            config: Some(msgpack_widget_config(&[0x05])),
+            client_capabilities: None,
+        })
+        .await
+        .expect("RPC succeeds; problems are diagnostics")
+        .into_inner();
+    let d = &resp.diagnostics[0];
+    assert_eq!(d.severity, pb::diagnostic::Severity::Error as i32);
+    let step = d.attribute.as_ref().expect("path").steps[0]
+        .selector
+        .clone();
+    assert_eq!(
+        step,
+        Some(pb::attribute_path::step::Selector::AttributeName(
+            "name".into()
+        ))
+    );
+
+    // A well-formed config decodes.
+    let resp = client
+        .validate_resource_config(pb::validate_resource_config::Request {
+            type_name: "testcloud_widget".into(),
+            config: Some(msgpack_widget_config(&[0xa1, b'w'])),
+            client_capabilities: Some(pb::ClientCapabilities {
+                deferral_allowed: false,
+                write_only_attributes_allowed: true,
+            }),
+        })
+        .await
+        .expect("ValidateResourceConfig")
+        .into_inner();
+    assert!(
+        resp.diagnostics
+            .iter()
+            .all(|d| d.severity != pb::diagnostic::Severity::Error as i32),
+        "{:?}",
+        resp.diagnostics
+    );
+
+    let resp = client
+        .read_resource(pb::read_resource::Request {
+            type_name: "testcloud_gadget".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("ReadResource")
+        .into_inner();
+    assert_eq!(resp.diagnostics[0].summary, "Unknown resource type");
+
+    let resp = client
+        .upgrade_resource_state(pb::upgrade_resource_state::Request {
+            type_name: "testcloud_widget".into(),
+            version: 0,
+            raw_state: Some(pb::RawState {
+                json: Vec::new(),
+                flatmap: [("id".to_string(), "w-1".to_string())].into(),
+            }),
+        })
+        .await
+        .expect("UpgradeResourceState")
+        .into_inner();
+    assert!(resp.diagnostics[0].detail.contains("flatmap"));
+
+    let resp = client
+        .move_resource_state(pb::move_resource_state::Request {
+            target_type_name: "testcloud_widget".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("MoveResourceState")
+        .into_inner();
+    assert_eq!(resp.diagnostics[0].summary, "Move not supported");
+
+    let functions = client
+        .get_functions(pb::get_functions::Request {})
+        .await
+        .expect("GetFunctions")
+        .into_inner();
+    assert!(functions.functions.is_empty());
+    let call = client
+        .call_function(pb::call_function::Request {
+            name: "nope".into(),
+            arguments: Vec::new(),
+        })
+        .await
+        .expect("CallFunction")
+        .into_inner();
+    assert!(call.error.expect("function error").text.contains("nope"));
+
+    let eph = client
+        .open_ephemeral_resource(pb::open_ephemeral_resource::Request {
+            type_name: "testcloud_token".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("OpenEphemeralResource")
+        .into_inner();
+    assert_eq!(
+        eph.diagnostics[0].severity,
+        pb::diagnostic::Severity::Error as i32
+    );
+    let ids = client
+        .get_resource_identity_schemas(pb::get_resource_identity_schemas::Request {})
+        .await
+        .expect("GetResourceIdentitySchemas")
+        .into_inner();
+    assert!(ids.identity_schemas.is_empty() && ids.diagnostics.is_empty());
+}
+
+#[tokio::test]
+async fn debug_mode_serves_plaintext_with_a_reattach_line() {
+    let (server, _signals) = test_server();
+    let running = gpucloud::plugin::start(server, ServeOptions::debug())
+        .await
+        .expect("starts");
+    let json = running
+        .handshake_line
+        .strip_prefix("TF_REATTACH_PROVIDERS='")
+        .and_then(|s| s.strip_suffix('\''))
+        .expect("ready-to-paste line");
+    let v: serde_json::Value = serde_json::from_str(json).expect("JSON");
+    let addr = &v["registry.terraform.io/gpucloud/testcloud"]["Addr"];
+    assert_eq!(addr["Network"], "unix");
+    let socket = std::path::PathBuf::from(addr["String"].as_str().expect("path"));
+    let ch = connect_plain(socket).await.expect("plaintext connection");
+    let meta = provider_client(ch)
+        .get_metadata(pb::get_metadata::Request {})
+        .await
+        .expect("GetMetadata")
+        .into_inner();
+    assert_eq!(meta.resources.len(), 1);
+    running.shutdown_token().cancel();
+    tokio::time::timeout(Duration::from_secs(5), running.wait())
+        .await
+        .expect("stops")
+        .expect("clean exit");
+}
+
+#[tokio::test]
+async fn stop_provider_interrupts_a_waiting_create() {
+    use gpucloud::framework::{Type, Value};
+    use gpucloud::plugin::codec::encode_dynamic_value;
+    let (server, signals) = test_server();
+    let cert = terraform_like_cert();
+    let running = gpucloud::plugin::start(
+        server.clone(),
+        ServeOptions::plugin(Handshake {
+            client_cert_pem: Some(cert.pem.clone()),
+            socket_dir: None,
+        }),
+    )
+    .await
+    .expect("server starts");
+    let line = parse_handshake(&running.handshake_line);
+    let ch = connect_tls(line.socket, line.server_cert_der, Some(&cert), true)
+        .await
+        .expect("connects");
+    let mut client = provider_client(ch);
+
+    let ty = Type::object([
+        ("id".to_string(), Type::String),
+        ("name".to_string(), Type::String),
+        ("size".to_string(), Type::Number),
+    ]);
+    let obj = |id: Value| {
+        Value::Object(
+            [
+                ("id".to_string(), id),
+                ("name".to_string(), Value::string("w")),
+                ("size".to_string(), Value::Null),
+            ]
+            .into(),
+        )
+    };
+    let request = pb::apply_resource_change::Request {
+        type_name: "testcloud_widget".into(),
+        prior_state: Some(encode_dynamic_value(&Value::Null, &ty).expect("encodes")),
+        planned_state: Some(encode_dynamic_value(&obj(Value::Unknown), &ty).expect("encodes")),
+        config: Some(encode_dynamic_value(&obj(Value::Null), &ty).expect("encodes")),
+        ..Default::default()
+    };
+    let mut apply_client = client.clone();
+    let apply = tokio::spawn(async move { apply_client.apply_resource_change(request).await });
+    // The create starts waiting (or the RPC answers at once when it never gets that far).
+    let _ = tokio::time::timeout(Duration::from_secs(1), signals.create_entered.notified()).await;
+
+    client
+        .stop_provider(pb::stop_provider::Request {})
+        .await
+        .expect("StopProvider");
+    let resp = tokio::time::timeout(Duration::from_secs(2), apply)
+        .await
+        .expect("the create returns within 2 s of StopProvider")
+        .expect("task")
+        .expect("ApplyResourceChange")
+        .into_inner();
+    assert!(
+        resp.diagnostics
+            .iter()
+            .any(|d| d.severity == pb::diagnostic::Severity::Error as i32),
+        "an interrupted create reports an error: {:?}",
+        resp.diagnostics
+    );
+    client
+        .get_metadata(pb::get_metadata::Request {})
+        .await
+        .expect("still serving");
+}
