@@ -336,6 +336,13 @@ impl Request {
         self.execute().await.map(|_| ())
     }
 
+    /// Sends and returns the body as text (for endpoints that answer with a document rather
+    /// than JSON, such as a kubeconfig).
+    pub async fn send_text(self) -> Result<String, ClientError> {
+        let answer = self.execute().await?;
+        Ok(String::from_utf8_lossy(&answer.body).into_owned())
+    }
+
     /// Like `send`, but 404 (and 410) become `None`.
     pub async fn send_optional<T: DeserializeOwned>(self) -> Result<Option<T>, ClientError> {
         match self.send::<T>().await {

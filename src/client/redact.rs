@@ -25,17 +25,21 @@ fn is_sensitive_field(name: &str) -> bool {
         || n.contains("apikey")
         || n.contains("credential")
         || n.contains("authorization")
+        || n.contains("kubeconfig")
 }
 
-/// A loggable copy of a request or response body: sensitive JSON members masked, the
-/// credential scrubbed, bounded in length.
+/// A loggable copy of a request or response body: sensitive JSON members masked, other
+/// documents reduced to their size, the credential scrubbed, bounded in length.
 pub(crate) fn body_for_log(body: &[u8], secret: Option<&str>) -> String {
     let text = match serde_json::from_slice::<serde_json::Value>(body) {
         Ok(mut v) => {
             mask(&mut v);
             v.to_string()
         }
-        Err(_) => String::from_utf8_lossy(body).into_owned(),
+        // A document that is not JSON (a kubeconfig, a private key) cannot be masked field
+        // by field, so only its size is logged.
+        Err(_) if body.is_empty() => String::new(),
+        Err(_) => format!("<{} bytes, not JSON: not logged>", body.len()),
     };
     let mut text = scrub(&text, secret);
     if text.len() > 2048 {
@@ -85,5 +89,15 @@ mod tests {
         assert!(out.contains("\"name\":\"k\""));
         assert!(is_sensitive_header("X-API-KEY") && is_sensitive_header("Authorization"));
         assert!(!is_sensitive_header("content-type"));
+    }
+
+    #[test]
+    fn documents_that_are_not_json_are_never_logged() {
+        let yaml = b"users:\n- user:\n    token: abc123secret\n";
+        let logged = body_for_log(yaml, None);
+        assert!(!logged.contains("abc123secret"), "{logged}");
+        assert!(logged.contains("not logged"));
+        let json = br#"{"kubeconfig": "token: abc123secret"}"#;
+        assert!(!body_for_log(json, None).contains("abc123secret"));
     }
 }

@@ -159,3 +159,216 @@ pub struct Webhook {
     #[serde(default)]
     pub secret: Option<String>,
 }
+
+/// `ApiKeyScope`.
+pub const API_KEY_SCOPES: &[&str] = &[
+    "instances",
+    "models",
+    "vms",
+    "clusters",
+    "functions",
+    "batch_jobs",
+    "webhooks",
+    "spending_alerts",
+    "ssh_keys",
+    "ssh_key_groups",
+    "api_keys",
+    "tokens",
+    "teams",
+    "slurm_environments",
+    "vm_networks",
+    "vm_disks",
+];
+/// `ApiKeyPermission`.
+pub const API_KEY_PERMISSIONS: &[&str] = &["read", "write"];
+/// `NotifyVia`.
+pub const NOTIFY_VIA: &[&str] = &["webhook", "in_app"];
+/// `ModelCatalogueEntry.task`.
+pub const MODEL_TASKS: &[&str] = &["chat", "embedding"];
+
+/// `CreateVmRequest` (camelCase, as the VM API spells it).
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateVm {
+    pub name: String,
+    pub template_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory_gb: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disk_gb: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ssh_key: Option<String>,
+}
+
+/// `Vm`. Every property is always present; those that do not apply are null.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Vm {
+    pub id: String,
+    pub name: String,
+    pub template_id: String,
+    pub cpu: Option<i64>,
+    pub memory_gb: Option<i64>,
+    pub disk_gb: Option<i64>,
+    pub ssh_key: Option<String>,
+    pub status: String,
+    pub gpu_model: Option<String>,
+    pub ssh_host: Option<String>,
+    pub ssh_port: Option<i64>,
+    pub ssh_user: Option<String>,
+    pub created_at: Option<String>,
+    pub error_message: Option<String>,
+}
+
+/// `VmTemplate`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VmTemplate {
+    pub id: String,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub os: Option<String>,
+    pub gpu_model: Option<String>,
+    pub gpu_count: Option<i64>,
+    pub default_cpu: Option<i64>,
+    pub default_memory_gb: Option<i64>,
+    pub default_disk_gb: Option<i64>,
+    pub min_disk_gb: Option<i64>,
+}
+
+/// `CreateClusterRequest`.
+#[derive(Clone, Debug, Serialize)]
+pub struct CreateCluster {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+}
+
+/// `Cluster`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Cluster {
+    pub id: String,
+    pub name: String,
+    pub version: String,
+    pub status: String,
+    pub endpoint: Option<String>,
+    pub created_at: Option<String>,
+    pub error_message: Option<String>,
+}
+
+/// `CreateApiKeyRequest` (snake_case).
+#[derive(Clone, Debug, Serialize)]
+pub struct CreateApiKey {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub permissions: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_in_days: Option<i64>,
+}
+
+/// `ApiKey`, plus `key` when it is the create response (`ApiKeyWithSecret`).
+#[derive(Clone, Debug, Deserialize)]
+pub struct ApiKey {
+    pub id: String,
+    pub name: String,
+    pub prefix: String,
+    pub scopes: Vec<String>,
+    pub permissions: Vec<String>,
+    pub status: String,
+    pub created_at: Option<String>,
+    pub expires_at: Option<String>,
+    pub last_used_at: Option<String>,
+    #[serde(default)]
+    pub key: Option<String>,
+}
+
+/// `CreateSshKeyRequest` (snake_case).
+#[derive(Clone, Debug, Serialize)]
+pub struct CreateSshKey {
+    pub name: String,
+    pub public_key: String,
+}
+
+/// `GenerateSshKeyRequest`.
+#[derive(Clone, Debug, Serialize)]
+pub struct GenerateSshKey {
+    pub name: String,
+}
+
+/// `SshKey`, plus `private_key` when it is the generate response (`GeneratedSshKey`).
+#[derive(Clone, Debug, Deserialize)]
+pub struct SshKey {
+    pub id: String,
+    pub name: String,
+    pub public_key: String,
+    pub fingerprint: String,
+    pub created_at: Option<String>,
+    #[serde(default)]
+    pub private_key: Option<String>,
+}
+
+/// `CreateSpendingAlertRequest` (camelCase).
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateSpendingAlert {
+    pub name: String,
+    pub threshold: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notify_via: Option<String>,
+}
+
+/// `UpdateSpendingAlertRequest`: only the given fields change.
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateSpendingAlert {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notify_via: Option<String>,
+}
+
+/// `SpendingAlert`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SpendingAlert {
+    pub id: String,
+    pub name: String,
+    pub threshold: i64,
+    pub notify_via: String,
+    pub triggered: Option<bool>,
+    pub last_triggered_at: Option<String>,
+    pub created_at: Option<String>,
+}
+
+/// `TokenPackage`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenPackage {
+    pub id: String,
+    pub name: Option<String>,
+    pub tokens: Option<i64>,
+    pub price_usd_cents: Option<i64>,
+    pub description: Option<String>,
+}
+
+/// `ModelCatalogueEntry`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelCatalogueEntry {
+    pub id: String,
+    pub name: Option<String>,
+    pub model: Option<String>,
+    pub engine: Option<String>,
+    pub task: Option<String>,
+    pub resource_profile: Option<String>,
+    pub context_length: Option<i64>,
+    pub gated: Option<bool>,
+    pub description: Option<String>,
+}

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
-const DESIRED_STATES: &[&str] = &["running", "stopped"];
+pub(crate) const DESIRED_STATES: &[&str] = &["running", "stopped"];
 /// Statuses on the way to (or at) `running`: the instance holds or waits for a GPU.
 const RUNNING_LIKE: &[&str] = &["pending", "starting", "running"];
 /// Statuses where the instance holds no GPU and keeps its storage.
@@ -48,14 +48,12 @@ impl InstanceModel {
         self.workload_type = i.workload_type.clone().or(self.workload_type.take());
         self.storage_gb = i.storage_gb.or(self.storage_gb);
         self.status = Some(i.status.clone());
-        if RUNNING_LIKE.contains(&i.status.as_str()) {
-            self.desired_state = Some("running".into());
-        } else if STOPPED_LIKE.contains(&i.status.as_str()) {
-            self.desired_state = Some("stopped".into());
-        } else if self.desired_state.is_none() {
-            // `error` after an import: the user's intent is unknown; running is the default.
-            self.desired_state = Some("running".into());
-        }
+        self.desired_state = observed_desired_state(
+            &i.status,
+            RUNNING_LIKE,
+            STOPPED_LIKE,
+            self.desired_state.take(),
+        );
         self.ssh_host = i.ssh_host.clone();
         self.ssh_port = i.ssh_port;
         self.ssh_user = i.ssh_user.clone();
@@ -66,6 +64,24 @@ impl InstanceModel {
             (Some(host), Some(port), Some(user)) => Some(format!("ssh -p {port} {user}@{host}")),
             _ => None,
         };
+    }
+}
+
+/// `desired_state` as refresh reports it (shared with `icgpu_vm`): `running` or `stopped` when
+/// the status says so, so a machine stopped outside Terraform shows as an in-place diff.
+pub(crate) fn observed_desired_state(
+    status: &str,
+    running_like: &[&str],
+    stopped_like: &[&str],
+    current: Option<String>,
+) -> Option<String> {
+    if running_like.contains(&status) {
+        Some("running".into())
+    } else if stopped_like.contains(&status) {
+        Some("stopped".into())
+    } else {
+        // `error` after an import: the user's intent is unknown; running is the default.
+        current.or_else(|| Some("running".into()))
     }
 }
 

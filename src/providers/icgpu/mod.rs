@@ -1,11 +1,21 @@
 //! The `icgpu` member: the IC GPU platform's Dashboard API (`specs/icgpu-platform.openapi.yml`).
-//! Resources `icgpu_instance`, `icgpu_model_deployment`, `icgpu_webhook`; data source
-//! `icgpu_gpu_tiers` (public, works without a token).
+//! Resources `icgpu_instance`, `icgpu_model_deployment`, `icgpu_webhook`, `icgpu_vm`,
+//! `icgpu_cluster`, `icgpu_api_key`, `icgpu_ssh_key`, `icgpu_spending_alert`; data sources
+//! `icgpu_gpu_tiers`, `icgpu_vm_templates`, `icgpu_token_packages`, `icgpu_model_catalogue`
+//! (public, work without a token).
 
 pub mod api;
+pub mod api_key;
+pub mod cluster;
 pub mod gpu_tiers;
 pub mod instance;
+pub mod model_catalogue;
 pub mod model_deployment;
+pub mod spending_alert;
+pub mod ssh_key;
+pub mod token_packages;
+pub mod vm;
+pub mod vm_templates;
 pub mod webhook;
 
 use crate::client::{Auth, Budget, Client, Secret};
@@ -54,7 +64,7 @@ pub(crate) fn ssh_public_key() -> Arc<dyn Validator> {
         "value must be an OpenSSH public key such as \"ssh-ed25519 AAAA... me@host\"",
         |v| {
             let Some(s) = v.as_str() else { return Ok(()) };
-            ssh_key::PublicKey::from_openssh(s.trim())
+            ::ssh_key::PublicKey::from_openssh(s.trim())
                 .map(|_| ())
                 .map_err(|e| {
                     format!(
@@ -64,6 +74,31 @@ pub(crate) fn ssh_public_key() -> Arc<dyn Validator> {
                 })
         },
     )
+}
+
+/// Checks an import ID of the form `<prefix><lower-case letters and digits>` (the API's ID
+/// pattern) and names the expected form when it does not match.
+pub(crate) fn prefixed_import_id(
+    type_name: &str,
+    prefix: &str,
+    id: &str,
+) -> Result<serde_json::Value, Diagnostics> {
+    let ok = id.strip_prefix(prefix).is_some_and(|rest| {
+        !rest.is_empty()
+            && rest
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+    });
+    if !ok {
+        return Err(Diagnostics::single_error(
+            format!("Invalid import ID for {type_name}"),
+            format!(
+                "{id:?} is not a valid ID. Expected the form {prefix}<lower-case letters and \
+                 digits>, e.g. `terraform import {type_name}.example {prefix}abc123`."
+            ),
+        ));
+    }
+    Ok(serde_json::json!({ "id": id }))
 }
 
 #[async_trait]
@@ -134,12 +169,22 @@ impl Provider for IcGpu {
             Arc::new(instance::InstanceResource),
             Arc::new(model_deployment::ModelDeploymentResource),
             Arc::new(webhook::WebhookResource),
+            Arc::new(vm::VmResource),
+            Arc::new(cluster::ClusterResource),
+            Arc::new(api_key::ApiKeyResource),
+            Arc::new(ssh_key::SshKeyResource),
+            Arc::new(spending_alert::SpendingAlertResource),
             Arc::new(crate::providers::validation::ImageValidation::<IcGpuClient>::new()),
         ]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DynDataSource>> {
-        vec![Arc::new(gpu_tiers::GpuTiersDataSource)]
+        vec![
+            Arc::new(gpu_tiers::GpuTiersDataSource),
+            Arc::new(vm_templates::VmTemplatesDataSource),
+            Arc::new(token_packages::TokenPackagesDataSource),
+            Arc::new(model_catalogue::ModelCatalogueDataSource),
+        ]
     }
 }
 

@@ -1,0 +1,285 @@
+//! `icgpu_api_key`: a scoped `sk-ic-` API key. Keys are immutable (every argument replaces the
+//! key) and the secret is returned once, by create; destroy revokes the key.
+
+use super::api::{ApiKey, CreateApiKey, API_KEY_PERMISSIONS, API_KEY_SCOPES};
+use super::{budget, IcGpuClient};
+use crate::framework::{
+    validators, Attribute, Ctx, Diagnostics, Failure, Resource, Schema, Type, Value,
+};
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+pub struct ApiKeyResource;
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ApiKeyModel {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub scopes: Option<Vec<String>>,
+    pub permissions: Option<Vec<String>>,
+    pub expires_in_days: Option<i64>,
+    pub key: Option<String>,
+    pub prefix: Option<String>,
+    pub status: Option<String>,
+    pub created_at: Option<String>,
+    pub expires_at: Option<String>,
+    pub last_used_at: Option<String>,
+}
+
+/// Whole days between creation and expiry, as `expires_in_days` was given at create (rounded,
+/// so sub-second timestamp truncation cannot shift it).
+fn lifetime_days(created_at: &str, expires_at: &str) -> Option<i64> {
+    let created = chrono::DateTime::parse_from_rfc3339(created_at).ok()?;
+    let expires = chrono::DateTime::parse_from_rfc3339(expires_at).ok()?;
+    let secs = (expires - created).num_seconds();
+    Some((secs + 43_200).div_euclid(86_400))
+}
+
+impl ApiKeyModel {
+    fn observe(&mut self, k: &ApiKey) {
+        self.id = Some(k.id.clone());
+        self.name = Some(k.name.clone());
+        self.scopes = Some(k.scopes.clone());
+        self.permissions = Some(k.permissions.clone());
+        // The API reports only the expiry time; derive the lifetime so an imported key plans no
+        // replacement.
+        self.expires_in_days = match (&k.created_at, &k.expires_at) {
+            (Some(c), Some(e)) => lifetime_days(c, e).or(self.expires_in_days),
+            _ => None,
+        };
+        // Only the create response carries the secret; reads keep the one in state.
+        if k.key.is_some() {
+            self.key = k.key.clone();
+        }
+        self.prefix = Some(k.prefix.clone());
+        self.status = Some(k.status.clone());
+        self.created_at = k.created_at.clone();
+        self.expires_at = k.expires_at.clone();
+        self.last_used_at = k.last_used_at.clone();
+    }
+}
+
+fn path(id: &str) -> String {
+    format!("/api/v1/api-keys/{id}")
+}
+
+#[async_trait]
+impl Resource for ApiKeyResource {
+    type Client = IcGpuClient;
+    type Model = ApiKeyModel;
+
+    fn type_name(&self) -> &'static str {
+        "api_key"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new(
+            "A scoped `sk-ic-` API key for the IC GPU platform. Keys are immutable: changing any \
+             argument creates a new key and revokes the old one. Destroy revokes the key.",
+        )
+        .attribute(
+            Attribute::string("id")
+                .computed()
+                .use_state_for_unknown()
+                .description("API key ID (`ak-...`); also the import ID."),
+        )
+        .attribute(
+            Attribute::string("name")
+                .required()
+                .requires_replace()
+                .validator(validators::length_between(1, 64))
+                .description("Display name, 1 to 64 characters (need not be unique)."),
+        )
+        .attribute(
+            Attribute::set_of("scopes", Type::String)
+                .optional_computed()
+                .validator(validators::each(validators::one_of(API_KEY_SCOPES)))
+                .use_state_for_unknown()
+                .requires_replace()
+                .description(
+                    "Resource families the key may access: any of `instances`, `models`, `vms`, \
+                     `clusters`, `functions`, `batch_jobs`, `webhooks`, `spending_alerts`, \
+                     `ssh_keys`, `ssh_key_groups`, `api_keys`, `tokens`, `teams`, \
+                     `slurm_environments`, `vm_networks`, `vm_disks`. Omitted: all scopes.",
+                ),
+        )
+        .attribute(
+            Attribute::set_of("permissions", Type::String)
+                .default(Value::Set(vec![Value::string("read")]))
+                .validator(validators::each(validators::one_of(API_KEY_PERMISSIONS)))
+                .requires_replace()
+                .description(
+                    "`read` (GET) and/or `write` (POST, PUT, PATCH, DELETE). Default `[\"read\"]`.",
+                ),
+        )
+        .attribute(
+            Attribute::int("expires_in_days")
+                .optional()
+                .validator(validators::between(1.0, 365.0))
+                .requires_replace()
+                .description(
+                    "Lifetime in days from creation, 1 to 365. Omitted: the key never expires. \
+                     After `terraform import` it is derived from `expires_at` − `created_at`.",
+                ),
+        )
+        .attribute(
+            Attribute::string("key")
+                .computed()
+                .sensitive()
+                .use_state_for_unknown()
+                .description(
+                    "The full API key (`sk-ic-...`), for `Authorization: Bearer`. The API returns \
+                     it only once, when the key is created, so it is null after `terraform \
+                     import`; to get a new secret, replace the key.",
+                ),
+        )
+        .attribute(
+            Attribute::string("prefix")
+                .computed()
+                .use_state_for_unknown()
+                .description("First characters of the key (`sk-ic-abc1`), safe to display."),
+        )
+        .attribute(
+            Attribute::string("status")
+                .computed()
+                .description("`active`, or `expired` once `expires_at` has passed."),
+        )
+        .attribute(
+            Attribute::string("created_at")
+                .computed()
+                .use_state_for_unknown()
+                .description("Creation time (RFC 3339)."),
+        )
+        .attribute(
+            Attribute::string("expires_at")
+                .computed()
+                .use_state_for_unknown()
+                .description("Expiry time (RFC 3339); null if the key never expires."),
+        )
+        .attribute(
+            Attribute::string("last_used_at")
+                .computed()
+                .description("Last successful authentication with the key; null if never used."),
+        )
+    }
+
+    async fn create(
+        &self,
+        ctx: &Ctx<'_, IcGpuClient>,
+        plan: ApiKeyModel,
+    ) -> Result<ApiKeyModel, Failure<ApiKeyModel>> {
+        let api = ctx.client.authed()?;
+        let req = CreateApiKey {
+            name: plan.name.clone().unwrap_or_default(),
+            scopes: plan.scopes.clone(),
+            permissions: plan.permissions.clone(),
+            expires_in_days: plan.expires_in_days,
+        };
+        // No list-based reconcile here: a listed key lacks its secret. Retries reuse the
+        // Idempotency-Key, and the API replays the original response, secret included.
+        let created: ApiKey = api
+            .post("/api/v1/api-keys")
+            .json(&req)
+            .idempotency_key(uuid::Uuid::new_v4().to_string())
+            .describe(format!("create API key {:?}", req.name))
+            .budget(&budget(ctx))
+            .send()
+            .await
+            .map_err(Diagnostics::from)?;
+        let mut state = plan;
+        let configured_days = state.expires_in_days;
+        state.observe(&created);
+        state.expires_in_days = configured_days;
+        Ok(state)
+    }
+
+    async fn read(
+        &self,
+        ctx: &Ctx<'_, IcGpuClient>,
+        mut state: ApiKeyModel,
+    ) -> Result<Option<ApiKeyModel>, Diagnostics> {
+        let api = ctx.client.authed()?;
+        let Some(id) = state.id.clone() else {
+            return Ok(None);
+        };
+        let found = api
+            .get(&path(&id))
+            .describe(format!("read API key {id}"))
+            .send_optional::<ApiKey>()
+            .await?;
+        Ok(found.map(|k| {
+            state.observe(&k);
+            state
+        }))
+    }
+
+    async fn delete(
+        &self,
+        ctx: &Ctx<'_, IcGpuClient>,
+        state: ApiKeyModel,
+    ) -> Result<(), Diagnostics> {
+        let api = ctx.client.authed()?;
+        let Some(id) = state.id else { return Ok(()) };
+        // 404: revoked already, which is the goal.
+        match api
+            .delete(&path(&id))
+            .describe(format!("revoke API key {id}"))
+            .budget(&budget(ctx))
+            .send_no_body()
+            .await
+        {
+            Err(e) if !e.is_not_found() => Err(e.into()),
+            _ => Ok(()),
+        }
+    }
+
+    fn import(&self, id: &str) -> Result<serde_json::Value, Diagnostics> {
+        super::prefixed_import_id("icgpu_api_key", "ak-", id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lifetime_is_derived_from_the_timestamps() {
+        assert_eq!(
+            lifetime_days("2025-11-20T09:14:03Z", "2026-02-18T09:14:03Z"),
+            Some(90)
+        );
+        assert_eq!(
+            lifetime_days("2025-11-20T09:14:03.900Z", "2025-11-21T09:14:03Z"),
+            Some(1)
+        );
+        assert_eq!(lifetime_days("yesterday", "2026-02-18T09:14:03Z"), None);
+    }
+
+    #[test]
+    fn read_keeps_the_secret_and_derives_expires_in_days() {
+        let listed: ApiKey = serde_json::from_value(serde_json::json!({
+            "id": "ak-abc123", "name": "inference-key", "prefix": "sk-ic-abc1",
+            "scopes": ["instances", "models"], "permissions": ["read", "write"],
+            "status": "active", "created_at": "2025-11-20T09:14:03Z",
+            "expires_at": "2026-02-18T09:14:03Z", "last_used_at": null
+        }))
+        .expect("spec example parses");
+        let mut m = ApiKeyModel {
+            key: Some("sk-ic-abc1secret".into()),
+            ..Default::default()
+        };
+        m.observe(&listed);
+        assert_eq!(m.key.as_deref(), Some("sk-ic-abc1secret"));
+        assert_eq!(m.expires_in_days, Some(90));
+        let mut never = listed.clone();
+        never.expires_at = None;
+        m.observe(&never);
+        assert_eq!(m.expires_in_days, None);
+    }
+
+    #[test]
+    fn import_needs_an_api_key_id() {
+        assert!(ApiKeyResource.import("ak-abc123").is_ok());
+        assert!(ApiKeyResource.import("sk-ic-abc123").is_err());
+    }
+}

@@ -1,0 +1,193 @@
+//! `data.icgpu_model_catalogue`: the public list of pre-tested models that
+//! `icgpu_model_deployment` can serve.
+
+use super::api::{ModelCatalogueEntry, ENGINES, MODEL_TASKS, RESOURCE_PROFILES};
+use super::IcGpuClient;
+use crate::client::list_all_token;
+use crate::framework::{Attribute, Ctx, DataSource, Diagnostics, Nesting, Schema};
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+pub struct ModelCatalogueDataSource;
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ModelCatalogueModel {
+    pub engine: Option<String>,
+    pub task: Option<String>,
+    pub resource_profile: Option<String>,
+    pub gated: Option<bool>,
+    pub model_catalogue: Option<Vec<CatalogueEntryModel>>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct CatalogueEntryModel {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub model: Option<String>,
+    pub engine: Option<String>,
+    pub task: Option<String>,
+    pub resource_profile: Option<String>,
+    pub context_length: Option<i64>,
+    pub gated: Option<bool>,
+    pub description: Option<String>,
+}
+
+impl From<ModelCatalogueEntry> for CatalogueEntryModel {
+    fn from(e: ModelCatalogueEntry) -> Self {
+        Self {
+            id: Some(e.id),
+            name: e.name,
+            model: e.model,
+            engine: e.engine,
+            task: e.task,
+            resource_profile: e.resource_profile,
+            context_length: e.context_length,
+            gated: e.gated,
+            description: e.description,
+        }
+    }
+}
+
+fn matches(want: &Option<String>, have: &Option<String>) -> bool {
+    want.as_ref().is_none_or(|w| have.as_ref() == Some(w))
+}
+
+/// The entries that pass the optional filters.
+fn filter(entries: Vec<ModelCatalogueEntry>, q: &ModelCatalogueModel) -> Vec<CatalogueEntryModel> {
+    entries
+        .into_iter()
+        .filter(|e| matches(&q.engine, &e.engine))
+        .filter(|e| matches(&q.task, &e.task))
+        .filter(|e| matches(&q.resource_profile, &e.resource_profile))
+        .filter(|e| q.gated.is_none_or(|g| e.gated == Some(g)))
+        .map(CatalogueEntryModel::from)
+        .collect()
+}
+
+#[async_trait]
+impl DataSource for ModelCatalogueDataSource {
+    type Client = IcGpuClient;
+    type Model = ModelCatalogueModel;
+
+    fn type_name(&self) -> &'static str {
+        "model_catalogue"
+    }
+
+    fn schema(&self) -> Schema {
+        let computed = |a: Attribute, d: &str| a.computed().description(d);
+        Schema::new(
+            "The pre-tested models the IC GPU platform can deploy; an entry's `model`, `engine` \
+             and `resource_profile` can be passed unchanged to `icgpu_model_deployment`. A \
+             public endpoint: works without a token.",
+        )
+        .attribute(
+            Attribute::string("engine")
+                .optional()
+                .one_of(ENGINES)
+                .description("Only models served by this engine: `vllm`, `ollama`, `infinity` or `fasterwhisper`."),
+        )
+        .attribute(
+            Attribute::string("task")
+                .optional()
+                .one_of(MODEL_TASKS)
+                .description("Only models for this task: `chat` or `embedding`."),
+        )
+        .attribute(
+            Attribute::string("resource_profile")
+                .optional()
+                .one_of(RESOURCE_PROFILES)
+                .description(
+                    "Only models for this GPU profile: `nvidia-gpu-dedicated`, `nvidia-gpu-mig` \
+                     or `nvidia-gpu-timesliced`.",
+                ),
+        )
+        .attribute(
+            Attribute::bool("gated")
+                .optional()
+                .description(
+                    "When false, only models deployable without a Hugging Face token; when \
+                     true, only gated ones.",
+                ),
+        )
+        .attribute(
+            Attribute::nested(
+                "model_catalogue",
+                Nesting::List,
+                vec![
+                    computed(Attribute::string("id"), "Stable catalogue identifier."),
+                    computed(Attribute::string("name"), "Display name."),
+                    computed(Attribute::string("model"), "Hugging Face repository ID."),
+                    computed(Attribute::string("engine"), "Serving engine."),
+                    computed(Attribute::string("task"), "`chat` or `embedding`."),
+                    computed(
+                        Attribute::string("resource_profile"),
+                        "GPU resource profile each replica runs on.",
+                    ),
+                    computed(
+                        Attribute::int("context_length"),
+                        "Maximum context length in tokens; null if not applicable.",
+                    ),
+                    computed(
+                        Attribute::bool("gated"),
+                        "True if deploying it needs a `huggingface_token` with access to the repository.",
+                    ),
+                    computed(Attribute::string("description"), "What the model is."),
+                ],
+            )
+            .computed()
+            .description("The matching models, in the platform's catalogue order."),
+        )
+    }
+
+    async fn read(
+        &self,
+        ctx: &Ctx<'_, IcGpuClient>,
+        config: ModelCatalogueModel,
+    ) -> Result<ModelCatalogueModel, Diagnostics> {
+        let req = ctx
+            .client
+            .http
+            .get("/api/v1/model-catalogue")
+            .public()
+            .describe("list the model catalogue");
+        let all: Vec<ModelCatalogueEntry> = list_all_token(req, "modelCatalogue").await?;
+        let model_catalogue = filter(all, &config);
+        Ok(ModelCatalogueModel {
+            model_catalogue: Some(model_catalogue),
+            ..config
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_by_engine_task_and_gating() {
+        let all: Vec<ModelCatalogueEntry> = serde_json::from_value(serde_json::json!([
+            {"id": "llama-3.1-8b-instruct", "name": "Llama", "model": "meta-llama/Llama-3.1-8B-Instruct",
+             "engine": "vllm", "task": "chat", "resourceProfile": "nvidia-gpu-dedicated",
+             "contextLength": 8192, "gated": true, "description": "d"},
+            {"id": "bge-large-en-v1.5", "name": "BGE", "model": "BAAI/bge-large-en-v1.5",
+             "engine": "infinity", "task": "embedding", "resourceProfile": "nvidia-gpu-timesliced",
+             "contextLength": null, "gated": false, "description": "d"}
+        ]))
+        .expect("spec example parses");
+        let q = ModelCatalogueModel {
+            engine: Some("infinity".into()),
+            ..Default::default()
+        };
+        let out = filter(all.clone(), &q);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].model.as_deref(), Some("BAAI/bge-large-en-v1.5"));
+        assert_eq!(out[0].context_length, None);
+        let q = ModelCatalogueModel {
+            gated: Some(true),
+            task: Some("chat".into()),
+            ..Default::default()
+        };
+        assert_eq!(filter(all.clone(), &q)[0].context_length, Some(8192));
+        assert_eq!(filter(all, &ModelCatalogueModel::default()).len(), 2);
+    }
+}

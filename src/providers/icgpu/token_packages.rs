@@ -1,0 +1,147 @@
+//! `data.icgpu_token_packages`: the public list of token packages on sale, with USD prices.
+
+use super::api::TokenPackage;
+use super::IcGpuClient;
+use crate::client::list_all_token;
+use crate::framework::{validators, Attribute, Ctx, DataSource, Diagnostics, Nesting, Schema};
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+pub struct TokenPackagesDataSource;
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct TokenPackagesModel {
+    pub name: Option<String>,
+    pub min_tokens: Option<i64>,
+    pub token_packages: Option<Vec<TokenPackageModel>>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct TokenPackageModel {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub tokens: Option<i64>,
+    pub price_usd_cents: Option<i64>,
+    pub description: Option<String>,
+}
+
+impl From<TokenPackage> for TokenPackageModel {
+    fn from(p: TokenPackage) -> Self {
+        Self {
+            id: Some(p.id),
+            name: p.name,
+            tokens: p.tokens,
+            price_usd_cents: p.price_usd_cents,
+            description: p.description,
+        }
+    }
+}
+
+/// The packages that pass the optional filters (`name` compares case-insensitively).
+fn filter(packages: Vec<TokenPackage>, q: &TokenPackagesModel) -> Vec<TokenPackageModel> {
+    packages
+        .into_iter()
+        .filter(|p| {
+            q.name.as_ref().is_none_or(|want| {
+                p.name
+                    .as_ref()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(want))
+            })
+        })
+        .filter(|p| {
+            q.min_tokens
+                .is_none_or(|min| p.tokens.is_some_and(|t| t >= min))
+        })
+        .map(TokenPackageModel::from)
+        .collect()
+}
+
+#[async_trait]
+impl DataSource for TokenPackagesDataSource {
+    type Client = IcGpuClient;
+    type Model = TokenPackagesModel;
+
+    fn type_name(&self) -> &'static str {
+        "token_packages"
+    }
+
+    fn schema(&self) -> Schema {
+        let computed = |a: Attribute, d: &str| a.computed().description(d);
+        Schema::new(
+            "The token packages on sale (tokens are the platform's prepaid credit), with their \
+             USD price. A public endpoint: works without a token.",
+        )
+        .attribute(
+            Attribute::string("name")
+                .optional()
+                .description("Only the package with this name (case-insensitive), e.g. `Pro`."),
+        )
+        .attribute(
+            Attribute::int("min_tokens")
+                .optional()
+                .validator(validators::at_least(0.0))
+                .description("Only packages crediting at least this many tokens."),
+        )
+        .attribute(
+            Attribute::nested(
+                "token_packages",
+                Nesting::List,
+                vec![
+                    computed(Attribute::string("id"), "Package ID (`pkg-...`)."),
+                    computed(Attribute::string("name"), "Display name."),
+                    computed(Attribute::int("tokens"), "Tokens credited."),
+                    computed(Attribute::int("price_usd_cents"), "Price in US cents."),
+                    computed(Attribute::string("description"), "What the package offers."),
+                ],
+            )
+            .computed()
+            .description("The matching packages, in the platform's catalogue order."),
+        )
+    }
+
+    async fn read(
+        &self,
+        ctx: &Ctx<'_, IcGpuClient>,
+        config: TokenPackagesModel,
+    ) -> Result<TokenPackagesModel, Diagnostics> {
+        let req = ctx
+            .client
+            .http
+            .get("/api/v1/token-packages")
+            .public()
+            .describe("list token packages");
+        let all: Vec<TokenPackage> = list_all_token(req, "tokenPackages").await?;
+        let token_packages = filter(all, &config);
+        Ok(TokenPackagesModel {
+            token_packages: Some(token_packages),
+            ..config
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_by_name_and_size() {
+        let all: Vec<TokenPackage> = serde_json::from_value(serde_json::json!([
+            {"id": "pkg-starter", "name": "Starter", "tokens": 1000000, "priceUsdCents": 1000, "description": "1M tokens"},
+            {"id": "pkg-pro", "name": "Pro", "tokens": 10000000, "priceUsdCents": 9000, "description": "10M tokens"}
+        ]))
+        .expect("spec example parses");
+        let q = TokenPackagesModel {
+            name: Some("pro".into()),
+            ..Default::default()
+        };
+        let out = filter(all.clone(), &q);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].price_usd_cents, Some(9000));
+        let q = TokenPackagesModel {
+            min_tokens: Some(2_000_000),
+            ..Default::default()
+        };
+        assert_eq!(filter(all.clone(), &q)[0].id.as_deref(), Some("pkg-pro"));
+        assert_eq!(filter(all, &TokenPackagesModel::default()).len(), 2);
+    }
+}

@@ -1,0 +1,198 @@
+//! `data.icgpu_vm_templates`: the public list of templates VMs are created from.
+
+use super::api::VmTemplate;
+use super::IcGpuClient;
+use crate::client::list_all_token;
+use crate::framework::{Attribute, Ctx, DataSource, Diagnostics, Nesting, Schema};
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+pub struct VmTemplatesDataSource;
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct VmTemplatesModel {
+    pub os: Option<String>,
+    pub gpu: Option<bool>,
+    pub gpu_model: Option<String>,
+    pub vm_templates: Option<Vec<VmTemplateModel>>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct VmTemplateModel {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub os: Option<String>,
+    pub gpu_model: Option<String>,
+    pub gpu_count: Option<i64>,
+    pub default_cpu: Option<i64>,
+    pub default_memory_gb: Option<i64>,
+    pub default_disk_gb: Option<i64>,
+    pub min_disk_gb: Option<i64>,
+}
+
+impl From<VmTemplate> for VmTemplateModel {
+    fn from(t: VmTemplate) -> Self {
+        Self {
+            id: Some(t.id),
+            name: t.name,
+            description: t.description,
+            os: t.os,
+            gpu_model: t.gpu_model,
+            gpu_count: t.gpu_count,
+            default_cpu: t.default_cpu,
+            default_memory_gb: t.default_memory_gb,
+            default_disk_gb: t.default_disk_gb,
+            min_disk_gb: t.min_disk_gb,
+        }
+    }
+}
+
+/// The templates that pass the optional filters (`gpu_model` compares case-insensitively).
+fn filter(templates: Vec<VmTemplate>, q: &VmTemplatesModel) -> Vec<VmTemplateModel> {
+    templates
+        .into_iter()
+        .filter(|t| q.os.as_ref().is_none_or(|want| t.os.as_ref() == Some(want)))
+        .filter(|t| {
+            q.gpu
+                .is_none_or(|want| (t.gpu_count.unwrap_or(0) > 0) == want)
+        })
+        .filter(|t| {
+            q.gpu_model.as_ref().is_none_or(|want| {
+                t.gpu_model
+                    .as_ref()
+                    .is_some_and(|m| m.eq_ignore_ascii_case(want))
+            })
+        })
+        .map(VmTemplateModel::from)
+        .collect()
+}
+
+#[async_trait]
+impl DataSource for VmTemplatesDataSource {
+    type Client = IcGpuClient;
+    type Model = VmTemplatesModel;
+
+    fn type_name(&self) -> &'static str {
+        "vm_templates"
+    }
+
+    fn schema(&self) -> Schema {
+        let computed = |a: Attribute, d: &str| a.computed().description(d);
+        Schema::new(
+            "The templates `icgpu_vm` can be created from: OS image, passthrough GPU and default \
+             sizes. A public endpoint: works without a token.",
+        )
+        .attribute(
+            Attribute::string("os")
+                .optional()
+                .description("Only templates with this OS image, e.g. `ubuntu-24.04`."),
+        )
+        .attribute(Attribute::bool("gpu").optional().description(
+            "When true, only templates with a passthrough GPU; when false, only CPU-only ones.",
+        ))
+        .attribute(Attribute::string("gpu_model").optional().description(
+            "Only templates with this GPU model (case-insensitive), e.g. `NVIDIA A100 80GB PCIe`.",
+        ))
+        .attribute(
+            Attribute::nested(
+                "vm_templates",
+                Nesting::List,
+                vec![
+                    computed(
+                        Attribute::string("id"),
+                        "Template ID (`tpl-...`), for `icgpu_vm.template_id`.",
+                    ),
+                    computed(Attribute::string("name"), "Display name."),
+                    computed(
+                        Attribute::string("description"),
+                        "What the template contains.",
+                    ),
+                    computed(Attribute::string("os"), "OS image, e.g. `ubuntu-24.04`."),
+                    computed(
+                        Attribute::string("gpu_model"),
+                        "Passthrough GPU model; null for CPU-only templates.",
+                    ),
+                    computed(
+                        Attribute::int("gpu_count"),
+                        "Passthrough GPUs per VM (0 for CPU-only).",
+                    ),
+                    computed(
+                        Attribute::int("default_cpu"),
+                        "vCPUs when `cpu` is not set.",
+                    ),
+                    computed(
+                        Attribute::int("default_memory_gb"),
+                        "Memory in GB when `memory_gb` is not set.",
+                    ),
+                    computed(
+                        Attribute::int("default_disk_gb"),
+                        "Boot disk in GB when `disk_gb` is not set.",
+                    ),
+                    computed(Attribute::int("min_disk_gb"), "Smallest allowed `disk_gb`."),
+                ],
+            )
+            .computed()
+            .description("The matching templates, in the platform's catalogue order."),
+        )
+    }
+
+    async fn read(
+        &self,
+        ctx: &Ctx<'_, IcGpuClient>,
+        config: VmTemplatesModel,
+    ) -> Result<VmTemplatesModel, Diagnostics> {
+        let req = ctx
+            .client
+            .http
+            .get("/api/v1/vm-templates")
+            .public()
+            .describe("list VM templates");
+        let all: Vec<VmTemplate> = list_all_token(req, "vmTemplates").await?;
+        let vm_templates = filter(all, &config);
+        Ok(VmTemplatesModel {
+            vm_templates: Some(vm_templates),
+            ..config
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn templates() -> Vec<VmTemplate> {
+        serde_json::from_value(serde_json::json!([
+            {"id": "tpl-ubuntu-gpu", "name": "Ubuntu 24.04 + NVIDIA GPU", "description": "GPU",
+             "os": "ubuntu-24.04", "gpuModel": "NVIDIA A100 80GB PCIe", "gpuCount": 1,
+             "defaultCpu": 8, "defaultMemoryGb": 32, "defaultDiskGb": 100, "minDiskGb": 40},
+            {"id": "tpl-ubuntu-cpu", "name": "Ubuntu 24.04 (CPU only)", "description": "CPU",
+             "os": "ubuntu-24.04", "gpuModel": null, "gpuCount": 0, "defaultCpu": 2,
+             "defaultMemoryGb": 4, "defaultDiskGb": 20, "minDiskGb": 20}
+        ]))
+        .expect("spec example parses")
+    }
+
+    #[test]
+    fn filters_by_gpu_and_model() {
+        let q = VmTemplatesModel {
+            gpu: Some(false),
+            ..Default::default()
+        };
+        let out = filter(templates(), &q);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].id.as_deref(), Some("tpl-ubuntu-cpu"));
+        assert_eq!(out[0].default_memory_gb, Some(4));
+        let q = VmTemplatesModel {
+            gpu_model: Some("nvidia a100 80gb pcie".into()),
+            ..Default::default()
+        };
+        assert_eq!(filter(templates(), &q)[0].gpu_count, Some(1));
+        let q = VmTemplatesModel {
+            os: Some("debian-12".into()),
+            ..Default::default()
+        };
+        assert!(filter(templates(), &q).is_empty());
+        assert_eq!(filter(templates(), &VmTemplatesModel::default()).len(), 2);
+    }
+}
