@@ -2,7 +2,7 @@
 //! ledger, exactly-once creates through lost responses, POST safety and Retry-After.
 
 use gpucloud::client::{
-    create_reconciled, list_all_token, Auth, Budget, Client, ClientConfig, Secret, Tuning,
+    create_reconciled, list_all_token, Auth, Client, ClientConfig, Deadline, Secret, Tuning,
 };
 use gpucloud::emulator::{self, EmulatorConfig, EmulatorHandle};
 use serde_json::{json, Value};
@@ -78,14 +78,14 @@ fn count(emu: &EmulatorHandle, api: &str, op: &str) -> u64 {
 async fn reading_100_instances_costs_one_list_and_no_gets_and_never_serves_a_deleted_one() {
     let emu = emulator().await;
     let client = icgpu(&emu);
-    let b = Budget::with_timeout(Duration::from_secs(60));
+    let b = Deadline::after(Duration::from_secs(60));
     let mut ids = Vec::new();
     for i in 0..100 {
         let inst: Value = client
+            .bind(b.clone())
             .post("/api/v1/instances")
             .json(&json!({"name": format!("c{i}"), "tier": "timesliced"}))
             .idempotency_key(format!("coalesce-{i}"))
-            .budget(&b)
             .send()
             .await
             .expect("create");
@@ -105,16 +105,16 @@ async fn reading_100_instances_costs_one_list_and_no_gets_and_never_serves_a_del
                     || {
                         list_all_token::<Value>(
                             client
+                                .bind(b.clone())
                                 .get("/api/v1/instances")
-                                .query("maxResults", 100)
-                                .budget(&b),
+                                .query("maxResults", 100),
                             "instances",
                         )
                     },
                     || {
                         client
+                            .bind(b.clone())
                             .get(&format!("/api/v1/instances/{id}"))
-                            .budget(&b)
                             .send_optional::<Value>()
                     },
                 )
@@ -136,8 +136,8 @@ async fn reading_100_instances_costs_one_list_and_no_gets_and_never_serves_a_del
     // This process deletes one: the next read must not be served from the cached list.
     let gone = &ids[7];
     client
+        .bind(b.clone())
         .delete(&format!("/api/v1/instances/{gone}"))
-        .budget(&b)
         .send_no_body()
         .await
         .expect("delete");
@@ -149,16 +149,16 @@ async fn reading_100_instances_costs_one_list_and_no_gets_and_never_serves_a_del
             || {
                 list_all_token::<Value>(
                     client
+                        .bind(b.clone())
                         .get("/api/v1/instances")
-                        .query("maxResults", 100)
-                        .budget(&b),
+                        .query("maxResults", 100),
                     "instances",
                 )
             },
             || {
                 client
+                    .bind(b.clone())
                     .get(&format!("/api/v1/instances/{gone}"))
-                    .budget(&b)
                     .send_optional::<Value>()
             },
         )
@@ -178,10 +178,10 @@ async fn a_keyed_create_whose_response_is_lost_creates_exactly_one_instance() {
     let client = icgpu(&emu);
     fault(&emu, json!({"method": "POST", "path_prefix": "/icgpu/api/v1/instances", "times": 1, "action": "lose_response"})).await;
     let inst: Value = client
+        .bind(Deadline::after(Duration::from_secs(30)))
         .post("/api/v1/instances")
         .json(&json!({"name": "once", "tier": "mig"}))
         .idempotency_key("exactly-once-1")
-        .budget(&Budget::with_timeout(Duration::from_secs(30)))
         .send()
         .await
         .expect("the retry with the same key gets the replayed answer");
@@ -204,16 +204,16 @@ async fn an_unkeyed_create_is_reconciled_not_repeated_when_its_response_is_lost(
     let emu = emulator().await;
     let client = amd(&emu);
     fault(&emu, json!({"method": "POST", "path_prefix": "/amd/v1/instances", "times": 1, "action": "lose_response"})).await;
-    let b = Budget::with_timeout(Duration::from_secs(30));
+    let b = Deadline::after(Duration::from_secs(30));
     let req = client
+        .bind(b.clone())
         .post("/instances")
-        .json(&json!({"name": "adopt-me", "gpuType": "mi300x", "gpuCount": 1}))
-        .budget(&b);
+        .json(&json!({"name": "adopt-me", "gpuType": "mi300x", "gpuCount": 1}));
     let inst: Value = create_reconciled(req, |_since| {
         let client = client.clone();
         let b = b.clone();
         async move {
-            let list: Value = client.get("/instances").budget(&b).send().await?;
+            let list: Value = client.bind(b.clone()).get("/instances").send().await?;
             let items = list["instances"]
                 .as_array()
                 .or(list["data"].as_array())
@@ -238,9 +238,9 @@ async fn an_unkeyed_post_is_never_retried_after_a_server_error() {
     let client = amd(&emu);
     fault(&emu, json!({"method": "POST", "path_prefix": "/amd/v1/instances", "times": 1, "action": {"status": 503}})).await;
     let err = client
+        .bind(Deadline::after(Duration::from_secs(10)))
         .post("/instances")
         .json(&json!({"name": "x", "gpuType": "mi250", "gpuCount": 1}))
-        .budget(&Budget::with_timeout(Duration::from_secs(10)))
         .send::<Value>()
         .await
         .expect_err("the 503 reaches the caller");
@@ -265,8 +265,8 @@ async fn retry_after_from_the_api_is_honoured() {
     fault(&emu, json!({"method": "GET", "path_prefix": "/icgpu/api/v1/gpu-tiers", "times": 1, "action": {"status": 503, "retry_after": 1}})).await;
     let started = Instant::now();
     let tiers: Value = client
+        .bind(Deadline::after(Duration::from_secs(10)))
         .get("/api/v1/gpu-tiers")
-        .budget(&Budget::with_timeout(Duration::from_secs(10)))
         .send()
         .await
         .expect("succeeds after the retry");

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use gpucloud::client::{
-    create_reconciled, Auth, Budget, Client, ClientConfig, ClientError, Secret, Tuning,
+    create_reconciled, Api, Auth, Client, ClientConfig, ClientError, Deadline, Secret, Tuning,
 };
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -308,15 +308,20 @@ fn config(base: &str) -> ClientConfig {
     }
 }
 
+/// A client for `base` under no deadline (each test that needs one binds its own).
 fn client(base: &str) -> Client {
     Client::with_tuning(config(base), fast_tuning()).expect("client")
+}
+
+fn api(base: &str) -> Api {
+    client(base).bind(Deadline::none())
 }
 
 #[tokio::test]
 async fn retries_honour_retry_after() {
     let (base, s) = start().await;
     let t = Instant::now();
-    let v: Value = client(&base)
+    let v: Value = api(&base)
         .get("/flaky")
         .send()
         .await
@@ -335,10 +340,10 @@ async fn retries_honour_retry_after() {
 async fn retry_after_beyond_the_deadline_fails_at_once() {
     let (base, s) = start().await;
     let t = Instant::now();
-    let b = Budget::with_timeout(Duration::from_millis(300));
+    let b = Deadline::after(Duration::from_millis(300));
     let e = client(&base)
+        .bind(b.clone())
         .get("/flaky")
-        .budget(&b)
         .send::<Value>()
         .await
         .expect_err("cannot wait 1 s");
@@ -354,7 +359,7 @@ async fn retry_after_beyond_the_deadline_fails_at_once() {
 #[tokio::test]
 async fn post_without_key_is_not_retried() {
     let (base, s) = start().await;
-    let c = client(&base);
+    let c = api(&base);
     let e = c
         .post("/always-503")
         .json(&json!({"name": "a"}))
@@ -383,7 +388,7 @@ async fn post_without_key_is_not_retried() {
 #[tokio::test]
 async fn post_with_key_is_retried_with_the_same_key() {
     let (base, s) = start().await;
-    let v: Value = client(&base)
+    let v: Value = api(&base)
         .post("/keyed")
         .json(&json!({"name": "a"}))
         .idempotency_key("create-a-123")
@@ -400,7 +405,9 @@ async fn lost_create_response_is_reconciled_not_repeated() {
     let (base, s) = start().await;
     let mut cfg = config(&base);
     cfg.request_timeout = Duration::from_millis(300);
-    let c = Client::with_tuning(cfg, fast_tuning()).expect("client");
+    let c = Client::with_tuning(cfg, fast_tuning())
+        .expect("client")
+        .bind(Deadline::none());
     let lister = c.clone();
     let got: Value = create_reconciled(
         c.post("/create-slow").json(&json!({"name": "gpu-a"})),
@@ -435,7 +442,7 @@ async fn lost_create_response_is_reconciled_not_repeated() {
 #[tokio::test]
 async fn create_that_did_not_happen_is_retried_once_checked() {
     let (base, s) = start().await;
-    let c = client(&base);
+    let c = api(&base);
     let lister = c.clone();
     let got: Value = create_reconciled(
         c.post("/create-502").json(&json!({"name": "gpu-b"})),
@@ -470,7 +477,9 @@ async fn token_bucket_keeps_a_burst_under_the_limit() {
     cfg.auth = Auth::Bearer(Secret::new("rate-test-token"));
     let mut tuning = fast_tuning();
     tuning.rate_window = RL_WINDOW;
-    let c = Client::with_tuning(cfg, tuning).expect("client");
+    let c = Client::with_tuning(cfg, tuning)
+        .expect("client")
+        .bind(Deadline::none());
     let t = Instant::now();
     let calls = (0..300).map(|_| {
         let c = c.clone();
@@ -506,7 +515,7 @@ async fn token_bucket_keeps_a_burst_under_the_limit() {
 #[tokio::test]
 async fn pagination_walks_every_page_in_all_three_styles() {
     let (base, _s) = start().await;
-    let c = client(&base);
+    let c = api(&base);
     let want: Vec<u64> = (0..53).collect();
     let ids = |v: Vec<Value>| -> Vec<u64> { v.iter().filter_map(|i| i["id"].as_u64()).collect() };
 
@@ -533,7 +542,7 @@ async fn pagination_walks_every_page_in_all_three_styles() {
 #[tokio::test]
 async fn errors_carry_status_code_request_id_and_credential_hint() {
     let (base, _s) = start().await;
-    let c = client(&base);
+    let c = api(&base);
     let e = c
         .get("/unauthorized")
         .describe("list instances")
@@ -576,7 +585,7 @@ async fn errors_carry_status_code_request_id_and_credential_hint() {
 #[tokio::test]
 async fn auth_headers_and_user_agent_are_sent() {
     let (base, _s) = start().await;
-    let v: Value = client(&base).get("/echo").send().await.expect("echo");
+    let v: Value = api(&base).get("/echo").send().await.expect("echo");
     assert_eq!(v["authorization"], json!(format!("Bearer {TOKEN}")));
     assert!(v["user_agent"]
         .as_str()
@@ -586,7 +595,7 @@ async fn auth_headers_and_user_agent_are_sent() {
         name: "X-API-Key",
         value: Secret::new("amd-key-1"),
     };
-    let c = Client::new(cfg).expect("client");
+    let c = Client::new(cfg).expect("client").bind(Deadline::none());
     let v: Value = c.get("/echo").send().await.expect("echo");
     assert_eq!(v["x_api_key"], json!("amd-key-1"));
     assert_eq!(v["authorization"], json!(""));
@@ -597,7 +606,7 @@ async fn auth_headers_and_user_agent_are_sent() {
 #[tokio::test]
 async fn cancellation_interrupts_a_request_promptly() {
     let (base, _s) = start().await;
-    let b = Budget::unbounded();
+    let b = Deadline::none();
     let cancel = b.cancel.clone();
     tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -605,9 +614,9 @@ async fn cancellation_interrupts_a_request_promptly() {
     });
     let t = Instant::now();
     let e = client(&base)
+        .bind(b.clone())
         .post("/slow")
         .describe("create instance \"x\"")
-        .budget(&b)
         .send::<Value>()
         .await
         .expect_err("interrupted");
@@ -623,11 +632,11 @@ async fn cancellation_interrupts_a_request_promptly() {
 #[tokio::test]
 async fn the_deadline_bounds_a_request() {
     let (base, _s) = start().await;
-    let b = Budget::with_timeout(Duration::from_millis(200));
+    let b = Deadline::after(Duration::from_millis(200));
     let t = Instant::now();
     let e = client(&base)
+        .bind(b.clone())
         .get("/slow")
-        .budget(&b)
         .send::<Value>()
         .await
         .expect_err("timeout");
@@ -671,7 +680,7 @@ async fn secrets_never_reach_the_logs() {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
-    let c = client(&base);
+    let c = api(&base);
     let _: Value = c.get("/echo").send().await.expect("echo");
     let _ = c
         .get("/unauthorized")
@@ -690,7 +699,7 @@ async fn secrets_never_reach_the_logs() {
         value: Secret::new("shade-SECRET-9"),
     };
     let debug_cfg = format!("{cfg:?}");
-    let c2 = Client::new(cfg).expect("client");
+    let c2 = Client::new(cfg).expect("client").bind(Deadline::none());
     let _: Value = c2.get("/echo").send().await.expect("echo");
 
     let logs = String::from_utf8(buf.0.lock().expect("lock").clone()).expect("utf8");
@@ -708,8 +717,8 @@ async fn secrets_never_reach_the_logs() {
 #[tokio::test]
 async fn mutations_through_the_client_invalidate_the_read_cache() {
     let (base, s) = start().await;
-    let c = client(&base);
-    let read = |c: Client| async move {
+    let c = api(&base);
+    let read = |c: Api| async move {
         let lc = c.clone();
         c.cache()
             .read::<Value, _, _, _, _>(
@@ -755,7 +764,9 @@ async fn a_post_that_never_connected_is_retried() {
     let mut tuning = fast_tuning();
     tuning.retry_base = Duration::from_millis(20);
     tuning.retry_max = Duration::from_millis(40);
-    let c = Client::with_tuning(cfg, tuning).expect("client");
+    let c = Client::with_tuning(cfg, tuning)
+        .expect("client")
+        .bind(Deadline::none());
     // 502 on the first request that arrives: not retried for an un-keyed POST, but the
     // refused connections before it were.
     let e = c
@@ -779,6 +790,7 @@ async fn connection_refused_reads_plainly() {
     cfg.max_retries = 1;
     let e = Client::with_tuning(cfg, fast_tuning())
         .expect("client")
+        .bind(Deadline::none())
         .get("/x")
         .describe("list instances")
         .send::<Value>()

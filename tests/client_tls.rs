@@ -4,7 +4,7 @@
 
 use axum::routing::get;
 use axum::{Json, Router};
-use gpucloud::client::{Auth, Client, ClientConfig, ClientError, Secret};
+use gpucloud::client::{Auth, Client, ClientConfig, ClientError, Deadline, Secret};
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use serde_json::{json, Value};
@@ -90,7 +90,9 @@ fn config(base: &str) -> ClientConfig {
 async fn private_ca_is_rejected_trusted_or_skipped_as_configured() {
     let (base, ca_pem) = https_server().await;
 
-    let plain = Client::new(config(&base)).expect("client");
+    let plain = Client::new(config(&base))
+        .expect("client")
+        .bind(Deadline::none());
     let t = std::time::Instant::now();
     let e = plain
         .get("/ping")
@@ -112,7 +114,9 @@ async fn private_ca_is_rejected_trusted_or_skipped_as_configured() {
 
     let mut cfg = config(&base);
     cfg.ca_cert_pem = Some(ca_pem);
-    let trusted = Client::new(cfg).expect("client with CA");
+    let trusted = Client::new(cfg)
+        .expect("client with CA")
+        .bind(Deadline::none());
     let v: Value = trusted
         .get("/ping")
         .send()
@@ -122,7 +126,9 @@ async fn private_ca_is_rejected_trusted_or_skipped_as_configured() {
 
     let mut cfg = config(&base);
     cfg.insecure_skip_verify = true;
-    let insecure = Client::new(cfg).expect("insecure client");
+    let insecure = Client::new(cfg)
+        .expect("insecure client")
+        .bind(Deadline::none());
     let v: Value = insecure
         .get("/ping")
         .send()

@@ -1,12 +1,15 @@
 //! `Client` and `Request`: one HTTP call with auth, rate limiting, retries (exponential
-//! backoff with full jitter, `Retry-After`), budget and cancellation, and redacted logging.
+//! backoff with full jitter, `Retry-After`), deadline and cancellation, and redacted logging.
 //!
 //! Retry rules (each attempt also takes a rate-limit token):
 //! - connection failures before anything was sent: every method;
 //! - 429: every method (the API refused the request without carrying it out);
 //! - 502, 503, 504 and lost responses (timeout, reset after sending): GET, PUT, PATCH,
-//!   DELETE and POSTs that carry an `Idempotency-Key`;
-//! - 500: GET, DELETE and keyed POSTs only.
+//!   DELETE, POSTs that carry an `Idempotency-Key` and POSTs marked [`Request::idempotent`];
+//! - 500: GET, DELETE, keyed and idempotent POSTs only.
+//!
+//! Un-keyed creates are left to `create_reconciled`, which proves by a lookup whether the
+//! first attempt created the object before sending another.
 //!
 //! Any request other than GET drops this client's [`ReadCache`] (before sending and after
 //! the answer), so a refresh never sees an object as it was before this process changed it.
@@ -15,7 +18,7 @@ use super::cache::ReadCache;
 use super::error::{parse_error_body, ClientError};
 use super::ratelimit::{limiter_for, RateLimit};
 use super::redact::{body_for_log, is_sensitive_header, scrub};
-use super::{env_ms, Auth, Budget, ClientConfig};
+use super::{env_ms, Auth, ClientConfig, Deadline};
 use bytes::Bytes;
 use governor::DefaultDirectRateLimiter;
 use rand::Rng;
@@ -157,18 +160,45 @@ impl Client {
         &self.inner.cache
     }
 
+    /// This client bound to one operation's deadline: the only way to build requests.
+    pub fn bind(&self, deadline: Deadline) -> Api {
+        Api {
+            client: self.clone(),
+            deadline,
+        }
+    }
+
+    pub(crate) fn tuning(&self) -> &Tuning {
+        &self.inner.tuning
+    }
+
+    fn secret(&self) -> Option<&str> {
+        self.inner.cfg.auth.secret().map(|s| s.expose())
+    }
+}
+
+/// A [`Client`] bound to one operation: every request it builds carries the operation's
+/// deadline and cancellation. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Api {
+    client: Client,
+    deadline: Deadline,
+}
+
+impl Api {
     pub fn request(&self, method: Method, path: &str) -> Request {
         Request {
-            client: self.clone(),
+            client: self.client.clone(),
             method,
             path: path.to_string(),
             query: Vec::new(),
             headers: Vec::new(),
             body: None,
             idempotency_key: None,
+            idempotent: false,
             public: false,
             what: None,
-            budget: Budget::unbounded(),
+            deadline: self.deadline.clone(),
         }
     }
     pub fn get(&self, path: &str) -> Request {
@@ -187,12 +217,26 @@ impl Client {
         self.request(Method::DELETE, path)
     }
 
-    pub(crate) fn tuning(&self) -> &Tuning {
-        &self.inner.tuning
+    pub fn client(&self) -> &Client {
+        &self.client
     }
 
-    fn secret(&self) -> Option<&str> {
-        self.inner.cfg.auth.secret().map(|s| s.expose())
+    pub fn deadline(&self) -> &Deadline {
+        &self.deadline
+    }
+
+    /// The refresh-coalescing cache of the underlying client.
+    pub fn cache(&self) -> &ReadCache {
+        self.client.cache()
+    }
+
+    /// [`super::wait_until`] under this operation's deadline.
+    pub async fn wait<T, F, Fut>(&self, what: &str, poll: F) -> Result<T, ClientError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<super::Poll<T>, ClientError>>,
+    {
+        super::wait_until(&self.deadline, what, poll).await
     }
 }
 
@@ -219,9 +263,11 @@ pub struct Request {
     headers: Vec<(String, String)>,
     body: Option<Result<Bytes, String>>,
     idempotency_key: Option<String>,
+    /// Repeating it is harmless by its meaning (delete, stop, scale), though it is a POST.
+    idempotent: bool,
     public: bool,
     what: Option<String>,
-    budget: Budget,
+    deadline: Deadline,
 }
 
 impl std::fmt::Debug for Request {
@@ -304,8 +350,10 @@ impl Request {
         self
     }
 
-    pub fn budget(mut self, b: &Budget) -> Self {
-        self.budget = b.clone();
+    /// Marks a POST whose repetition is harmless by its meaning (Shadeform's delete, stop,
+    /// start, reboot), so it is retried like a DELETE after a lost answer or a 5xx.
+    pub fn idempotent(mut self) -> Self {
+        self.idempotent = true;
         self
     }
 
@@ -313,8 +361,8 @@ impl Request {
         &self.client
     }
 
-    pub(crate) fn budget_ref(&self) -> &Budget {
-        &self.budget
+    pub fn deadline(&self) -> &Deadline {
+        &self.deadline
     }
 
     pub fn operation(&self) -> String {
@@ -364,7 +412,7 @@ impl Request {
 
     /// Whether repeating this request after it may have reached the API is safe.
     fn replay_safe(&self) -> bool {
-        self.method != Method::POST || self.keyed()
+        self.method != Method::POST || self.keyed() || self.idempotent
     }
 
     fn retryable_status(&self, status: u16) -> bool {
@@ -374,7 +422,7 @@ impl Request {
             500 => {
                 self.method == Method::GET
                     || self.method == Method::DELETE
-                    || (self.method == Method::POST && self.keyed())
+                    || (self.method == Method::POST && (self.keyed() || self.idempotent))
             }
             _ => false,
         }
@@ -422,7 +470,7 @@ impl Request {
                 error = %scrub(&error.summary(), self.client.secret()),
                 "retrying"
             );
-            match sleep_within(&self.budget, delay).await {
+            match sleep_within(&self.deadline, delay).await {
                 Ok(()) => {}
                 Err(Stop::Cancelled) => {
                     break Err(ClientError::Interrupted {
@@ -472,18 +520,18 @@ impl Request {
     ) -> Result<Answer, AttemptError> {
         let client = &self.client;
         let cfg = &client.inner.cfg;
-        if self.budget.cancel.is_cancelled() {
+        if self.deadline.cancel.is_cancelled() {
             return Err(AttemptError::Stop(Stop::Cancelled));
         }
-        if self.budget.is_expired() {
+        if self.deadline.is_expired() {
             return Err(AttemptError::Stop(Stop::Deadline));
         }
         if let Some(l) = &client.inner.limiter {
             let wait_started = Instant::now();
             tokio::select! {
                 _ = l.until_ready() => {}
-                _ = self.budget.cancel.cancelled() => return Err(AttemptError::Stop(Stop::Cancelled)),
-                _ = deadline_sleep(&self.budget) => return Err(AttemptError::Stop(Stop::Deadline)),
+                _ = self.deadline.cancel.cancelled() => return Err(AttemptError::Stop(Stop::Cancelled)),
+                _ = deadline_sleep(&self.deadline) => return Err(AttemptError::Stop(Stop::Deadline)),
             }
             let waited = wait_started.elapsed();
             if waited > Duration::from_millis(50) {
@@ -572,7 +620,7 @@ impl Request {
             tracing::trace!(api = cfg.api, method = %self.method, url = %shown_url, attempt, headers = ?headers, body = %body, "http request");
         }
 
-        let limit = match self.budget.remaining() {
+        let limit = match self.deadline.remaining() {
             Some(r) => cfg.request_timeout.min(r),
             None => cfg.request_timeout,
         };
@@ -587,7 +635,7 @@ impl Request {
         };
         let res = tokio::select! {
             r = tokio::time::timeout(limit, exchange) => r,
-            _ = self.budget.cancel.cancelled() => return Err(AttemptError::Stop(Stop::Cancelled)),
+            _ = self.deadline.cancel.cancelled() => return Err(AttemptError::Stop(Stop::Cancelled)),
         };
         let elapsed_ms = t0.elapsed().as_millis() as u64;
         let api = cfg.api;
@@ -601,8 +649,8 @@ impl Request {
                         after: started.elapsed().max(limit),
                         sent: true,
                     },
-                    // Out of budget: no attempt is left.
-                    retryable: self.replay_safe() && !self.budget.is_expired(),
+                    // Past the deadline: no attempt is left.
+                    retryable: self.replay_safe() && !self.deadline.is_expired(),
                     retry_after: None,
                 })
             }
@@ -808,23 +856,23 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     parts.join(": ")
 }
 
-async fn deadline_sleep(b: &Budget) {
-    match b.deadline {
+async fn deadline_sleep(d: &Deadline) {
+    match d.at {
         Some(d) => tokio::time::sleep_until(tokio::time::Instant::from_std(d)).await,
         None => std::future::pending().await,
     }
 }
 
 /// Sleeps `d` unless cancelled first; refuses (at once) when `d` would pass the deadline.
-async fn sleep_within(b: &Budget, d: Duration) -> Result<(), Stop> {
-    if let Some(r) = b.remaining() {
+async fn sleep_within(deadline: &Deadline, d: Duration) -> Result<(), Stop> {
+    if let Some(r) = deadline.remaining() {
         if d >= r {
             return Err(Stop::Deadline);
         }
     }
     tokio::select! {
         _ = tokio::time::sleep(d) => Ok(()),
-        _ = b.cancel.cancelled() => Err(Stop::Cancelled),
+        _ = deadline.cancel.cancelled() => Err(Stop::Cancelled),
     }
 }
 

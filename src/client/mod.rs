@@ -2,24 +2,24 @@
 //! `Retry-After`, process-wide rate limits, idempotency keys, exactly-once creates
 //! (`create_reconciled`), pagination, waiters and refresh coalescing (`ReadCache`).
 //!
-//! Members build a [`Client`] from a [`ClientConfig`] (see `providers::common`), then issue
-//! requests with `client.get("/instances").describe("list instances").budget(&b).send()`.
+//! Members build a [`Client`] from a [`ClientConfig`] (see `providers::common`). Requests come
+//! only from an [`Api`]: the client bound to one operation's [`Deadline`] (its `timeouts` and
+//! Terraform's cancellation), so none can be sent without them.
 //!
 //! ```ignore
-//! let b = common::budget(ctx);
+//! let api = common::api(ctx);
 //! // Create: keyed (IC GPU) or reconciled (AMD, Shadeform, GPU AI).
-//! let inst: Instance = client.post("/api/v1/instances").json(&body)
-//!     .idempotency_key(key).describe(format!("create instance {name:?}")).budget(&b).send().await?;
-//! client.cache().invalidate("instance");
+//! let inst: Instance = api.post("/api/v1/instances").json(&body)
+//!     .idempotency_key(key).describe(format!("create instance {name:?}")).send().await?;
 //! // Wait, failing fast on the API's error state.
-//! wait_until(&b, &format!("instance {name:?} to become running"), || async {
-//!     let i: Instance = client.get(&path).budget(&b).send().await?;
+//! api.wait(&format!("instance {name:?} to become running"), || async {
+//!     let i: Instance = api.get(&path).send().await?;
 //!     Ok(match i.status.as_str() { "running" => Poll::Ready(i), "error" => Poll::Failed(i.message), s => Poll::Pending(s.into()) })
 //! }).await?;
 //! // Read during refresh: one list serves every instance.
-//! client.cache().read("instance", &id,
-//!     || list_all_token::<serde_json::Value>(client.get("/api/v1/instances").budget(&b), "instances"),
-//!     || client.get(&path).budget(&b).send_optional::<Instance>()).await?;
+//! api.cache().read("instance", &id,
+//!     || list_all_token::<serde_json::Value>(api.get("/api/v1/instances"), "instances"),
+//!     || api.get(&path).send_optional::<Instance>()).await?;
 //! ```
 //!
 //! Environment knobs (for tests and demos; all optional):
@@ -41,7 +41,7 @@ mod wait;
 
 pub use cache::ReadCache;
 pub use error::ClientError;
-pub use http::{path_segment, Client, Request, Tuning};
+pub use http::{path_segment, Api, Client, Request, Tuning};
 pub use paginate::{list_all_offset, list_all_pages, list_all_token};
 pub use ratelimit::RateLimit;
 pub use reconcile::create_reconciled;
@@ -136,32 +136,36 @@ impl Default for ClientConfig {
     }
 }
 
-/// How long an operation may take, and its cancellation (Terraform's StopProvider).
+/// When an operation must end, and its cancellation (Terraform's StopProvider). Every request
+/// is sent under one: members get requests only from an [`Api`] bound to the operation's
+/// deadline, so no request can outlive `timeouts` or ignore Ctrl-C.
 #[derive(Clone, Debug, Default)]
-pub struct Budget {
-    pub deadline: Option<Instant>,
+pub struct Deadline {
+    pub at: Option<Instant>,
     pub cancel: CancellationToken,
 }
 
-impl Budget {
-    /// No deadline, never cancelled.
-    pub fn unbounded() -> Self {
+impl Deadline {
+    /// No deadline, never cancelled (tests and one-off tools only).
+    pub fn none() -> Self {
         Self::default()
     }
-    /// A budget of `d` from now.
-    pub fn with_timeout(d: Duration) -> Self {
+    /// `d` from now.
+    pub fn after(d: Duration) -> Self {
         Self {
-            deadline: Instant::now().checked_add(d),
+            at: Instant::now().checked_add(d),
             cancel: CancellationToken::new(),
         }
     }
-    /// Time left, `None` when unbounded.
+    /// Time left, `None` when there is no deadline.
     pub fn remaining(&self) -> Option<Duration> {
-        self.deadline
-            .map(|d| d.saturating_duration_since(Instant::now()))
+        self.at.map(|d| d.saturating_duration_since(Instant::now()))
     }
     pub fn is_expired(&self) -> bool {
-        self.deadline.is_some_and(|d| Instant::now() >= d)
+        self.at.is_some_and(|d| Instant::now() >= d)
+    }
+    pub fn is_cancelled(&self) -> bool {
+        self.cancel.is_cancelled()
     }
 }
 

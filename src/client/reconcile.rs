@@ -26,7 +26,7 @@ where
 {
     let started_at = Utc::now() - CLOCK_SKEW;
     let max_retries = req.client().config().max_retries;
-    let budget = req.budget_ref().clone();
+    let deadline = req.deadline().clone();
     let mut attempt: u32 = 0;
     loop {
         attempt += 1;
@@ -50,14 +50,14 @@ where
             .min(t.retry_max)
             .as_millis() as u64;
         let delay = Duration::from_millis(rand::rng().random_range(ms / 2..=ms.max(1)));
-        if let Some(r) = budget.remaining() {
+        if let Some(r) = deadline.remaining() {
             if delay >= r {
                 return Err(error);
             }
         }
         tokio::select! {
             _ = tokio::time::sleep(delay) => {}
-            _ = budget.cancel.cancelled() => return Err(ClientError::Interrupted { operation: req.operation() }),
+            _ = deadline.cancel.cancelled() => return Err(ClientError::Interrupted { operation: req.operation() }),
         }
         match reconcile(started_at).await {
             Ok(Some(found)) => {

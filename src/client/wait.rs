@@ -1,8 +1,8 @@
 //! Waiting for an object to settle: poll with a growing delay (1 s → 15 s by default), stop
-//! at once when the API reports failure, when the budget's deadline passes (naming what we
+//! at once when the API reports failure, when the deadline passes (naming what we
 //! waited for and for how long) or when Terraform cancels.
 
-use super::{env_ms, Budget, ClientError};
+use super::{env_ms, ClientError, Deadline};
 use rand::Rng;
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -46,11 +46,11 @@ impl Waiter {
     }
 
     /// Polls until `poll` says `Ready` (returns its value) or `Failed` (`WaitFailed`), the
-    /// deadline passes (`WaitTimeout`) or the budget is cancelled (`Interrupted`).
+    /// deadline passes (`WaitTimeout`) or the operation is cancelled (`Interrupted`).
     /// `what` completes "waiting for …": `instance "x" to become running`.
     pub async fn wait<T, F, Fut>(
         &self,
-        budget: &Budget,
+        deadline: &Deadline,
         what: &str,
         mut poll: F,
     ) -> Result<T, ClientError>
@@ -65,12 +65,12 @@ impl Waiter {
             operation: format!("wait for {what}"),
         };
         loop {
-            if budget.cancel.is_cancelled() {
+            if deadline.cancel.is_cancelled() {
                 return Err(interrupted());
             }
             let observed = tokio::select! {
                 r = poll() => r,
-                _ = budget.cancel.cancelled() => return Err(interrupted()),
+                _ = deadline.cancel.cancelled() => return Err(interrupted()),
             };
             match observed {
                 Ok(Poll::Ready(v)) => return Ok(v),
@@ -85,7 +85,7 @@ impl Waiter {
                     last_status = Some(status);
                 }
                 // A poll that ran into the deadline is the wait timing out.
-                Err(ClientError::Timeout { .. }) if budget.is_expired() => {
+                Err(ClientError::Timeout { .. }) if deadline.is_expired() => {
                     return Err(ClientError::WaitTimeout {
                         what: what.to_string(),
                         after: started.elapsed(),
@@ -97,7 +97,7 @@ impl Waiter {
             // ±10% jitter so parallel waiters spread out.
             let jitter = rand::rng().random_range(0.9..=1.1);
             let mut sleep = delay.mul_f64(jitter);
-            if let Some(r) = budget.remaining() {
+            if let Some(r) = deadline.remaining() {
                 if r.is_zero() {
                     return Err(ClientError::WaitTimeout {
                         what: what.to_string(),
@@ -110,13 +110,13 @@ impl Waiter {
             }
             tokio::select! {
                 _ = tokio::time::sleep(sleep) => {}
-                _ = budget.cancel.cancelled() => return Err(interrupted()),
+                _ = deadline.cancel.cancelled() => return Err(interrupted()),
             }
-            if budget.is_expired() {
+            if deadline.is_expired() {
                 // One last look: the object may have arrived during the final sleep.
                 if let Ok(Poll::Ready(v)) = tokio::select! {
                     r = poll() => r,
-                    _ = budget.cancel.cancelled() => return Err(interrupted()),
+                    _ = deadline.cancel.cancelled() => return Err(interrupted()),
                 } {
                     return Ok(v);
                 }
@@ -132,12 +132,16 @@ impl Waiter {
 }
 
 /// [`Waiter::default`]`.wait(..)`.
-pub async fn wait_until<T, F, Fut>(budget: &Budget, what: &str, poll: F) -> Result<T, ClientError>
+pub async fn wait_until<T, F, Fut>(
+    deadline: &Deadline,
+    what: &str,
+    poll: F,
+) -> Result<T, ClientError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Poll<T>, ClientError>>,
 {
-    Waiter::default().wait(budget, what, poll).await
+    Waiter::default().wait(deadline, what, poll).await
 }
 
 #[cfg(test)]
@@ -154,7 +158,7 @@ mod tests {
     async fn returns_when_ready() {
         let n = Arc::new(AtomicU32::new(0));
         let r = fast()
-            .wait(&Budget::unbounded(), "thing", || {
+            .wait(&Deadline::none(), "thing", || {
                 let n = n.clone();
                 async move {
                     Ok(if n.fetch_add(1, Ordering::SeqCst) < 3 {
@@ -173,7 +177,7 @@ mod tests {
     async fn fails_fast_with_the_api_message() {
         let r: Result<(), _> = fast()
             .wait(
-                &Budget::unbounded(),
+                &Deadline::none(),
                 "instance \"x\" to become running",
                 || async { Ok(Poll::Failed("no capacity in us-east".into())) },
             )
@@ -189,7 +193,7 @@ mod tests {
 
     #[tokio::test]
     async fn times_out_naming_what_and_how_long() {
-        let b = Budget::with_timeout(Duration::from_millis(120));
+        let b = Deadline::after(Duration::from_millis(120));
         let r: Result<(), _> = fast()
             .wait(&b, "instance \"x\" to become running", || async {
                 Ok(Poll::Pending("provisioning".into()))
@@ -208,7 +212,7 @@ mod tests {
 
     #[tokio::test]
     async fn cancellation_interrupts_promptly() {
-        let b = Budget::unbounded();
+        let b = Deadline::none();
         let cancel = b.cancel.clone();
         let slow = Waiter::new(Duration::from_secs(10), Duration::from_secs(10));
         let t = Instant::now();

@@ -79,11 +79,10 @@ impl DataSource for AmdCredits {
         ctx: &Ctx<'_, Client>,
         _config: CreditsModel,
     ) -> Result<CreditsModel, Diagnostics> {
-        let c: Credits = ctx
-            .client
+        let api = common::api(ctx);
+        let c: Credits = api
             .get("/credits")
             .describe("read AMD credit balance")
-            .budget(&common::budget(ctx))
             .send()
             .await?;
         Ok(c.into())

@@ -10,7 +10,7 @@
 use super::api::{self, Instance, InstanceInput};
 use super::quoted;
 use crate::client::{
-    create_reconciled, list_all_offset, wait_until, Budget, Client, ClientError, Poll,
+    create_reconciled, list_all_offset, wait_until, Api, Client, ClientError, Poll,
 };
 use crate::framework::schema::{Attribute, Schema};
 use crate::framework::{validators, Ctx, Diagnostics, Failure, Operation, Resource};
@@ -136,15 +136,11 @@ fn generated_name() -> String {
 
 /// Every instance matching the filters, walking all pages.
 pub(crate) async fn list_instances(
-    client: &Client,
-    budget: &Budget,
+    api: &Api,
     status: Option<&str>,
     gpu_type: Option<&str>,
 ) -> Result<Vec<Instance>, ClientError> {
-    let mut req = client
-        .get("/instances")
-        .describe("list AMD instances")
-        .budget(budget);
+    let mut req = api.get("/instances").describe("list AMD instances");
     if let Some(s) = status {
         req = req.query("status", s);
     }
@@ -155,24 +151,20 @@ pub(crate) async fn list_instances(
 }
 
 /// Every active instance as raw JSON (for the refresh cache, which indexes by `id`).
-async fn list_raw(client: &Client, budget: &Budget) -> Result<Vec<serde_json::Value>, ClientError> {
-    let req = client
-        .get("/instances")
-        .describe("list AMD instances")
-        .budget(budget);
+async fn list_raw(api: &Api) -> Result<Vec<serde_json::Value>, ClientError> {
+    let req = api.get("/instances").describe("list AMD instances");
     list_all_offset(req, "instances", api::PAGE_SIZE).await
 }
 
 /// The instance called `name` created since `started_at`, if a lost create launched one.
 async fn find_created(
-    client: &Client,
-    budget: &Budget,
+    api: &Api,
     name: &str,
     started_at: DateTime<Utc>,
 ) -> Result<Option<Instance>, ClientError> {
     // `createdAt` may carry whole seconds only, so compare against the start of that second.
     let since = started_at.trunc_subsecs(0);
-    let found = list_instances(client, budget, None, None).await?;
+    let found = list_instances(api, None, None).await?;
     Ok(found.into_iter().find(|i| {
         i.name.as_deref() == Some(name)
             && i.created_at
@@ -182,15 +174,9 @@ async fn find_created(
     }))
 }
 
-pub(crate) async fn get_instance(
-    client: &Client,
-    budget: &Budget,
-    id: &str,
-) -> Result<Option<Instance>, ClientError> {
-    client
-        .get(&api::instance_path(id))
+pub(crate) async fn get_instance(api: &Api, id: &str) -> Result<Option<Instance>, ClientError> {
+    api.get(&api::instance_path(id))
         .describe(format!("read AMD instance {id:?}"))
-        .budget(budget)
         .send_optional()
         .await
 }
@@ -217,7 +203,7 @@ impl Resource for AmdInstance {
         ctx: &Ctx<'_, Client>,
         plan: InstanceModel,
     ) -> Result<InstanceModel, Failure<InstanceModel>> {
-        let budget = common::budget(ctx);
+        let api = common::api(ctx);
         let name = plan.name.clone().unwrap_or_else(generated_name);
         let input = InstanceInput {
             name: Some(name.clone()),
@@ -226,15 +212,13 @@ impl Resource for AmdInstance {
             image_id: plan.image_id.clone(),
             region: plan.region.clone(),
         };
-        let req = ctx
-            .client
+        let req = api
             .post("/instances")
             .json(&input)
-            .describe(format!("create AMD instance {name:?}"))
-            .budget(&budget);
-        let (client, budget_ref, name_ref) = (ctx.client, &budget, name.as_str());
+            .describe(format!("create AMD instance {name:?}"));
+        let (api_ref, name_ref) = (&api, name.as_str());
         let created: Instance = create_reconciled(req, move |started_at| {
-            find_created(client, budget_ref, name_ref, started_at)
+            find_created(api_ref, name_ref, started_at)
         })
         .await?;
         let Some(id) = created.id.clone() else {
@@ -246,8 +230,8 @@ impl Resource for AmdInstance {
         };
         let partial = InstanceModel::from(created);
         let what = format!("AMD instance {id:?} to be running");
-        let ready = wait_until(&budget, &what, || async {
-            Ok(match get_instance(ctx.client, &budget, &id).await? {
+        let ready = wait_until(api.deadline(), &what, || async {
+            Ok(match get_instance(&api, &id).await? {
                 None => Poll::Failed("the instance disappeared while starting".into()),
                 Some(i) => match i.status.as_deref() {
                     Some("running") => Poll::Ready(i),
@@ -275,17 +259,16 @@ impl Resource for AmdInstance {
         let Some(id) = state.id.as_deref() else {
             return Ok(None);
         };
-        let budget = common::budget(ctx);
+        let api = common::api(ctx);
         // Refresh coalescing: one walk of the list serves every instance in this plan; an
         // instance the list does not show (e.g. `terminated`) is read on its own.
-        let found: Option<Instance> = ctx
-            .client
+        let found: Option<Instance> = api
             .cache()
             .read(
                 "amd.instance",
                 id,
-                || list_raw(ctx.client, &budget),
-                || get_instance(ctx.client, &budget, id),
+                || list_raw(&api),
+                || get_instance(&api, id),
             )
             .await?;
         let Some(found) = found else {
@@ -308,12 +291,10 @@ impl Resource for AmdInstance {
         let Some(id) = state.id.as_deref() else {
             return Ok(());
         };
-        let budget = common::budget(ctx);
-        let sent = ctx
-            .client
+        let api = common::api(ctx);
+        let sent = api
             .delete(&api::instance_path(id))
             .describe(format!("terminate AMD instance {id:?}"))
-            .budget(&budget)
             .send_no_body()
             .await;
         match sent {
@@ -322,8 +303,8 @@ impl Resource for AmdInstance {
             Err(e) => return Err(e.into()),
         }
         let what = format!("AMD instance {id:?} to terminate");
-        wait_until(&budget, &what, || async {
-            Ok(match get_instance(ctx.client, &budget, id).await? {
+        wait_until(api.deadline(), &what, || async {
+            Ok(match get_instance(&api, id).await? {
                 None => Poll::Ready(()),
                 Some(i) if i.status.as_deref() == Some("terminated") => Poll::Ready(()),
                 Some(i) => Poll::Pending(i.status.unwrap_or_else(|| "unknown".into())),

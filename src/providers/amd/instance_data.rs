@@ -73,7 +73,7 @@ impl DataSource for AmdInstanceData {
         config: InstanceModel,
     ) -> Result<InstanceModel, Diagnostics> {
         let id = config.id.unwrap_or_default();
-        match get_instance(ctx.client, &common::budget(ctx), &id).await? {
+        match get_instance(&common::api(ctx), &id).await? {
             Some(i) => Ok(i.into()),
             None => Err(Diagnostics::single_attribute_error(
                 AttributePath::attr("id"),

@@ -76,11 +76,9 @@ impl DataSource for AmdInstanceMetrics {
         config: MetricsModel,
     ) -> Result<MetricsModel, Diagnostics> {
         let id = config.instance_id.unwrap_or_default();
-        let found: Option<InstanceMetrics> = ctx
-            .client
+        let found: Option<InstanceMetrics> = common::api(ctx)
             .get(&format!("{}/metrics", api::instance_path(&id)))
             .describe(format!("read metrics of AMD instance {id:?}"))
-            .budget(&common::budget(ctx))
             .send_optional()
             .await?;
         let Some(m) = found else {

@@ -75,8 +75,7 @@ impl DataSource for AmdInstances {
         config: InstancesModel,
     ) -> Result<InstancesModel, Diagnostics> {
         let found = list_instances(
-            ctx.client,
-            &common::budget(ctx),
+            &common::api(ctx),
             config.status.as_deref(),
             config.gpu_type.as_deref(),
         )

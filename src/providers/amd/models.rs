@@ -80,11 +80,10 @@ impl DataSource for AmdModels {
         ctx: &Ctx<'_, Client>,
         _config: ModelsModel,
     ) -> Result<ModelsModel, Diagnostics> {
-        let list: ModelList = ctx
-            .client
+        let api = common::api(ctx);
+        let list: ModelList = api
             .get("/models")
             .describe("list AMD deployed models")
-            .budget(&common::budget(ctx))
             .send()
             .await?;
         Ok(ModelsModel {

@@ -5,7 +5,7 @@
 use super::api::{self, Runtime};
 use super::shared::{empty_as_prior, template_spec_attributes, TemplateSpecModel};
 use super::GpuAiClient;
-use crate::client::{create_reconciled, list_all_pages, wait_until, Client, ClientError, Poll};
+use crate::client::{create_reconciled, list_all_pages, Api, ClientError, Poll};
 use crate::framework::schema::{Attribute, Nesting, Schema};
 use crate::framework::{validators, Ctx, Diagnostics, Failure, Operation, Resource, Type};
 use crate::providers::common;
@@ -353,12 +353,12 @@ pub fn state_from(prior: &Model, rt: &Runtime) -> Model {
 /// reconcile after an ambiguous create: the API takes no idempotency key). `since` already
 /// allows for clock skew.
 async fn find_created(
-    client: Client,
+    api: Api,
     path: String,
     name: String,
     since: DateTime<Utc>,
 ) -> Result<Option<Runtime>, ClientError> {
-    let all: Vec<Runtime> = list_all_pages(client.get(&path), "data", api::PAGE_LIMIT).await?;
+    let all: Vec<Runtime> = list_all_pages(api.get(&path), "data", api::PAGE_LIMIT).await?;
     Ok(all.into_iter().find(|rt| {
         rt.name == name
             && rt.status != api::STATUS_DELETING
@@ -426,35 +426,29 @@ impl Resource for AiRuntime {
         ctx: &Ctx<'_, GpuAiClient>,
         plan: Model,
     ) -> Result<Model, Failure<Model>> {
-        let client = ctx.client.gpu.clone();
-        let budget = common::budget(ctx);
+        let api = common::bind(&ctx.client.gpu, ctx);
         let body = request_from(&plan);
         let name = body.name.clone();
         let (org, project, _) = ids(&plan);
         let list_path = api::runtimes_path(&org, &project);
-        let req = client
+        let req = api
             .post(&list_path)
             .json(&body)
-            .describe(format!("create AI runtime {name:?}"))
-            .budget(&budget);
+            .describe(format!("create AI runtime {name:?}"));
         let created: Runtime = create_reconciled(req, |since| {
-            find_created(client.clone(), list_path.clone(), name.clone(), since)
+            find_created(api.clone(), list_path.clone(), name.clone(), since)
         })
         .await?;
 
         let last = Arc::new(Mutex::new(created.clone()));
         let path = api::runtime_path(&org, &project, &created.id);
-        let waited = wait_until(
-            &budget,
-            &format!("AI runtime {name:?} to be Running"),
-            || {
-                let (client, path, last, budget) =
-                    (client.clone(), path.clone(), last.clone(), budget.clone());
+        let waited = api
+            .wait(&format!("AI runtime {name:?} to be Running"), || {
+                let (api, path, last) = (api.clone(), path.clone(), last.clone());
                 async move {
-                    let rt: Option<Runtime> = client
+                    let rt: Option<Runtime> = api
                         .get(&path)
                         .describe("read AI runtime")
-                        .budget(&budget)
                         .send_optional()
                         .await?;
                     let Some(rt) = rt else {
@@ -475,9 +469,8 @@ impl Resource for AiRuntime {
                         other => Poll::Pending(other.to_string()),
                     })
                 }
-            },
-        )
-        .await;
+            })
+            .await;
         match waited {
             Ok(rt) => Ok(state_from(&plan, &rt)),
             Err(err) => {
@@ -507,12 +500,9 @@ impl Resource for AiRuntime {
         state: Model,
     ) -> Result<Option<Model>, Diagnostics> {
         let (org, project, id) = ids(&state);
-        let rt: Option<Runtime> = ctx
-            .client
-            .gpu
+        let rt: Option<Runtime> = common::bind(&ctx.client.gpu, ctx)
             .get(&api::runtime_path(&org, &project, &id))
             .describe(format!("read AI runtime {id}"))
-            .budget(&common::budget(ctx))
             .send_optional()
             .await?;
         Ok(rt
@@ -522,25 +512,22 @@ impl Resource for AiRuntime {
 
     async fn delete(&self, ctx: &Ctx<'_, GpuAiClient>, state: Model) -> Result<(), Diagnostics> {
         let (org, project, id) = ids(&state);
-        let client = ctx.client.gpu.clone();
-        let budget = common::budget(ctx);
+        let api = common::bind(&ctx.client.gpu, ctx);
         let path = api::runtime_path(&org, &project, &id);
-        let gone: Option<Runtime> = client
+        let gone: Option<Runtime> = api
             .delete(&path)
             .describe(format!("delete AI runtime {id}"))
-            .budget(&budget)
             .send_optional()
             .await?;
         if gone.is_none() {
             return Ok(());
         }
-        wait_until(&budget, &format!("AI runtime {id} to be deleted"), || {
-            let (client, path, budget) = (client.clone(), path.clone(), budget.clone());
+        api.wait(&format!("AI runtime {id} to be deleted"), || {
+            let (api, path) = (api.clone(), path.clone());
             async move {
-                let rt: Option<Runtime> = client
+                let rt: Option<Runtime> = api
                     .get(&path)
                     .describe("read AI runtime")
-                    .budget(&budget)
                     .send_optional()
                     .await?;
                 Ok(match rt {

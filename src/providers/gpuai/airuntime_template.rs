@@ -100,12 +100,9 @@ impl DataSource for AiRuntimeTemplate {
         config: TemplateModel,
     ) -> Result<TemplateModel, Diagnostics> {
         let id = config.id.clone().unwrap_or_default();
-        let t: Template = ctx
-            .client
-            .gpu
+        let t: Template = common::bind(&ctx.client.gpu, ctx)
             .get(&format!("{}/{id}", api::TEMPLATES_PATH))
             .describe(format!("read AI runtime template {id:?}"))
-            .budget(&common::budget(ctx))
             .send()
             .await?;
         Ok(TemplateModel::from(&t))

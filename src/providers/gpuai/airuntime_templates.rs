@@ -48,12 +48,9 @@ impl DataSource for AiRuntimeTemplates {
         ctx: &Ctx<'_, GpuAiClient>,
         _config: ListModel,
     ) -> Result<ListModel, Diagnostics> {
-        let req = ctx
-            .client
-            .gpu
+        let req = common::bind(&ctx.client.gpu, ctx)
             .get(api::TEMPLATES_PATH)
-            .describe("list AI runtime templates")
-            .budget(&common::budget(ctx));
+            .describe("list AI runtime templates");
         let all: Vec<Template> = list_all_pages(req, "data", api::PAGE_LIMIT).await?;
         Ok(ListModel {
             items: Some(all.iter().map(TemplateModel::from).collect()),

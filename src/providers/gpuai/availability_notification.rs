@@ -81,11 +81,9 @@ fn state_from(n: &NotifyRequest) -> Model {
 }
 
 async fn list(ctx: &Ctx<'_, GpuAiClient>) -> Result<Vec<NotifyRequest>, ClientError> {
-    ctx.client
-        .inventory
+    common::bind(&ctx.client.inventory, ctx)
         .get(api::NOTIFY_PATH)
         .describe("list GPU availability notification requests")
-        .budget(&common::budget(ctx))
         .send()
         .await
 }
@@ -110,9 +108,8 @@ impl Resource for AvailabilityNotification {
     ) -> Result<Model, Failure<Model>> {
         let region = plan.region_id.clone().unwrap_or_default();
         let config = plan.config_id.clone().unwrap_or_default();
-        let client = ctx.client.inventory.clone();
-        let budget = common::budget(ctx);
-        let req = client
+        let api = common::bind(&ctx.client.inventory, ctx);
+        let req = api
             .post(api::NOTIFY_PATH)
             .json(&api::CreateNotifyRequest {
                 region_id: &region,
@@ -120,20 +117,13 @@ impl Resource for AvailabilityNotification {
             })
             .describe(format!(
                 "register availability notification for {config:?} in {region:?}"
-            ))
-            .budget(&budget);
+            ));
         // No idempotency key: after an ambiguous failure, a pending request for the same pair
         // registered since the attempt began is ours (the API allows only one).
         let created = create_reconciled(req, |since: DateTime<Utc>| {
-            let (client, budget, region, config) = (
-                client.clone(),
-                budget.clone(),
-                region.clone(),
-                config.clone(),
-            );
+            let (api, region, config) = (api.clone(), region.clone(), config.clone());
             async move {
-                let all: Vec<NotifyRequest> =
-                    client.get(api::NOTIFY_PATH).budget(&budget).send().await?;
+                let all: Vec<NotifyRequest> = api.get(api::NOTIFY_PATH).send().await?;
                 Ok(all.into_iter().find(|n| {
                     n.region_id == region
                         && n.config_id == config

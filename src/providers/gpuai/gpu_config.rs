@@ -147,13 +147,10 @@ impl DataSource for GpuConfig {
 
     async fn read(&self, ctx: &Ctx<'_, GpuAiClient>, config: Model) -> Result<Model, Diagnostics> {
         let id = config.config_id.clone().unwrap_or_default();
-        let found: ApiGpuConfig = ctx
-            .client
-            .inventory
+        let found: ApiGpuConfig = common::bind(&ctx.client.inventory, ctx)
             .get(api::GPU_CONFIG_PATH)
             .query("config_id", &id)
             .describe(format!("read GPU config {id:?}"))
-            .budget(&common::budget(ctx))
             .send()
             .await?;
         Ok(model_from(found))

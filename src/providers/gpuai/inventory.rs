@@ -111,12 +111,9 @@ impl DataSource for Inventory {
     }
 
     async fn read(&self, ctx: &Ctx<'_, GpuAiClient>, config: Model) -> Result<Model, Diagnostics> {
-        let mut req = ctx
-            .client
-            .inventory
+        let mut req = common::bind(&ctx.client.inventory, ctx)
             .get(api::INVENTORY_PATH)
-            .describe("list GPU inventory")
-            .budget(&common::budget(ctx));
+            .describe("list GPU inventory");
         for (key, value) in [
             ("region", &config.region),
             ("gpu_model", &config.gpu_model),

@@ -2,7 +2,7 @@
 //! key) and the secret is returned once, by create; destroy revokes the key.
 
 use super::api::{ApiKey, CreateApiKey, API_KEY_PERMISSIONS, API_KEY_SCOPES};
-use super::{budget, IcGpuClient};
+use super::IcGpuClient;
 use crate::framework::{
     validators, Attribute, Ctx, Diagnostics, Failure, Resource, Schema, Type, Value,
 };
@@ -168,7 +168,7 @@ impl Resource for ApiKeyResource {
         ctx: &Ctx<'_, IcGpuClient>,
         plan: ApiKeyModel,
     ) -> Result<ApiKeyModel, Failure<ApiKeyModel>> {
-        let api = ctx.client.authed()?;
+        let api = &super::api(ctx)?;
         let req = CreateApiKey {
             name: plan.name.clone().unwrap_or_default(),
             scopes: plan.scopes.clone(),
@@ -182,7 +182,6 @@ impl Resource for ApiKeyResource {
             .json(&req)
             .idempotency_key(uuid::Uuid::new_v4().to_string())
             .describe(format!("create API key {:?}", req.name))
-            .budget(&budget(ctx))
             .send()
             .await
             .map_err(Diagnostics::from)?;
@@ -198,7 +197,7 @@ impl Resource for ApiKeyResource {
         ctx: &Ctx<'_, IcGpuClient>,
         mut state: ApiKeyModel,
     ) -> Result<Option<ApiKeyModel>, Diagnostics> {
-        let api = ctx.client.authed()?;
+        let api = &super::api(ctx)?;
         let Some(id) = state.id.clone() else {
             return Ok(None);
         };
@@ -218,13 +217,12 @@ impl Resource for ApiKeyResource {
         ctx: &Ctx<'_, IcGpuClient>,
         state: ApiKeyModel,
     ) -> Result<(), Diagnostics> {
-        let api = ctx.client.authed()?;
+        let api = &super::api(ctx)?;
         let Some(id) = state.id else { return Ok(()) };
         // 404: revoked already, which is the goal.
         match api
             .delete(&path(&id))
             .describe(format!("revoke API key {id}"))
-            .budget(&budget(ctx))
             .send_no_body()
             .await
         {

@@ -3,8 +3,8 @@
 //! which is kept in state (sensitive) so a `kubernetes` provider can be configured from it.
 
 use super::api::{Cluster, CreateCluster};
-use super::{budget, IcGpuClient};
-use crate::client::{create_reconciled, list_all_token, wait_until, Client, ClientError, Poll};
+use super::IcGpuClient;
+use crate::client::{create_reconciled, list_all_token, wait_until, Api, ClientError, Poll};
 use crate::framework::resource::Operation;
 use crate::framework::{validators, Attribute, Ctx, Diagnostics, Failure, Resource, Schema};
 use async_trait::async_trait;
@@ -44,44 +44,37 @@ fn path(id: &str) -> String {
 }
 
 /// Polls the cluster until it is `running`; `error` fails with the API's message.
-async fn wait_running(
-    api: &Client,
-    ctx: &Ctx<'_, IcGpuClient>,
-    id: &str,
-) -> Result<Cluster, ClientError> {
-    let b = budget(ctx);
-    wait_until(&b, &format!("cluster {id} to be running"), || async {
-        let Some(c) = api
-            .get(&path(id))
-            .describe(format!("read cluster {id}"))
-            .budget(&b)
-            .send_optional::<Cluster>()
-            .await?
-        else {
-            return Ok(Poll::Failed(format!("cluster {id} disappeared")));
-        };
-        Ok(match c.status.as_str() {
-            "running" => Poll::Ready(c),
-            "error" => Poll::Failed(
-                c.error_message
-                    .unwrap_or_else(|| "the cluster entered status error".into()),
-            ),
-            "terminating" => Poll::Failed(format!("cluster {id} is being deleted")),
-            s => Poll::Pending(s.to_string()),
-        })
-    })
+async fn wait_running(api: &Api, id: &str) -> Result<Cluster, ClientError> {
+    wait_until(
+        api.deadline(),
+        &format!("cluster {id} to be running"),
+        || async {
+            let Some(c) = api
+                .get(&path(id))
+                .describe(format!("read cluster {id}"))
+                .send_optional::<Cluster>()
+                .await?
+            else {
+                return Ok(Poll::Failed(format!("cluster {id} disappeared")));
+            };
+            Ok(match c.status.as_str() {
+                "running" => Poll::Ready(c),
+                "error" => Poll::Failed(
+                    c.error_message
+                        .unwrap_or_else(|| "the cluster entered status error".into()),
+                ),
+                "terminating" => Poll::Failed(format!("cluster {id} is being deleted")),
+                s => Poll::Pending(s.to_string()),
+            })
+        },
+    )
     .await
 }
 
 /// The admin kubeconfig (YAML), available only while the cluster is `running`.
-async fn kubeconfig(
-    api: &Client,
-    ctx: &Ctx<'_, IcGpuClient>,
-    id: &str,
-) -> Result<String, ClientError> {
+async fn kubeconfig(api: &Api, id: &str) -> Result<String, ClientError> {
     api.get(&format!("{}/kubeconfig", path(id)))
         .describe(format!("download the kubeconfig of cluster {id}"))
-        .budget(&budget(ctx))
         .send_text()
         .await
 }
@@ -179,7 +172,7 @@ impl Resource for ClusterResource {
         ctx: &Ctx<'_, IcGpuClient>,
         plan: ClusterModel,
     ) -> Result<ClusterModel, Failure<ClusterModel>> {
-        let api = ctx.client.authed()?;
+        let api = &super::api(ctx)?;
         let req = CreateCluster {
             name: plan.name.clone().unwrap_or_default(),
             version: plan.version.clone(),
@@ -188,8 +181,7 @@ impl Resource for ClusterResource {
             .post("/api/v1/clusters")
             .json(&req)
             .idempotency_key(uuid::Uuid::new_v4().to_string())
-            .describe(format!("create cluster {:?}", req.name))
-            .budget(&budget(ctx));
+            .describe(format!("create cluster {:?}", req.name));
         let name = req.name.clone();
         let created: Cluster = create_reconciled(request, |started_at| {
             let name = name.clone();
@@ -216,8 +208,8 @@ impl Resource for ClusterResource {
         state.observe(&created);
         let id = created.id.clone();
         let outcome = async {
-            let c = wait_running(api, ctx, &id).await?;
-            let k = kubeconfig(api, ctx, &id).await?;
+            let c = wait_running(api, &id).await?;
+            let k = kubeconfig(api, &id).await?;
             Ok::<_, ClientError>((c, k))
         }
         .await;
@@ -245,7 +237,7 @@ impl Resource for ClusterResource {
         ctx: &Ctx<'_, IcGpuClient>,
         mut state: ClusterModel,
     ) -> Result<Option<ClusterModel>, Diagnostics> {
-        let api = ctx.client.authed()?;
+        let api = &super::api(ctx)?;
         let Some(id) = state.id.clone() else {
             return Ok(None);
         };
@@ -271,7 +263,7 @@ impl Resource for ClusterResource {
         // After an import the kubeconfig is not in state yet; unlike one-time secrets the
         // platform serves it again, so fetch it once.
         if state.kubeconfig.is_none() && c.status == "running" {
-            state.kubeconfig = Some(kubeconfig(api, ctx, &id).await?);
+            state.kubeconfig = Some(kubeconfig(api, &id).await?);
         }
         Ok(Some(state))
     }
@@ -284,12 +276,11 @@ impl Resource for ClusterResource {
         plan: ClusterModel,
         prior: ClusterModel,
     ) -> Result<ClusterModel, Failure<ClusterModel>> {
-        let api = ctx.client.authed()?;
+        let api = &super::api(ctx)?;
         let id = prior.id.clone().unwrap_or_default();
         let c: Cluster = api
             .get(&path(&id))
             .describe(format!("read cluster {id}"))
-            .budget(&budget(ctx))
             .send()
             .await
             .map_err(Diagnostics::from)?;
@@ -307,13 +298,11 @@ impl Resource for ClusterResource {
         ctx: &Ctx<'_, IcGpuClient>,
         state: ClusterModel,
     ) -> Result<(), Diagnostics> {
-        let api = ctx.client.authed()?;
+        let api = &super::api(ctx)?;
         let Some(id) = state.id else { return Ok(()) };
-        let b = budget(ctx);
         let gone = match api
             .delete(&path(&id))
             .describe(format!("delete cluster {id}"))
-            .budget(&b)
             .send_no_body()
             .await
         {
@@ -325,19 +314,22 @@ impl Resource for ClusterResource {
         if gone {
             return Ok(());
         }
-        wait_until(&b, &format!("cluster {id} to be deleted"), || async {
-            let c = api
-                .get(&path(&id))
-                .describe(format!("read cluster {id}"))
-                .budget(&b)
-                .send_optional::<Cluster>()
-                .await?;
-            Ok(match c {
-                None => Poll::Ready(()),
-                Some(c) if c.status == "terminated" => Poll::Ready(()),
-                Some(c) => Poll::Pending(c.status),
-            })
-        })
+        wait_until(
+            api.deadline(),
+            &format!("cluster {id} to be deleted"),
+            || async {
+                let c = api
+                    .get(&path(&id))
+                    .describe(format!("read cluster {id}"))
+                    .send_optional::<Cluster>()
+                    .await?;
+                Ok(match c {
+                    None => Poll::Ready(()),
+                    Some(c) if c.status == "terminated" => Poll::Ready(()),
+                    Some(c) => Poll::Pending(c.status),
+                })
+            },
+        )
         .await?;
         api.cache().invalidate("clusters");
         Ok(())

@@ -147,9 +147,7 @@ impl DataSource for GpuTiersDataSource {
         ctx: &Ctx<'_, IcGpuClient>,
         config: GpuTiersModel,
     ) -> Result<GpuTiersModel, Diagnostics> {
-        let req = ctx
-            .client
-            .http
+        let req = super::public_api(ctx)
             .get("/api/v1/gpu-tiers")
             .public()
             .describe("list GPU tiers");

@@ -2,7 +2,7 @@
 //! replacement (the API has no update); `desired_state` drives start/stop/requeue in place.
 
 use super::api::{CreateInstance, Instance, TIERS, WORKLOAD_TYPES};
-use super::{budget, ssh_public_key, IcGpuClient};
+use super::{ssh_public_key, IcGpuClient};
 use crate::client::{create_reconciled, list_all_token, wait_until, Poll};
 use crate::framework::resource::Operation;
 use crate::framework::{validators, Attribute, Ctx, Diagnostics, Failure, Resource, Schema};
@@ -91,18 +91,15 @@ fn path(id: &str) -> String {
 
 /// Polls the instance until its status is `target`; `error` fails with the API's message.
 async fn wait_for(
-    api: &crate::client::Client,
-    ctx: &Ctx<'_, IcGpuClient>,
+    api: &crate::client::Api,
     id: &str,
     target: &'static str,
 ) -> Result<Instance, crate::client::ClientError> {
-    let b = budget(ctx);
     let what = format!("instance {id} to be {target}");
-    wait_until(&b, &what, || async {
+    wait_until(api.deadline(), &what, || async {
         let Some(i) = api
             .get(&path(id))
             .describe(format!("read instance {id}"))
-            .budget(&b)
             .send_optional::<Instance>()
             .await?
         else {
@@ -283,7 +280,7 @@ impl Resource for InstanceResource {
         ctx: &Ctx<'_, IcGpuClient>,
         plan: InstanceModel,
     ) -> Result<InstanceModel, Failure<InstanceModel>> {
-        let api = ctx.client.authed()?;
+        let api = &super::api(ctx)?;
         let req = CreateInstance {
             name: plan.name.clone().unwrap_or_default(),
             tier: plan.tier.clone().unwrap_or_default(),
@@ -291,15 +288,13 @@ impl Resource for InstanceResource {
             workload_type: plan.workload_type.clone(),
             storage_gb: plan.storage_gb,
         };
-        let b = budget(ctx);
         // One key for every retry of this create, so the API replays instead of duplicating.
         let key = uuid::Uuid::new_v4().to_string();
         let request = api
             .post("/api/v1/instances")
             .json(&req)
             .idempotency_key(key)
-            .describe(format!("create instance {:?}", req.name))
-            .budget(&b);
+            .describe(format!("create instance {:?}", req.name));
         let name = req.name.clone();
         let created: Instance = create_reconciled(request, |started_at| {
             let name = name.clone();
@@ -333,12 +328,11 @@ impl Resource for InstanceResource {
                 // Stop is valid from pending, so the GPU is never held longer than needed.
                 api.post(&format!("{}/stop", path(&id)))
                     .describe(format!("stop instance {id}"))
-                    .budget(&b)
                     .send_no_body()
                     .await?;
-                wait_for(api, ctx, &id, "stopped").await
+                wait_for(api, &id, "stopped").await
             } else {
-                wait_for(api, ctx, &id, "running").await
+                wait_for(api, &id, "running").await
             }
         }
         .await;
@@ -368,7 +362,7 @@ impl Resource for InstanceResource {
         ctx: &Ctx<'_, IcGpuClient>,
         mut state: InstanceModel,
     ) -> Result<Option<InstanceModel>, Diagnostics> {
-        let api = ctx.client.authed()?;
+        let api = &super::api(ctx)?;
         let Some(id) = state.id.clone() else {
             return Ok(None);
         };
@@ -402,14 +396,12 @@ impl Resource for InstanceResource {
         plan: InstanceModel,
         prior: InstanceModel,
     ) -> Result<InstanceModel, Failure<InstanceModel>> {
-        let api = ctx.client.authed()?;
+        let api = &super::api(ctx)?;
         let id = prior.id.clone().or(plan.id.clone()).unwrap_or_default();
-        let b = budget(ctx);
         let desired = plan_desired(&plan).to_string();
         let current: Instance = api
             .get(&path(&id))
             .describe(format!("read instance {id}"))
-            .budget(&b)
             .send()
             .await
             .map_err(Diagnostics::from)?;
@@ -418,7 +410,6 @@ impl Resource for InstanceResource {
             if RUNNING_LIKE.contains(&status) {
                 api.post(&format!("{}/stop", path(&id)))
                     .describe(format!("stop instance {id}"))
-                    .budget(&b)
                     .send_no_body()
                     .await
                     .map_err(Diagnostics::from)?;
@@ -427,7 +418,7 @@ impl Resource for InstanceResource {
                 // Preempted already holds no GPU: that is as stopped as it gets.
                 Ok(current)
             } else {
-                wait_for(api, ctx, &id, "stopped").await
+                wait_for(api, &id, "stopped").await
             }
         } else {
             // The live status decides: a preempted batch instance is requeued, a stopped one
@@ -436,7 +427,7 @@ impl Resource for InstanceResource {
                 "preempted" => Some("requeue"),
                 "stopped" => Some("start"),
                 "stopping" => {
-                    wait_for(api, ctx, &id, "stopped")
+                    wait_for(api, &id, "stopped")
                         .await
                         .map_err(Diagnostics::from)?;
                     Some("start")
@@ -446,12 +437,11 @@ impl Resource for InstanceResource {
             if let Some(action) = action {
                 api.post(&format!("{}/{action}", path(&id)))
                     .describe(format!("{action} instance {id}"))
-                    .budget(&b)
                     .send_no_body()
                     .await
                     .map_err(Diagnostics::from)?;
             }
-            wait_for(api, ctx, &id, "running").await
+            wait_for(api, &id, "running").await
         };
         ctx.client.http.cache().invalidate("instances");
         let mut state = plan;
@@ -470,13 +460,11 @@ impl Resource for InstanceResource {
         ctx: &Ctx<'_, IcGpuClient>,
         state: InstanceModel,
     ) -> Result<(), Diagnostics> {
-        let api = ctx.client.authed()?;
+        let api = &super::api(ctx)?;
         let Some(id) = state.id else { return Ok(()) };
-        let b = budget(ctx);
         let gone = match api
             .delete(&path(&id))
             .describe(format!("delete instance {id}"))
-            .budget(&b)
             .send_no_body()
             .await
         {
@@ -488,19 +476,22 @@ impl Resource for InstanceResource {
         if gone {
             return Ok(());
         }
-        wait_until(&b, &format!("instance {id} to be deleted"), || async {
-            let i = api
-                .get(&path(&id))
-                .describe(format!("read instance {id}"))
-                .budget(&b)
-                .send_optional::<Instance>()
-                .await?;
-            Ok(match i {
-                None => Poll::Ready(()),
-                Some(i) if i.status == "terminated" => Poll::Ready(()),
-                Some(i) => Poll::Pending(i.status),
-            })
-        })
+        wait_until(
+            api.deadline(),
+            &format!("instance {id} to be deleted"),
+            || async {
+                let i = api
+                    .get(&path(&id))
+                    .describe(format!("read instance {id}"))
+                    .send_optional::<Instance>()
+                    .await?;
+                Ok(match i {
+                    None => Poll::Ready(()),
+                    Some(i) if i.status == "terminated" => Poll::Ready(()),
+                    Some(i) => Poll::Pending(i.status),
+                })
+            },
+        )
         .await?;
         ctx.client.http.cache().invalidate("instances");
         Ok(())

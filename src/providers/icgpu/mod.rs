@@ -18,7 +18,7 @@ pub mod vm;
 pub mod vm_templates;
 pub mod webhook;
 
-use crate::client::{Auth, Budget, Client, Secret};
+use crate::client::{Api, Auth, Client, Secret};
 use crate::framework::validators::{self, Validator};
 use crate::framework::{
     AttributePath, ConfigureInfo, Ctx, Diagnostics, DynDataSource, DynResource, Provider, Schema,
@@ -53,9 +53,15 @@ impl IcGpuClient {
     }
 }
 
-/// The budget of an operation: its deadline and the StopProvider cancellation.
-pub(crate) fn budget(ctx: &Ctx<'_, IcGpuClient>) -> Budget {
-    common::budget(ctx)
+/// The client bound to the operation, for calls that need a token (the diagnostic names
+/// `token` and `ICGPU_TOKEN` when there is none).
+pub(crate) fn api(ctx: &Ctx<'_, IcGpuClient>) -> Result<Api, Diagnostics> {
+    ctx.client.authed().map(|c| common::bind(c, ctx))
+}
+
+/// The client bound to the operation, for the public catalogue endpoints (no token needed).
+pub(crate) fn public_api(ctx: &Ctx<'_, IcGpuClient>) -> Api {
+    common::bind(&ctx.client.http, ctx)
 }
 
 /// Checks that a string parses as an OpenSSH public key (`ssh-ed25519 AAAA... comment`).

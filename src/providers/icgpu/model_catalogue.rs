@@ -144,9 +144,7 @@ impl DataSource for ModelCatalogueDataSource {
         ctx: &Ctx<'_, IcGpuClient>,
         config: ModelCatalogueModel,
     ) -> Result<ModelCatalogueModel, Diagnostics> {
-        let req = ctx
-            .client
-            .http
+        let req = super::public_api(ctx)
             .get("/api/v1/model-catalogue")
             .public()
             .describe("list the model catalogue");

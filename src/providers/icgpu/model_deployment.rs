@@ -4,8 +4,8 @@
 use super::api::{
     CreateModelDeployment, ModelDeployment, ModelScaling, ENGINES, RESOURCE_PROFILES,
 };
-use super::{budget, IcGpuClient};
-use crate::client::{wait_until, Budget, Client, ClientError, Poll};
+use super::IcGpuClient;
+use crate::client::{Api, Client, ClientError, Poll};
 use crate::framework::resource::Operation;
 use crate::framework::{validators, Attribute, Ctx, Diagnostics, Failure, Resource, Schema, Value};
 use async_trait::async_trait;
@@ -66,19 +66,16 @@ fn path(name: &str) -> String {
 
 /// Polls until the deployment's status is `target`; `failed` fails with its error message.
 async fn wait_for(
-    api: &Client,
-    b: &Budget,
+    api: &Api,
     name: &str,
     target: &'static str,
 ) -> Result<ModelDeployment, ClientError> {
-    wait_until(
-        b,
+    api.wait(
         &format!("model deployment {name} to be {target}"),
         || async {
             let Some(m) = api
                 .get(&path(name))
                 .describe(format!("read model deployment {name:?}"))
-                .budget(b)
                 .send_optional::<ModelDeployment>()
                 .await?
             else {
@@ -101,19 +98,18 @@ async fn wait_for(
 /// Polls `GET <endpoint>/models` until the OpenAI-compatible endpoint answers 200. The
 /// endpoint may live on another host than the Dashboard API, so it gets a client of its own
 /// with the same credentials and TLS settings.
-async fn wait_for_endpoint(api: &Client, b: &Budget, endpoint: &str) -> Result<(), ClientError> {
-    let mut cfg = api.config().clone();
+async fn wait_for_endpoint(api: &Api, endpoint: &str) -> Result<(), ClientError> {
+    let mut cfg = api.client().config().clone();
     cfg.base_url = endpoint.trim_end_matches('/').to_string();
     // A 502 while replicas load is the expected "not yet": the waiter polls, the client should
     // not retry it on its own.
     cfg.max_retries = 0;
-    let probe = Client::new(cfg)?;
+    let probe = Client::new(cfg)?.bind(api.deadline().clone());
     let url = format!("{endpoint}/models");
-    wait_until(b, &format!("{url} to answer"), || async {
+    api.wait(&format!("{url} to answer"), || async {
         match probe
             .get("/models")
             .describe(format!("probe {url}"))
-            .budget(b)
             .send::<serde_json::Value>()
             .await
         {
@@ -283,8 +279,7 @@ impl Resource for ModelDeploymentResource {
         ctx: &Ctx<'_, IcGpuClient>,
         plan: ModelDeploymentModel,
     ) -> Result<ModelDeploymentModel, Failure<ModelDeploymentModel>> {
-        let api = ctx.client.authed()?;
-        let b = budget(ctx);
+        let api = &super::api(ctx)?;
         let req = CreateModelDeployment {
             name: plan.name.clone().unwrap_or_default(),
             model: plan.model.clone().unwrap_or_default(),
@@ -299,7 +294,6 @@ impl Resource for ModelDeploymentResource {
             .json(&req)
             .idempotency_key(uuid::Uuid::new_v4().to_string())
             .describe(format!("create model deployment {:?}", req.name))
-            .budget(&b)
             .send()
             .await
             .map_err(Diagnostics::from)?;
@@ -310,18 +304,17 @@ impl Resource for ModelDeploymentResource {
         let name = created.name.clone();
         let outcome = async {
             let m = if enabled {
-                wait_for(api, &b, &name, "serving").await?
+                wait_for(api, &name, "serving").await?
             } else {
                 api.post(&format!("{}/stop", path(&name)))
                     .describe(format!("stop model deployment {name:?}"))
-                    .budget(&b)
                     .send_no_body()
                     .await?;
-                wait_for(api, &b, &name, "stopped").await?
+                wait_for(api, &name, "stopped").await?
             };
             if enabled && wait_endpoint {
                 if let Some(endpoint) = &m.endpoint {
-                    wait_for_endpoint(api, &b, endpoint).await?;
+                    wait_for_endpoint(api, endpoint).await?;
                 }
             }
             Ok::<_, ClientError>(m)
@@ -351,7 +344,7 @@ impl Resource for ModelDeploymentResource {
         ctx: &Ctx<'_, IcGpuClient>,
         mut state: ModelDeploymentModel,
     ) -> Result<Option<ModelDeploymentModel>, Diagnostics> {
-        let api = ctx.client.authed()?;
+        let api = &super::api(ctx)?;
         let Some(name) = state.id.clone().or(state.name.clone()) else {
             return Ok(None);
         };
@@ -376,8 +369,7 @@ impl Resource for ModelDeploymentResource {
         plan: ModelDeploymentModel,
         prior: ModelDeploymentModel,
     ) -> Result<ModelDeploymentModel, Failure<ModelDeploymentModel>> {
-        let api = ctx.client.authed()?;
-        let b = budget(ctx);
+        let api = &super::api(ctx)?;
         let name = prior.id.clone().or(prior.name.clone()).unwrap_or_default();
         let enabled = plan.enabled.unwrap_or(true);
         let bounds = ModelScaling {
@@ -390,7 +382,6 @@ impl Resource for ModelDeploymentResource {
                 api.put(&format!("{}/scaling", path(&name)))
                     .json(&bounds)
                     .describe(format!("scale model deployment {name:?}"))
-                    .budget(&b)
                     .send()
                     .await
                     .map_err(Diagnostics::from)?,
@@ -401,7 +392,6 @@ impl Resource for ModelDeploymentResource {
             last = Some(
                 api.post(&format!("{}/{action}", path(&name)))
                     .describe(format!("{action} model deployment {name:?}"))
-                    .budget(&b)
                     .send()
                     .await
                     .map_err(Diagnostics::from)?,
@@ -410,7 +400,7 @@ impl Resource for ModelDeploymentResource {
         let target = if enabled { "serving" } else { "stopped" };
         let m = match last {
             Some(m) if m.status == target => m,
-            _ => wait_for(api, &b, &name, target)
+            _ => wait_for(api, &name, target)
                 .await
                 .map_err(Diagnostics::from)?,
         };
@@ -425,15 +415,13 @@ impl Resource for ModelDeploymentResource {
         ctx: &Ctx<'_, IcGpuClient>,
         state: ModelDeploymentModel,
     ) -> Result<(), Diagnostics> {
-        let api = ctx.client.authed()?;
+        let api = &super::api(ctx)?;
         let Some(name) = state.id.or(state.name) else {
             return Ok(());
         };
-        let b = budget(ctx);
         let gone = match api
             .delete(&path(&name))
             .describe(format!("delete model deployment {name:?}"))
-            .budget(&b)
             .send_no_body()
             .await
         {
@@ -444,14 +432,12 @@ impl Resource for ModelDeploymentResource {
         if gone {
             return Ok(());
         }
-        wait_until(
-            &b,
+        api.wait(
             &format!("model deployment {name} to be deleted"),
             || async {
                 let m = api
                     .get(&path(&name))
                     .describe(format!("read model deployment {name:?}"))
-                    .budget(&b)
                     .send_optional::<ModelDeployment>()
                     .await?;
                 Ok(match m {

@@ -2,7 +2,7 @@
 //! changes in place with one PATCH carrying only what changed.
 
 use super::api::{CreateSpendingAlert, SpendingAlert, UpdateSpendingAlert, NOTIFY_VIA};
-use super::{budget, IcGpuClient};
+use super::IcGpuClient;
 use crate::framework::{validators, Attribute, Ctx, Diagnostics, Failure, Resource, Schema, Value};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -115,7 +115,7 @@ impl Resource for SpendingAlertResource {
         ctx: &Ctx<'_, IcGpuClient>,
         plan: SpendingAlertModel,
     ) -> Result<SpendingAlertModel, Failure<SpendingAlertModel>> {
-        let api = ctx.client.authed()?;
+        let api = &super::api(ctx)?;
         let req = CreateSpendingAlert {
             name: plan.name.clone().unwrap_or_default(),
             threshold: plan.threshold.unwrap_or_default(),
@@ -126,7 +126,6 @@ impl Resource for SpendingAlertResource {
             .json(&req)
             .idempotency_key(uuid::Uuid::new_v4().to_string())
             .describe(format!("create spending alert {:?}", req.name))
-            .budget(&budget(ctx))
             .send()
             .await
             .map_err(Diagnostics::from)?;
@@ -140,7 +139,7 @@ impl Resource for SpendingAlertResource {
         ctx: &Ctx<'_, IcGpuClient>,
         mut state: SpendingAlertModel,
     ) -> Result<Option<SpendingAlertModel>, Diagnostics> {
-        let api = ctx.client.authed()?;
+        let api = &super::api(ctx)?;
         let Some(id) = state.id.clone() else {
             return Ok(None);
         };
@@ -161,7 +160,7 @@ impl Resource for SpendingAlertResource {
         plan: SpendingAlertModel,
         prior: SpendingAlertModel,
     ) -> Result<SpendingAlertModel, Failure<SpendingAlertModel>> {
-        let api = ctx.client.authed()?;
+        let api = &super::api(ctx)?;
         let id = prior.id.clone().unwrap_or_default();
         let Some(body) = patch(&plan, &prior) else {
             // Nothing the API holds changed: keep what is known.
@@ -174,7 +173,6 @@ impl Resource for SpendingAlertResource {
             .patch(&path(&id))
             .json(&body)
             .describe(format!("update spending alert {id}"))
-            .budget(&budget(ctx))
             .send()
             .await
             .map_err(Diagnostics::from)?;
@@ -188,12 +186,11 @@ impl Resource for SpendingAlertResource {
         ctx: &Ctx<'_, IcGpuClient>,
         state: SpendingAlertModel,
     ) -> Result<(), Diagnostics> {
-        let api = ctx.client.authed()?;
+        let api = &super::api(ctx)?;
         let Some(id) = state.id else { return Ok(()) };
         match api
             .delete(&path(&id))
             .describe(format!("delete spending alert {id}"))
-            .budget(&budget(ctx))
             .send_no_body()
             .await
         {

@@ -3,7 +3,7 @@
 //! once). The API has no update: any change replaces the key.
 
 use super::api::{CreateSshKey, GenerateSshKey, SshKey};
-use super::{budget, ssh_public_key, IcGpuClient};
+use super::{ssh_public_key, IcGpuClient};
 use crate::framework::planmod::requires_replace_if;
 use crate::framework::{
     validators, Attribute, AttributePath, Ctx, Diagnostics, Failure, Resource, Schema, Value,
@@ -164,7 +164,7 @@ impl Resource for SshKeyResource {
         ctx: &Ctx<'_, IcGpuClient>,
         plan: SshKeyModel,
     ) -> Result<SshKeyModel, Failure<SshKeyModel>> {
-        let api = ctx.client.authed()?;
+        let api = &super::api(ctx)?;
         let name = plan.name.clone().unwrap_or_default();
         // Retries reuse the Idempotency-Key; the API then replays the original response, so a
         // generated private key is never lost to a dropped connection.
@@ -174,7 +174,6 @@ impl Resource for SshKeyResource {
                 .json(&GenerateSshKey { name: name.clone() })
                 .idempotency_key(key)
                 .describe(format!("generate SSH key {name:?}"))
-                .budget(&budget(ctx))
                 .send()
                 .await
         } else {
@@ -186,7 +185,6 @@ impl Resource for SshKeyResource {
                 })
                 .idempotency_key(key)
                 .describe(format!("upload SSH key {name:?}"))
-                .budget(&budget(ctx))
                 .send()
                 .await
         }
@@ -201,7 +199,7 @@ impl Resource for SshKeyResource {
         ctx: &Ctx<'_, IcGpuClient>,
         mut state: SshKeyModel,
     ) -> Result<Option<SshKeyModel>, Diagnostics> {
-        let api = ctx.client.authed()?;
+        let api = &super::api(ctx)?;
         let Some(id) = state.id.clone() else {
             return Ok(None);
         };
@@ -221,12 +219,11 @@ impl Resource for SshKeyResource {
         ctx: &Ctx<'_, IcGpuClient>,
         state: SshKeyModel,
     ) -> Result<(), Diagnostics> {
-        let api = ctx.client.authed()?;
+        let api = &super::api(ctx)?;
         let Some(id) = state.id else { return Ok(()) };
         match api
             .delete(&path(&id))
             .describe(format!("delete SSH key {id}"))
-            .budget(&budget(ctx))
             .send_no_body()
             .await
         {

@@ -104,9 +104,7 @@ impl DataSource for TokenPackagesDataSource {
         ctx: &Ctx<'_, IcGpuClient>,
         config: TokenPackagesModel,
     ) -> Result<TokenPackagesModel, Diagnostics> {
-        let req = ctx
-            .client
-            .http
+        let req = super::public_api(ctx)
             .get("/api/v1/token-packages")
             .public()
             .describe("list token packages");

@@ -4,8 +4,8 @@
 
 use super::api::{CreateVm, Vm};
 use super::instance::{observed_desired_state, DESIRED_STATES};
-use super::{budget, ssh_public_key, IcGpuClient};
-use crate::client::{create_reconciled, list_all_token, wait_until, Client, ClientError, Poll};
+use super::{ssh_public_key, IcGpuClient};
+use crate::client::{create_reconciled, list_all_token, wait_until, Api, ClientError, Poll};
 use crate::framework::resource::{ModifyPlanRequest, Operation};
 use crate::framework::{
     validators, Attribute, AttributePath, Ctx, Diagnostics, Failure, Resource, Schema, Value,
@@ -83,19 +83,12 @@ fn path(id: &str) -> String {
 }
 
 /// Polls the VM until its status is one of `targets`; `error` fails with the API's message.
-async fn wait_vm(
-    api: &Client,
-    ctx: &Ctx<'_, IcGpuClient>,
-    id: &str,
-    targets: &[&'static str],
-) -> Result<Vm, ClientError> {
-    let b = budget(ctx);
+async fn wait_vm(api: &Api, id: &str, targets: &[&'static str]) -> Result<Vm, ClientError> {
     let what = format!("VM {id} to be {}", targets.join(" or "));
-    wait_until(&b, &what, || async {
+    wait_until(api.deadline(), &what, || async {
         let Some(v) = api
             .get(&path(id))
             .describe(format!("read VM {id}"))
-            .budget(&b)
             .send_optional::<Vm>()
             .await?
         else {
@@ -115,56 +108,40 @@ async fn wait_vm(
 }
 
 /// POSTs a lifecycle action (`start`, `stop`, `reboot`).
-async fn action(
-    api: &Client,
-    ctx: &Ctx<'_, IcGpuClient>,
-    id: &str,
-    verb: &str,
-) -> Result<(), ClientError> {
+async fn action(api: &Api, id: &str, verb: &str) -> Result<(), ClientError> {
     api.post(&format!("{}/{verb}", path(id)))
         .describe(format!("{verb} VM {id}"))
-        .budget(&budget(ctx))
         .send_no_body()
         .await
 }
 
 /// Brings the VM from its live status to `stopped`.
-async fn bring_to_stopped(
-    api: &Client,
-    ctx: &Ctx<'_, IcGpuClient>,
-    id: &str,
-    current: Vm,
-) -> Result<Vm, ClientError> {
+async fn bring_to_stopped(api: &Api, id: &str, current: Vm) -> Result<Vm, ClientError> {
     let status = match current.status.as_str() {
         // Stop is accepted only from starting/running: let a new or rebooting VM get there.
-        "pending" | "rebooting" => {
-            wait_vm(api, ctx, id, &["starting", "running"])
-                .await?
-                .status
-        }
+        "pending" | "rebooting" => wait_vm(api, id, &["starting", "running"]).await?.status,
         s => s.to_string(),
     };
     match status.as_str() {
         "stopped" => return Ok(current),
-        "starting" | "running" => action(api, ctx, id, "stop").await?,
+        "starting" | "running" => action(api, id, "stop").await?,
         _ => {}
     }
-    wait_vm(api, ctx, id, &["stopped"]).await
+    wait_vm(api, id, &["stopped"]).await
 }
 
 /// Brings the VM from its live status to `running`, rebooting it once there if asked.
 async fn bring_to_running(
-    api: &Client,
-    ctx: &Ctx<'_, IcGpuClient>,
+    api: &Api,
     id: &str,
     current: Vm,
     reboot: bool,
 ) -> Result<Vm, ClientError> {
     match current.status.as_str() {
-        "stopped" | "error" => action(api, ctx, id, "start").await?,
+        "stopped" | "error" => action(api, id, "start").await?,
         "stopping" => {
-            wait_vm(api, ctx, id, &["stopped"]).await?;
-            action(api, ctx, id, "start").await?;
+            wait_vm(api, id, &["stopped"]).await?;
+            action(api, id, "start").await?;
         }
         _ => {}
     }
@@ -172,15 +149,15 @@ async fn bring_to_running(
         return if current.status == "running" {
             Ok(current)
         } else {
-            wait_vm(api, ctx, id, &["running"]).await
+            wait_vm(api, id, &["running"]).await
         };
     }
     // The API reboots only a running VM.
     if current.status != "running" {
-        wait_vm(api, ctx, id, &["running"]).await?;
+        wait_vm(api, id, &["running"]).await?;
     }
-    action(api, ctx, id, "reboot").await?;
-    wait_vm(api, ctx, id, &["running"]).await
+    action(api, id, "reboot").await?;
+    wait_vm(api, id, &["running"]).await
 }
 
 #[async_trait]
@@ -368,7 +345,7 @@ impl Resource for VmResource {
         ctx: &Ctx<'_, IcGpuClient>,
         plan: VmModel,
     ) -> Result<VmModel, Failure<VmModel>> {
-        let api = ctx.client.authed()?;
+        let api = &super::api(ctx)?;
         let req = CreateVm {
             name: plan.name.clone().unwrap_or_default(),
             template_id: plan.template_id.clone().unwrap_or_default(),
@@ -377,14 +354,12 @@ impl Resource for VmResource {
             disk_gb: plan.disk_gb,
             ssh_key: plan.ssh_key.clone(),
         };
-        let b = budget(ctx);
         // One key for every retry of this create, so the API replays instead of duplicating.
         let request = api
             .post("/api/v1/vms")
             .json(&req)
             .idempotency_key(uuid::Uuid::new_v4().to_string())
-            .describe(format!("create VM {:?}", req.name))
-            .budget(&b);
+            .describe(format!("create VM {:?}", req.name));
         let name = req.name.clone();
         let created: Vm = create_reconciled(request, |started_at| {
             let name = name.clone();
@@ -414,9 +389,9 @@ impl Resource for VmResource {
         state.desired_state = Some(desired.clone());
         let id = created.id.clone();
         let outcome = if desired == "stopped" {
-            bring_to_stopped(api, ctx, &id, created).await
+            bring_to_stopped(api, &id, created).await
         } else {
-            bring_to_running(api, ctx, &id, created, false).await
+            bring_to_running(api, &id, created, false).await
         };
         api.cache().invalidate("vms");
         match outcome {
@@ -445,7 +420,7 @@ impl Resource for VmResource {
         ctx: &Ctx<'_, IcGpuClient>,
         mut state: VmModel,
     ) -> Result<Option<VmModel>, Diagnostics> {
-        let api = ctx.client.authed()?;
+        let api = &super::api(ctx)?;
         let Some(id) = state.id.clone() else {
             return Ok(None);
         };
@@ -479,7 +454,7 @@ impl Resource for VmResource {
         plan: VmModel,
         prior: VmModel,
     ) -> Result<VmModel, Failure<VmModel>> {
-        let api = ctx.client.authed()?;
+        let api = &super::api(ctx)?;
         let id = prior.id.clone().or(plan.id.clone()).unwrap_or_default();
         let desired = plan.desired().to_string();
         let reboot = plan.reboot_trigger != prior.reboot_trigger;
@@ -497,14 +472,13 @@ impl Resource for VmResource {
         let current: Vm = api
             .get(&path(&id))
             .describe(format!("read VM {id}"))
-            .budget(&budget(ctx))
             .send()
             .await
             .map_err(Diagnostics::from)?;
         let result = if desired == "stopped" {
-            bring_to_stopped(api, ctx, &id, current).await
+            bring_to_stopped(api, &id, current).await
         } else {
-            bring_to_running(api, ctx, &id, current, reboot).await
+            bring_to_running(api, &id, current, reboot).await
         };
         api.cache().invalidate("vms");
         let v = result.map_err(Diagnostics::from)?;
@@ -517,13 +491,11 @@ impl Resource for VmResource {
     }
 
     async fn delete(&self, ctx: &Ctx<'_, IcGpuClient>, state: VmModel) -> Result<(), Diagnostics> {
-        let api = ctx.client.authed()?;
+        let api = &super::api(ctx)?;
         let Some(id) = state.id else { return Ok(()) };
-        let b = budget(ctx);
         let gone = match api
             .delete(&path(&id))
             .describe(format!("delete VM {id}"))
-            .budget(&b)
             .send_no_body()
             .await
         {
@@ -535,19 +507,22 @@ impl Resource for VmResource {
         if gone {
             return Ok(());
         }
-        wait_until(&b, &format!("VM {id} to be deleted"), || async {
-            let v = api
-                .get(&path(&id))
-                .describe(format!("read VM {id}"))
-                .budget(&b)
-                .send_optional::<Vm>()
-                .await?;
-            Ok(match v {
-                None => Poll::Ready(()),
-                Some(v) if v.status == "terminated" => Poll::Ready(()),
-                Some(v) => Poll::Pending(v.status),
-            })
-        })
+        wait_until(
+            api.deadline(),
+            &format!("VM {id} to be deleted"),
+            || async {
+                let v = api
+                    .get(&path(&id))
+                    .describe(format!("read VM {id}"))
+                    .send_optional::<Vm>()
+                    .await?;
+                Ok(match v {
+                    None => Poll::Ready(()),
+                    Some(v) if v.status == "terminated" => Poll::Ready(()),
+                    Some(v) => Poll::Pending(v.status),
+                })
+            },
+        )
         .await?;
         api.cache().invalidate("vms");
         Ok(())

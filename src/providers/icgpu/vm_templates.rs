@@ -142,9 +142,7 @@ impl DataSource for VmTemplatesDataSource {
         ctx: &Ctx<'_, IcGpuClient>,
         config: VmTemplatesModel,
     ) -> Result<VmTemplatesModel, Diagnostics> {
-        let req = ctx
-            .client
-            .http
+        let req = super::public_api(ctx)
             .get("/api/v1/vm-templates")
             .public()
             .describe("list VM templates");

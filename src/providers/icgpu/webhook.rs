@@ -2,7 +2,7 @@
 //! place with PATCH; the signing secret exists only in the create response.
 
 use super::api::{CreateWebhook, UpdateWebhook, Webhook, WEBHOOK_EVENTS};
-use super::{budget, IcGpuClient};
+use super::IcGpuClient;
 use crate::framework::validators::{self, ValidateRequest, Validator};
 use crate::framework::{Attribute, Ctx, Diagnostics, Failure, Resource, Schema, Type, Value};
 use async_trait::async_trait;
@@ -157,8 +157,7 @@ impl Resource for WebhookResource {
         ctx: &Ctx<'_, IcGpuClient>,
         plan: WebhookModel,
     ) -> Result<WebhookModel, Failure<WebhookModel>> {
-        let api = ctx.client.authed()?;
-        let b = budget(ctx);
+        let api = &super::api(ctx)?;
         let req = CreateWebhook {
             url: plan.url.clone().unwrap_or_default(),
             events: plan.events.clone().unwrap_or_default(),
@@ -169,7 +168,6 @@ impl Resource for WebhookResource {
             .json(&req)
             .idempotency_key(uuid::Uuid::new_v4().to_string())
             .describe(format!("create webhook for {}", req.url))
-            .budget(&b)
             .send()
             .await
             .map_err(Diagnostics::from)?;
@@ -183,7 +181,7 @@ impl Resource for WebhookResource {
         ctx: &Ctx<'_, IcGpuClient>,
         mut state: WebhookModel,
     ) -> Result<Option<WebhookModel>, Diagnostics> {
-        let api = ctx.client.authed()?;
+        let api = &super::api(ctx)?;
         let Some(id) = state.id.clone() else {
             return Ok(None);
         };
@@ -204,8 +202,7 @@ impl Resource for WebhookResource {
         plan: WebhookModel,
         prior: WebhookModel,
     ) -> Result<WebhookModel, Failure<WebhookModel>> {
-        let api = ctx.client.authed()?;
-        let b = budget(ctx);
+        let api = &super::api(ctx)?;
         let id = prior.id.clone().unwrap_or_default();
         let same_events = {
             let mut a = plan.events.clone().unwrap_or_default();
@@ -228,7 +225,6 @@ impl Resource for WebhookResource {
             .patch(&path(&id))
             .json(&patch)
             .describe(format!("update webhook {id}"))
-            .budget(&b)
             .send()
             .await
             .map_err(Diagnostics::from)?;
@@ -241,14 +237,12 @@ impl Resource for WebhookResource {
         ctx: &Ctx<'_, IcGpuClient>,
         state: WebhookModel,
     ) -> Result<(), Diagnostics> {
-        let api = ctx.client.authed()?;
+        let api = &super::api(ctx)?;
         let Some(id) = state.id else { return Ok(()) };
-        let b = budget(ctx);
         // 404 means someone deleted it already: the goal is reached.
         match api
             .delete(&path(&id))
             .describe(format!("delete webhook {id}"))
-            .budget(&b)
             .send_no_body()
             .await
         {

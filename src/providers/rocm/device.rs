@@ -2,7 +2,7 @@
 //! the device model and the fetch that `rocm_devices` shares.
 
 use super::api::{self, Device, DeviceHealth, DevicePerformance};
-use crate::client::{Budget, Client, ClientError};
+use crate::client::{Api, Client, ClientError};
 use crate::framework::schema::{Attribute, Nesting};
 use crate::framework::{validators, AttributePath, Ctx, DataSource, Diagnostics, Schema};
 use crate::providers::common;
@@ -179,20 +179,17 @@ pub(crate) fn performance_attribute(extra: &str) -> Attribute {
 
 /// Health and performance of device `id`, fetched together.
 pub(crate) async fn telemetry(
-    client: &Client,
-    budget: &Budget,
+    api: &Api,
     id: &str,
 ) -> Result<(HealthModel, PerformanceModel), ClientError> {
     let path = api::device_path(id);
-    let health = client
+    let health = api
         .get(&format!("{path}/health"))
         .describe(format!("read health of ROCm device {id:?}"))
-        .budget(budget)
         .send::<DeviceHealth>();
-    let perf = client
+    let perf = api
         .get(&format!("{path}/performance"))
         .describe(format!("read performance of ROCm device {id:?}"))
-        .budget(budget)
         .send::<DevicePerformance>();
     let (h, p) = futures::join!(health, perf);
     Ok((h?.into(), p?.into()))
@@ -236,12 +233,10 @@ impl DataSource for RocmDevice {
         config: DeviceModel,
     ) -> Result<DeviceModel, Diagnostics> {
         let id = config.id.unwrap_or_default();
-        let budget = common::budget(ctx);
-        let found: Option<Device> = ctx
-            .client
+        let api = common::api(ctx);
+        let found: Option<Device> = api
             .get(&api::device_path(&id))
             .describe(format!("read ROCm device {id:?}"))
-            .budget(&budget)
             .send_optional()
             .await?;
         let Some(device) = found else {
@@ -251,7 +246,7 @@ impl DataSource for RocmDevice {
                 format!("No GPU device with ID {id:?} is visible to the ROCm runtime."),
             ));
         };
-        let (health, performance) = telemetry(ctx.client, &budget, &id).await?;
+        let (health, performance) = telemetry(&api, &id).await?;
         Ok(DeviceModel {
             id: Some(id),
             health: Some(health),

@@ -71,12 +71,10 @@ impl DataSource for RocmDevices {
         ctx: &Ctx<'_, Client>,
         config: DevicesModel,
     ) -> Result<DevicesModel, Diagnostics> {
-        let budget = common::budget(ctx);
-        let list: DeviceList = ctx
-            .client
+        let api = common::api(ctx);
+        let list: DeviceList = api
             .get("/devices")
             .describe("list ROCm devices")
-            .budget(&budget)
             .send()
             .await?;
         let mut devices: Vec<DeviceModel> = list
@@ -95,8 +93,8 @@ impl DataSource for RocmDevices {
         if config.include_health.unwrap_or(false) || require {
             let fetches = devices.iter().map(|d| {
                 let id = d.id.clone().unwrap_or_default();
-                let (client, budget) = (ctx.client, &budget);
-                async move { telemetry(client, budget, &id).await }
+                let api = &api;
+                async move { telemetry(api, &id).await }
             });
             let results = futures::future::join_all(fetches).await;
             for (d, r) in devices.iter_mut().zip(results) {

@@ -61,11 +61,10 @@ impl DataSource for RocmVersionData {
         ctx: &Ctx<'_, Client>,
         _config: VersionModel,
     ) -> Result<VersionModel, Diagnostics> {
-        let v: RocmVersion = ctx
-            .client
+        let api = common::api(ctx);
+        let v: RocmVersion = api
             .get("/system/rocm-version")
             .describe("read ROCm version")
-            .budget(&common::budget(ctx))
             .send()
             .await?;
         Ok(VersionModel {

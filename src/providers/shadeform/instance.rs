@@ -10,7 +10,7 @@
 
 use super::api::{self, CreateRequest, CreateResponse, Instance, InstanceTypesResponse};
 use super::quoted;
-use crate::client::{create_reconciled, wait_until, Budget, Client, ClientError, Poll};
+use crate::client::{create_reconciled, wait_until, Api, Client, ClientError, Poll};
 use crate::framework::schema::{Attribute, Nesting, Schema};
 use crate::framework::{
     validators, AttributePath, Ctx, Diagnostics, Failure, Operation, Resource, Type, Value,
@@ -433,27 +433,24 @@ fn model_from(i: Instance, prior: &InstanceModel) -> InstanceModel {
     }
 }
 
-async fn info(client: &Client, budget: &Budget, id: &str) -> Result<Option<Instance>, ClientError> {
-    client
-        .get(&api::instance_path(id, "info"))
+async fn info(api: &Api, id: &str) -> Result<Option<Instance>, ClientError> {
+    api.get(&api::instance_path(id, "info"))
         .describe(format!("read Shadeform instance {id:?}"))
-        .budget(budget)
         .send_optional()
         .await
 }
 
 /// Every pending or active instance as raw JSON (for the refresh cache, which indexes by
 /// `id`).
-async fn list_raw(client: &Client, budget: &Budget) -> Result<Vec<serde_json::Value>, ClientError> {
+async fn list_raw(api: &Api) -> Result<Vec<serde_json::Value>, ClientError> {
     #[derive(Deserialize)]
     struct Raw {
         #[serde(default)]
         instances: Vec<serde_json::Value>,
     }
-    let raw: Raw = client
+    let raw: Raw = api
         .get("/instances")
         .describe("list Shadeform instances")
-        .budget(budget)
         .send()
         .await?;
     Ok(raw.instances)
@@ -462,17 +459,15 @@ async fn list_raw(client: &Client, budget: &Budget) -> Result<Vec<serde_json::Va
 /// Fails (before any create call) when the (cloud, region, type) cannot launch now, listing
 /// where the type is available instead.
 async fn check_availability(
-    client: &Client,
-    budget: &Budget,
+    api: &Api,
     cloud: &str,
     region: &str,
     ty: &str,
 ) -> Result<(), Diagnostics> {
-    let types: InstanceTypesResponse = client
+    let types: InstanceTypesResponse = api
         .get("/instances/types")
         .query("shade_instance_type", ty)
         .describe(format!("check availability of Shadeform type {ty:?}"))
-        .budget(budget)
         .send()
         .await?;
     let offered = types
@@ -534,16 +529,14 @@ async fn check_availability(
 
 /// The instance called `name` created since `started_at`, if a lost create launched one.
 async fn find_created(
-    client: &Client,
-    budget: &Budget,
+    api: &Api,
     name: &str,
     started_at: DateTime<Utc>,
 ) -> Result<Option<CreateResponse>, ClientError> {
     let since = started_at.trunc_subsecs(0);
-    let list: api::InstancesResponse = client
+    let list: api::InstancesResponse = api
         .get("/instances")
         .describe("list Shadeform instances")
-        .budget(budget)
         .send()
         .await?;
     Ok(list
@@ -588,12 +581,12 @@ impl Resource for ShadeformInstance {
         ctx: &Ctx<'_, Client>,
         plan: InstanceModel,
     ) -> Result<InstanceModel, Failure<InstanceModel>> {
-        let budget = common::budget(ctx);
+        let api = common::api(ctx);
         let cloud = plan.cloud.clone().unwrap_or_default();
         let region = plan.region.clone().unwrap_or_default();
         let ty = plan.shade_instance_type.clone().unwrap_or_default();
         let name = plan.name.clone().unwrap_or_default();
-        check_availability(ctx.client, &budget, &cloud, &region, &ty).await?;
+        check_availability(&api, &cloud, &region, &ty).await?;
         let body = CreateRequest {
             cloud,
             region,
@@ -603,15 +596,13 @@ impl Resource for ShadeformInstance {
             os: plan.os.clone(),
             launch_configuration: plan.launch_configuration.as_ref().map(launch_to_api),
         };
-        let req = ctx
-            .client
+        let req = api
             .post("/instances/create")
             .json(&body)
-            .describe(format!("create Shadeform instance {name:?}"))
-            .budget(&budget);
-        let (client, budget_ref, name_ref) = (ctx.client, &budget, name.as_str());
+            .describe(format!("create Shadeform instance {name:?}"));
+        let (api_ref, name_ref) = (&api, name.as_str());
         let created: CreateResponse = create_reconciled(req, move |started_at| {
-            find_created(client, budget_ref, name_ref, started_at)
+            find_created(api_ref, name_ref, started_at)
         })
         .await?;
         let Some(id) = created.id.clone() else {
@@ -627,8 +618,8 @@ impl Resource for ShadeformInstance {
             ..plan.clone()
         };
         let what = format!("Shadeform instance {id:?} to be active");
-        let ready = wait_until(&budget, &what, || async {
-            Ok(match info(ctx.client, &budget, &id).await? {
+        let ready = wait_until(api.deadline(), &what, || async {
+            Ok(match info(&api, &id).await? {
                 None => Poll::Failed("the instance disappeared while starting".into()),
                 Some(i) => match i.status.as_deref() {
                     Some("active") => Poll::Ready(i),
@@ -654,17 +645,16 @@ impl Resource for ShadeformInstance {
         let Some(id) = state.id.as_deref() else {
             return Ok(None);
         };
-        let budget = common::budget(ctx);
+        let api = common::api(ctx);
         // Refresh coalescing: one `GET /instances` serves every instance in this plan; one
         // the list does not show (e.g. `deleted`) is read on its own.
-        let found: Option<Instance> = ctx
-            .client
+        let found: Option<Instance> = api
             .cache()
             .read(
                 "shadeform.instance",
                 id,
-                || list_raw(ctx.client, &budget),
-                || info(ctx.client, &budget, id),
+                || list_raw(&api),
+                || info(&api, id),
             )
             .await?;
         match found {
@@ -678,12 +668,10 @@ impl Resource for ShadeformInstance {
         let Some(id) = state.id.as_deref() else {
             return Ok(());
         };
-        let budget = common::budget(ctx);
-        let sent = ctx
-            .client
+        let api = common::api(ctx);
+        let sent = api
             .post(&api::instance_path(id, "delete"))
             .describe(format!("delete Shadeform instance {id:?}"))
-            .budget(&budget)
             .send_no_body()
             .await;
         match sent {
@@ -692,8 +680,8 @@ impl Resource for ShadeformInstance {
             Err(e) => return Err(e.into()),
         }
         let what = format!("Shadeform instance {id:?} to be deleted");
-        wait_until(&budget, &what, || async {
-            Ok(match info(ctx.client, &budget, id).await? {
+        wait_until(api.deadline(), &what, || async {
+            Ok(match info(&api, id).await? {
                 None => Poll::Ready(()),
                 Some(i) if i.status.as_deref() == Some("deleted") => Poll::Ready(()),
                 Some(i) => Poll::Pending(i.status.unwrap_or_else(|| "unknown".into())),

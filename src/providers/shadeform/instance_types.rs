@@ -158,11 +158,10 @@ impl DataSource for ShadeformInstanceTypes {
         ctx: &Ctx<'_, Client>,
         config: TypesModel,
     ) -> Result<TypesModel, Diagnostics> {
-        let mut req = ctx
-            .client
+        let api = common::api(ctx);
+        let mut req = api
             .get("/instances/types")
-            .describe("list Shadeform instance types")
-            .budget(&common::budget(ctx));
+            .describe("list Shadeform instance types");
         let filters = [
             ("cloud", config.cloud.clone()),
             ("region", config.region.clone()),

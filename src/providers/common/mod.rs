@@ -1,6 +1,6 @@
 //! What every member shares: the connection attributes of the provider block (with their
 //! environment-variable fallbacks), turning them into a [`ClientConfig`], the operation
-//! budget, and `ClientError` → diagnostics.
+//! deadline, and `ClientError` → diagnostics.
 //!
 //! A member's `mod.rs` needs only:
 //! ```ignore
@@ -13,19 +13,29 @@
 //! }
 //! ```
 
-use crate::client::{Auth, Budget, Client, ClientConfig, ClientError, Secret};
+use crate::client::{Api, Auth, Client, ClientConfig, ClientError, Deadline, Secret};
 use crate::framework::timeouts::parse_duration;
 use crate::framework::validators;
 use crate::framework::{Attribute, AttributePath, Ctx, Diagnostics, Failure};
 use serde::{Deserialize, Deserializer};
 use std::time::Duration;
 
-/// The budget of the operation `ctx` belongs to: its deadline and Terraform's cancellation.
-pub fn budget<C: ?Sized>(ctx: &Ctx<'_, C>) -> Budget {
-    Budget {
-        deadline: Some(ctx.deadline),
+/// The deadline of the operation `ctx` belongs to, with Terraform's cancellation.
+pub fn deadline<C: ?Sized>(ctx: &Ctx<'_, C>) -> Deadline {
+    Deadline {
+        at: Some(ctx.deadline),
         cancel: ctx.cancel.clone(),
     }
+}
+
+/// `client` bound to the operation `ctx` belongs to.
+pub fn bind<C: ?Sized>(client: &Client, ctx: &Ctx<'_, C>) -> Api {
+    client.bind(deadline(ctx))
+}
+
+/// The member's client bound to the operation (members whose client is a plain [`Client`]).
+pub fn api(ctx: &Ctx<'_, Client>) -> Api {
+    bind(ctx.client, ctx)
 }
 
 impl From<ClientError> for Diagnostics {
