@@ -120,6 +120,19 @@ impl ClientError {
         matches!(self, ClientError::Interrupted { .. })
     }
 
+    /// True when a create may have been carried out although no usable answer came back: no
+    /// answer (lost after sending, or interrupted), any 5xx or 429 (a gateway may answer so
+    /// for a backend that acted), or a success whose body cannot be read. Such a create is
+    /// resolved by a lookup (or a keyed replay), never simply sent again.
+    pub fn may_have_created(&self) -> bool {
+        match self {
+            ClientError::Transport { sent, .. } | ClientError::Timeout { sent, .. } => *sent,
+            ClientError::Api { status, .. } => *status >= 500 || *status == 429,
+            ClientError::Decode { .. } | ClientError::Interrupted { .. } => true,
+            _ => false,
+        }
+    }
+
     /// True when a create may have been carried out although we saw no success: the
     /// response was lost (timeout, reset after sending) or the API failed after accepting it.
     pub fn is_ambiguous(&self) -> bool {

@@ -1,7 +1,7 @@
 //! Exactly-once creates for APIs without idempotency keys (AMD, Shadeform, GPU AI).
 //!
-//! When a create fails ambiguously (the response was lost, or the API failed after it may
-//! have accepted the object), we do not blindly POST again: the member's `reconcile` lists
+//! When a create fails ambiguously (the response was lost or unreadable, or the API answered
+//! 5xx or 429 after it may have accepted the object), we do not blindly POST again: the member's `reconcile` lists
 //! the objects and finds its own by name among those created since the first attempt. Only
 //! when it finds nothing is the POST repeated.
 
@@ -31,8 +31,12 @@ where
     loop {
         attempt += 1;
         let error = match req.clone().send_raw().await {
-            Ok(a) => return decode_answer(&req, &a),
-            Err(e) if e.is_ambiguous() => e,
+            // An answer that cannot be read is a lost answer: the object may exist.
+            Ok(a) => match decode_answer(&req, &a) {
+                Ok(v) => return Ok(v),
+                Err(e) => e,
+            },
+            Err(e) if e.may_have_created() && !e.is_interrupted() => e,
             Err(e) => return Err(e),
         };
         tracing::info!(

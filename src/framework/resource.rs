@@ -49,6 +49,9 @@ pub struct Ctx<'a, C: ?Sized> {
     pub notes: &'a Notes,
 }
 
+/// The private-state key under which a read records why the object must be replaced.
+pub(crate) const REPLACE_KEY: &str = "gpucloud.replace";
+
 /// Side outputs of an operation that succeed or fail with it.
 #[derive(Default)]
 pub struct Notes {
@@ -84,6 +87,11 @@ impl<C: ?Sized> Ctx<'_, C> {
         if let Ok(mut p) = self.notes.private.lock() {
             p.insert(key.to_string(), value);
         }
+    }
+    /// Marks the object as failed upstream (an `error` status): the next plan replaces it,
+    /// saying `reason`. Only a read sets this; every read starts with it cleared.
+    pub fn replace_on_next_plan(&self, reason: impl Into<String>) {
+        self.private_set(REPLACE_KEY, serde_json::Value::String(reason.into()));
     }
     /// Time left before the operation's deadline.
     pub fn remaining(&self) -> Duration {

@@ -9,7 +9,10 @@ mod state;
 mod validate;
 
 use super::diag::Diagnostics;
-use super::resource::{AnyClient, ConfigureInfo, DynCtx, DynResource, Notes, Operation};
+use super::path::AttributePath;
+use super::resource::{
+    AnyClient, ConfigureInfo, DynCtx, DynResource, Notes, Operation, REPLACE_KEY,
+};
 use super::server::*;
 use super::timeouts::timeout_for;
 use super::value::Value;
@@ -112,6 +115,9 @@ impl ProviderServer {
         };
         let schema = r.schema();
         let notes = state::notes_from_private(&req.private);
+        if let Ok(mut p) = notes.private.lock() {
+            p.remove(REPLACE_KEY);
+        }
         let timeout = timeout_for(
             req.current_state.attr("timeouts"),
             "read",
@@ -159,6 +165,21 @@ impl ProviderServer {
         resp.planned_state = planned.state;
         resp.requires_replace = planned.requires_replace;
         resp.diags = planned.diags;
+        if let Some(reason) = replacement_reason(&req.prior_private) {
+            // The last refresh found the object failed upstream: an unknown `id` forces
+            // Terraform to replace it (it re-plans the new object from a null prior).
+            if let Value::Object(m) = &mut resp.planned_state {
+                m.insert("id".into(), Value::Unknown);
+            }
+            resp.requires_replace.push(AttributePath::attr("id"));
+            resp.diags.warning(
+                format!(
+                    "{} failed and will be replaced",
+                    describe(&req.type_name, &req.prior_state)
+                ),
+                reason,
+            );
+        }
         resp
     }
 
@@ -217,7 +238,25 @@ impl ProviderServer {
                     Err(d) => resp.diags.extend(d),
                 },
                 Err((diags, partial)) => {
+                    let failed = diags.has_errors();
                     resp.diags.extend(diags);
+                    if creating && failed && partial.is_some() {
+                        resp.diags.warning(
+                            format!("The new {} was created but did not finish", req.type_name),
+                            format!(
+                                "The API accepted the create, so the object is saved in state as \
+                                 tainted ({}{}): the next apply replaces it, and `terraform \
+                                 destroy` deletes it. Nothing is left running untracked.",
+                                req.type_name,
+                                partial
+                                    .as_ref()
+                                    .and_then(|p| p.get("id"))
+                                    .and_then(|v| v.as_str())
+                                    .map(|id| format!(" {id}"))
+                                    .unwrap_or_default()
+                            ),
+                        );
+                    }
                     // What the API accepted stays tracked (Terraform taints it); without an
                     // object to keep, a failed create leaves nothing and a failed update keeps
                     // the prior state.
@@ -343,6 +382,12 @@ impl ProviderServer {
             notes,
         }
     }
+}
+
+/// Why the last refresh asked for a replacement, if it did.
+fn replacement_reason(private: &[u8]) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_slice(private).ok()?;
+    v.get(REPLACE_KEY)?.as_str().map(str::to_string)
 }
 
 /// "icgpu_instance inst-123" for messages.

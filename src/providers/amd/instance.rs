@@ -2,23 +2,19 @@
 //! every argument forces replacement; create waits `pending` → `running`, delete waits until
 //! the instance reads `terminated` or 404.
 //!
-//! `createInstance` takes no idempotency key. Create therefore goes through
-//! `create_reconciled`: after an ambiguous failure (timeout, dropped connection, 5xx) it lists
-//! instances and adopts the one with our name created after the attempt began, instead of
-//! launching a second paid instance. That needs a name, so one is generated when omitted.
+//! `createInstance` takes no idempotency key: the shared lifecycle
+//! (`providers::common::lifecycle`) finds a create whose answer was lost by its name, so one
+//! is generated when omitted.
 
 use super::api::{self, Instance, InstanceInput};
 use super::quoted;
-use crate::client::{
-    create_reconciled, list_all_offset, wait_until, Api, Client, ClientError, Poll,
-};
+use crate::client::{list_all_offset, Api, Client, ClientError};
 use crate::framework::schema::{Attribute, Schema};
-use crate::framework::{validators, Ctx, Diagnostics, Failure, Operation, Resource};
+use crate::framework::{validators, Ctx, Diagnostics, Failure, Resource};
 use crate::providers::common;
+use crate::providers::common::lifecycle::{self, LongRunning, Statuses};
 use async_trait::async_trait;
-use chrono::{DateTime, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
-use std::time::Duration;
 
 /// The state of an `amd_instance` (also the result of the `amd_instance` data source).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -125,13 +121,7 @@ fn schema() -> Schema {
             .use_state_for_unknown()
             .description("Creation timestamp (RFC 3339)."),
     )
-    .timeouts(&["create", "delete"])
-}
-
-/// A name for an instance whose configuration has none (see the module docs for why).
-fn generated_name() -> String {
-    let id = uuid::Uuid::new_v4().simple().to_string();
-    format!("tf-{}", &id[..12])
+    .timeouts(&["create", "read", "delete"])
 }
 
 /// Every instance matching the filters, walking all pages.
@@ -150,35 +140,45 @@ pub(crate) async fn list_instances(
     list_all_offset(req, "instances", api::PAGE_SIZE).await
 }
 
-/// Every active instance as raw JSON (for the refresh cache, which indexes by `id`).
-async fn list_raw(api: &Api) -> Result<Vec<serde_json::Value>, ClientError> {
-    let req = api.get("/instances").describe("list AMD instances");
-    list_all_offset(req, "instances", api::PAGE_SIZE).await
-}
-
-/// The instance called `name` created since `started_at`, if a lost create launched one.
-async fn find_created(
-    api: &Api,
-    name: &str,
-    started_at: DateTime<Utc>,
-) -> Result<Option<Instance>, ClientError> {
-    // `createdAt` may carry whole seconds only, so compare against the start of that second.
-    let since = started_at.trunc_subsecs(0);
-    let found = list_instances(api, None, None).await?;
-    Ok(found.into_iter().find(|i| {
-        i.name.as_deref() == Some(name)
-            && i.created_at
-                .as_deref()
-                .and_then(|c| DateTime::parse_from_rfc3339(c).ok())
-                .is_some_and(|c| c >= since)
-    }))
-}
-
 pub(crate) async fn get_instance(api: &Api, id: &str) -> Result<Option<Instance>, ClientError> {
-    api.get(&api::instance_path(id))
-        .describe(format!("read AMD instance {id:?}"))
-        .send_optional()
-        .await
+    Instances.get(api, id).await
+}
+
+/// The lifecycle of AMD instances: `pending` → `running`; `terminated` is gone.
+pub(crate) struct Instances;
+
+#[async_trait]
+impl LongRunning for Instances {
+    type Object = Instance;
+    const TYPE: &'static str = "amd_instance";
+    const NOUN: &'static str = "AMD instance";
+    const STATUSES: Statuses = Statuses {
+        ready: &["running"],
+        starting: &["pending"],
+        failed: &[],
+        gone: &["terminated"],
+        deleted: &["terminated"],
+    };
+
+    fn id(o: &Instance) -> Option<&str> {
+        o.id.as_deref()
+    }
+    fn status(o: &Instance) -> Option<&str> {
+        o.status.as_deref()
+    }
+    fn name(o: &Instance) -> Option<&str> {
+        o.name.as_deref()
+    }
+    fn created_at(o: &Instance) -> Option<&str> {
+        o.created_at.as_deref()
+    }
+    fn path(&self, id: &str) -> String {
+        api::instance_path(id)
+    }
+    async fn list(&self, api: &Api) -> Result<Vec<serde_json::Value>, ClientError> {
+        let req = api.get("/instances").describe("list AMD instances");
+        list_all_offset(req, "instances", api::PAGE_SIZE).await
+    }
 }
 
 #[async_trait]
@@ -194,61 +194,29 @@ impl Resource for AmdInstance {
         schema()
     }
 
-    fn default_timeout(&self, _op: Operation) -> Duration {
-        Duration::from_secs(20 * 60)
-    }
-
     async fn create(
         &self,
         ctx: &Ctx<'_, Client>,
         plan: InstanceModel,
     ) -> Result<InstanceModel, Failure<InstanceModel>> {
         let api = common::api(ctx);
-        let name = plan.name.clone().unwrap_or_else(generated_name);
-        let input = InstanceInput {
-            name: Some(name.clone()),
-            gpu_type: plan.gpu_type.clone().unwrap_or_default(),
-            gpu_count: plan.gpu_count.unwrap_or(api::MIN_GPUS),
-            image_id: plan.image_id.clone(),
-            region: plan.region.clone(),
+        let request = |name: &str| {
+            let input = InstanceInput {
+                name: Some(name.to_string()),
+                gpu_type: plan.gpu_type.clone().unwrap_or_default(),
+                gpu_count: plan.gpu_count.unwrap_or(api::MIN_GPUS),
+                image_id: plan.image_id.clone(),
+                region: plan.region.clone(),
+            };
+            api.post("/instances")
+                .json(&input)
+                .describe(format!("create AMD instance {name:?}"))
         };
-        let req = api
-            .post("/instances")
-            .json(&input)
-            .describe(format!("create AMD instance {name:?}"));
-        let (api_ref, name_ref) = (&api, name.as_str());
-        let created: Instance = create_reconciled(req, move |started_at| {
-            find_created(api_ref, name_ref, started_at)
+        let name = plan.name.clone();
+        lifecycle::create(ctx, &api, &Instances, &plan, name, request, |i| {
+            InstanceModel::from(i.clone())
         })
-        .await?;
-        let Some(id) = created.id.clone() else {
-            return Err(Diagnostics::single_error(
-                "AMD Developer Cloud returned no instance ID",
-                format!("Creating instance {name:?} answered without an `id`; check the AMD console for an instance of that name."),
-            )
-            .into());
-        };
-        let partial = InstanceModel::from(created);
-        let what = format!("AMD instance {id:?} to be running");
-        let ready = wait_until(api.deadline(), &what, || async {
-            Ok(match get_instance(&api, &id).await? {
-                None => Poll::Failed("the instance disappeared while starting".into()),
-                Some(i) => match i.status.as_deref() {
-                    Some("running") => Poll::Ready(i),
-                    Some("pending") | None => {
-                        Poll::Pending(i.status.unwrap_or_else(|| "pending".into()))
-                    }
-                    Some(other) => {
-                        Poll::Failed(format!("the instance became {other} while starting"))
-                    }
-                },
-            })
-        })
-        .await;
-        match ready {
-            Ok(i) => Ok(i.into()),
-            Err(e) => Err(Failure::with_partial(e.into(), partial)),
-        }
+        .await
     }
 
     async fn read(
@@ -259,59 +227,23 @@ impl Resource for AmdInstance {
         let Some(id) = state.id.as_deref() else {
             return Ok(None);
         };
-        let api = common::api(ctx);
-        // Refresh coalescing: one walk of the list serves every instance in this plan; an
-        // instance the list does not show (e.g. `terminated`) is read on its own.
-        let found: Option<Instance> = api
-            .cache()
-            .read(
-                "amd.instance",
-                id,
-                || list_raw(&api),
-                || get_instance(&api, id),
-            )
-            .await?;
-        let Some(found) = found else {
-            return Ok(None);
-        };
-        match found.status.as_deref() {
-            Some("terminated") => return Ok(None),
-            Some("stopped") => ctx.warn(
+        let found = lifecycle::read(ctx, &common::api(ctx), &Instances, id).await?;
+        if found.as_ref().and_then(|i| i.status.as_deref()) == Some("stopped") {
+            ctx.warn(
                 format!("AMD instance {id:?} is stopped"),
                 "The platform stopped this instance (for example when credits ran out). The \
                  AMD Developer Cloud API has no start call: replace the instance \
                  (`terraform apply -replace=...`) to run it again.",
-            ),
-            _ => {}
+            );
         }
-        Ok(Some(found.into()))
+        Ok(found.map(InstanceModel::from))
     }
 
     async fn delete(&self, ctx: &Ctx<'_, Client>, state: InstanceModel) -> Result<(), Diagnostics> {
-        let Some(id) = state.id.as_deref() else {
-            return Ok(());
-        };
-        let api = common::api(ctx);
-        let sent = api
-            .delete(&api::instance_path(id))
-            .describe(format!("terminate AMD instance {id:?}"))
-            .send_no_body()
-            .await;
-        match sent {
-            Ok(()) => {}
-            Err(e) if e.is_not_found() => return Ok(()),
-            Err(e) => return Err(e.into()),
+        match state.id.as_deref() {
+            Some(id) => lifecycle::delete(&common::api(ctx), &Instances, id).await,
+            None => Ok(()),
         }
-        let what = format!("AMD instance {id:?} to terminate");
-        wait_until(api.deadline(), &what, || async {
-            Ok(match get_instance(&api, id).await? {
-                None => Poll::Ready(()),
-                Some(i) if i.status.as_deref() == Some("terminated") => Poll::Ready(()),
-                Some(i) => Poll::Pending(i.status.unwrap_or_else(|| "unknown".into())),
-            })
-        })
-        .await?;
-        Ok(())
     }
 }
 
@@ -368,13 +300,6 @@ mod tests {
             ["gpu_type"],
             "readable but not creatable"
         );
-    }
-
-    #[test]
-    fn generated_names_are_unique_and_valid() {
-        let (a, b) = (generated_name(), generated_name());
-        assert_ne!(a, b);
-        assert!(a.starts_with("tf-") && a.len() == 15);
     }
 
     #[test]

@@ -13,6 +13,9 @@
 //! }
 //! ```
 
+pub mod journal;
+pub mod lifecycle;
+
 use crate::client::{Api, Auth, Client, ClientConfig, ClientError, Deadline, Secret};
 use crate::framework::timeouts::parse_duration;
 use crate::framework::validators;

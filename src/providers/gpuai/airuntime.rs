@@ -5,14 +5,14 @@
 use super::api::{self, Runtime};
 use super::shared::{empty_as_prior, template_spec_attributes, TemplateSpecModel};
 use super::GpuAiClient;
-use crate::client::{create_reconciled, list_all_pages, Api, ClientError, Poll};
+use crate::client::{list_all_pages, Api, ClientError};
 use crate::framework::schema::{Attribute, Nesting, Schema};
 use crate::framework::{validators, Ctx, Diagnostics, Failure, Operation, Resource, Type};
 use crate::providers::common;
+use crate::providers::common::lifecycle::{self, LongRunning, Statuses};
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The API's name rule (a DNS label).
@@ -243,7 +243,7 @@ pub fn schema() -> Schema {
             .description("When the runtime was created (RFC 3339)."),
     )
     .config_validator(validators::exactly_one_of(&["template_id", "template_spec"]))
-    .timeouts(&["create", "delete"])
+    .timeouts(&["create", "read", "delete"])
 }
 
 /// The create body from the plan.
@@ -349,25 +349,57 @@ pub fn state_from(prior: &Model, rt: &Runtime) -> Model {
     }
 }
 
-/// The runtime of `name` created at or after `since`, if the list has one (the exactly-once
-/// reconcile after an ambiguous create: the API takes no idempotency key). `since` already
-/// allows for clock skew.
-async fn find_created(
-    api: Api,
-    path: String,
-    name: String,
-    since: DateTime<Utc>,
-) -> Result<Option<Runtime>, ClientError> {
-    let all: Vec<Runtime> = list_all_pages(api.get(&path), "data", api::PAGE_LIMIT).await?;
-    Ok(all.into_iter().find(|rt| {
-        rt.name == name
-            && rt.status != api::STATUS_DELETING
-            && rt
-                .created_at
-                .as_deref()
-                .and_then(|c| DateTime::parse_from_rfc3339(c).ok())
-                .is_some_and(|c| c.with_timezone(&Utc) >= since)
-    }))
+/// The lifecycle of AI runtimes in one project: `Pending` → `Provisioning` → `Running`. The
+/// API takes no idempotency key, so a lost create is found by name.
+pub(crate) struct Runtimes {
+    org: String,
+    project: String,
+}
+
+impl Runtimes {
+    fn of(m: &Model) -> Self {
+        let (org, project, _) = ids(m);
+        Self { org, project }
+    }
+}
+
+#[async_trait]
+impl LongRunning for Runtimes {
+    type Object = Runtime;
+    const TYPE: &'static str = "gpuai_airuntime";
+    const NOUN: &'static str = "AI runtime";
+    /// The list leaves out endpoints and specs.
+    const LIST_IS_WHOLE: bool = false;
+    const STATUSES: Statuses = Statuses {
+        ready: &[api::STATUS_RUNNING],
+        starting: &["Pending", "Provisioning"],
+        failed: &[api::STATUS_FAILED],
+        gone: &[api::STATUS_DELETING],
+        deleted: &[],
+    };
+
+    fn id(o: &Runtime) -> Option<&str> {
+        Some(&o.id)
+    }
+    fn status(o: &Runtime) -> Option<&str> {
+        Some(&o.status)
+    }
+    fn name(o: &Runtime) -> Option<&str> {
+        Some(&o.name)
+    }
+    fn created_at(o: &Runtime) -> Option<&str> {
+        o.created_at.as_deref()
+    }
+    fn message(o: &Runtime) -> Option<String> {
+        o.message.clone()
+    }
+    fn path(&self, id: &str) -> String {
+        api::runtime_path(&self.org, &self.project, id)
+    }
+    async fn list(&self, api: &Api) -> Result<Vec<serde_json::Value>, ClientError> {
+        let path = api::runtimes_path(&self.org, &self.project);
+        list_all_pages(api.get(&path), "data", api::PAGE_LIMIT).await
+    }
 }
 
 /// Parses `org_id/project_id/airuntime_id`.
@@ -427,71 +459,20 @@ impl Resource for AiRuntime {
         plan: Model,
     ) -> Result<Model, Failure<Model>> {
         let api = common::bind(&ctx.client.gpu, ctx);
-        let body = request_from(&plan);
-        let name = body.name.clone();
-        let (org, project, _) = ids(&plan);
-        let list_path = api::runtimes_path(&org, &project);
-        let req = api
-            .post(&list_path)
-            .json(&body)
-            .describe(format!("create AI runtime {name:?}"));
-        let created: Runtime = create_reconciled(req, |since| {
-            find_created(api.clone(), list_path.clone(), name.clone(), since)
+        let runtimes = Runtimes::of(&plan);
+        let list_path = api::runtimes_path(&runtimes.org, &runtimes.project);
+        let request = |name: &str| {
+            let mut body = request_from(&plan);
+            body.name = name.to_string();
+            api.post(&list_path)
+                .json(&body)
+                .describe(format!("create AI runtime {name:?}"))
+        };
+        let name = Some(request_from(&plan).name);
+        lifecycle::create(ctx, &api, &runtimes, &plan, name, request, |rt| {
+            state_from(&plan, rt)
         })
-        .await?;
-
-        let last = Arc::new(Mutex::new(created.clone()));
-        let path = api::runtime_path(&org, &project, &created.id);
-        let waited = api
-            .wait(&format!("AI runtime {name:?} to be Running"), || {
-                let (api, path, last) = (api.clone(), path.clone(), last.clone());
-                async move {
-                    let rt: Option<Runtime> = api
-                        .get(&path)
-                        .describe("read AI runtime")
-                        .send_optional()
-                        .await?;
-                    let Some(rt) = rt else {
-                        return Ok(Poll::Failed(
-                            "the runtime disappeared while it was being created".into(),
-                        ));
-                    };
-                    if let Ok(mut l) = last.lock() {
-                        *l = rt.clone();
-                    }
-                    Ok(match rt.status.as_str() {
-                        api::STATUS_RUNNING => Poll::Ready(rt),
-                        api::STATUS_FAILED => Poll::Failed(
-                            rt.message
-                                .clone()
-                                .unwrap_or_else(|| "no reason given".into()),
-                        ),
-                        other => Poll::Pending(other.to_string()),
-                    })
-                }
-            })
-            .await;
-        match waited {
-            Ok(rt) => Ok(state_from(&plan, &rt)),
-            Err(err) => {
-                let seen = last.lock().map(|l| l.clone()).unwrap_or(created);
-                let mut diags = Diagnostics::new();
-                if seen.status == api::STATUS_FAILED {
-                    diags.error(
-                        format!("AI runtime {name:?} failed to start"),
-                        format!(
-                            "The GPU AI Service reports: {}. The runtime {} is kept in state \
-                             as tainted; the next apply replaces it.",
-                            seen.message.as_deref().unwrap_or("no reason given"),
-                            seen.id
-                        ),
-                    );
-                } else {
-                    diags.extend(Diagnostics::from(err));
-                }
-                Err(Failure::with_partial(diags, state_from(&plan, &seen)))
-            }
-        }
+        .await
     }
 
     async fn read(
@@ -499,45 +480,16 @@ impl Resource for AiRuntime {
         ctx: &Ctx<'_, GpuAiClient>,
         state: Model,
     ) -> Result<Option<Model>, Diagnostics> {
-        let (org, project, id) = ids(&state);
-        let rt: Option<Runtime> = common::bind(&ctx.client.gpu, ctx)
-            .get(&api::runtime_path(&org, &project, &id))
-            .describe(format!("read AI runtime {id}"))
-            .send_optional()
-            .await?;
-        Ok(rt
-            .filter(|rt| rt.status != api::STATUS_DELETING)
-            .map(|rt| state_from(&state, &rt)))
+        let api = common::bind(&ctx.client.gpu, ctx);
+        let (_, _, id) = ids(&state);
+        let found = lifecycle::read(ctx, &api, &Runtimes::of(&state), &id).await?;
+        Ok(found.map(|rt| state_from(&state, &rt)))
     }
 
     async fn delete(&self, ctx: &Ctx<'_, GpuAiClient>, state: Model) -> Result<(), Diagnostics> {
-        let (org, project, id) = ids(&state);
         let api = common::bind(&ctx.client.gpu, ctx);
-        let path = api::runtime_path(&org, &project, &id);
-        let gone: Option<Runtime> = api
-            .delete(&path)
-            .describe(format!("delete AI runtime {id}"))
-            .send_optional()
-            .await?;
-        if gone.is_none() {
-            return Ok(());
-        }
-        api.wait(&format!("AI runtime {id} to be deleted"), || {
-            let (api, path) = (api.clone(), path.clone());
-            async move {
-                let rt: Option<Runtime> = api
-                    .get(&path)
-                    .describe("read AI runtime")
-                    .send_optional()
-                    .await?;
-                Ok(match rt {
-                    None => Poll::Ready(()),
-                    Some(rt) => Poll::Pending(rt.status),
-                })
-            }
-        })
-        .await?;
-        Ok(())
+        let (_, _, id) = ids(&state);
+        lifecycle::delete(&api, &Runtimes::of(&state), &id).await
     }
 
     fn import(&self, id: &str) -> Result<serde_json::Value, Diagnostics> {

@@ -43,7 +43,7 @@ pub const WEBHOOK_EVENTS: &[&str] = &[
 ];
 
 /// `GpuTier`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct GpuTier {
     pub tier: String,
     pub description: Option<String>,
@@ -71,7 +71,7 @@ pub struct CreateInstance {
 }
 
 /// `Instance`. Every property is always present; those that do not apply are null.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Instance {
     pub id: String,
     pub name: String,
@@ -112,7 +112,7 @@ pub struct ModelScaling {
 }
 
 /// `ModelDeployment` (never carries `huggingfaceToken`).
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ModelDeployment {
     pub name: String,
@@ -148,7 +148,7 @@ pub struct UpdateWebhook {
 }
 
 /// `Webhook`, plus `secret` when it is the create response (`WebhookWithSecret`).
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Webhook {
     pub id: String,
@@ -203,7 +203,7 @@ pub struct CreateVm {
 }
 
 /// `Vm`. Every property is always present; those that do not apply are null.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Vm {
     pub id: String,
@@ -223,7 +223,7 @@ pub struct Vm {
 }
 
 /// `VmTemplate`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VmTemplate {
     pub id: String,
@@ -247,7 +247,7 @@ pub struct CreateCluster {
 }
 
 /// `Cluster`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Cluster {
     pub id: String,
@@ -272,7 +272,7 @@ pub struct CreateApiKey {
 }
 
 /// `ApiKey`, plus `key` when it is the create response (`ApiKeyWithSecret`).
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ApiKey {
     pub id: String,
     pub name: String,
@@ -301,7 +301,7 @@ pub struct GenerateSshKey {
 }
 
 /// `SshKey`, plus `private_key` when it is the generate response (`GeneratedSshKey`).
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SshKey {
     pub id: String,
     pub name: String,
@@ -335,7 +335,7 @@ pub struct UpdateSpendingAlert {
 }
 
 /// `SpendingAlert`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SpendingAlert {
     pub id: String,
@@ -348,7 +348,7 @@ pub struct SpendingAlert {
 }
 
 /// `TokenPackage`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenPackage {
     pub id: String,
@@ -359,7 +359,7 @@ pub struct TokenPackage {
 }
 
 /// `ModelCatalogueEntry`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ModelCatalogueEntry {
     pub id: String,

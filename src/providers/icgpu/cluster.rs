@@ -4,9 +4,10 @@
 
 use super::api::{Cluster, CreateCluster};
 use super::IcGpuClient;
-use crate::client::{create_reconciled, list_all_token, wait_until, Api, ClientError, Poll};
+use crate::client::{list_all_token, Api, ClientError};
 use crate::framework::resource::Operation;
 use crate::framework::{validators, Attribute, Ctx, Diagnostics, Failure, Resource, Schema};
+use crate::providers::common::lifecycle::{self, LongRunning, Statuses};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -43,32 +44,44 @@ fn path(id: &str) -> String {
     format!("/api/v1/clusters/{id}")
 }
 
-/// Polls the cluster until it is `running`; `error` fails with the API's message.
-async fn wait_running(api: &Api, id: &str) -> Result<Cluster, ClientError> {
-    wait_until(
-        api.deadline(),
-        &format!("cluster {id} to be running"),
-        || async {
-            let Some(c) = api
-                .get(&path(id))
-                .describe(format!("read cluster {id}"))
-                .send_optional::<Cluster>()
-                .await?
-            else {
-                return Ok(Poll::Failed(format!("cluster {id} disappeared")));
-            };
-            Ok(match c.status.as_str() {
-                "running" => Poll::Ready(c),
-                "error" => Poll::Failed(
-                    c.error_message
-                        .unwrap_or_else(|| "the cluster entered status error".into()),
-                ),
-                "terminating" => Poll::Failed(format!("cluster {id} is being deleted")),
-                s => Poll::Pending(s.to_string()),
-            })
-        },
-    )
-    .await
+/// The lifecycle of clusters: `pending` → `running`.
+pub(crate) struct Clusters;
+
+#[async_trait]
+impl LongRunning for Clusters {
+    type Object = Cluster;
+    const TYPE: &'static str = "icgpu_cluster";
+    const NOUN: &'static str = "cluster";
+    const KEYED: bool = true;
+    const STATUSES: Statuses = Statuses {
+        ready: &["running"],
+        starting: &["pending", "provisioning"],
+        failed: &["error"],
+        gone: &["terminating", "terminated"],
+        deleted: &["terminated"],
+    };
+
+    fn id(o: &Cluster) -> Option<&str> {
+        Some(&o.id)
+    }
+    fn status(o: &Cluster) -> Option<&str> {
+        Some(&o.status)
+    }
+    fn name(o: &Cluster) -> Option<&str> {
+        Some(&o.name)
+    }
+    fn created_at(o: &Cluster) -> Option<&str> {
+        o.created_at.as_deref()
+    }
+    fn message(o: &Cluster) -> Option<String> {
+        o.error_message.clone()
+    }
+    fn path(&self, id: &str) -> String {
+        path(id)
+    }
+    async fn list(&self, api: &Api) -> Result<Vec<serde_json::Value>, ClientError> {
+        list_all_token(api.get("/api/v1/clusters"), "clusters").await
+    }
 }
 
 /// The admin kubeconfig (YAML), available only while the cluster is `running`.
@@ -157,7 +170,7 @@ impl Resource for ClusterResource {
                 .computed()
                 .description("Why the cluster is in status `error`; null otherwise."),
         )
-        .timeouts(&["create", "delete"])
+        .timeouts(&["create", "read", "delete"])
     }
 
     fn default_timeout(&self, op: Operation) -> Duration {
@@ -173,63 +186,39 @@ impl Resource for ClusterResource {
         plan: ClusterModel,
     ) -> Result<ClusterModel, Failure<ClusterModel>> {
         let api = &super::api(ctx)?;
-        let req = CreateCluster {
-            name: plan.name.clone().unwrap_or_default(),
-            version: plan.version.clone(),
+        let request = |name: &str| {
+            let body = CreateCluster {
+                name: name.to_string(),
+                version: plan.version.clone(),
+            };
+            api.post("/api/v1/clusters")
+                .json(&body)
+                .describe(format!("create cluster {name:?}"))
         };
-        let request = api
-            .post("/api/v1/clusters")
-            .json(&req)
-            .idempotency_key(uuid::Uuid::new_v4().to_string())
-            .describe(format!("create cluster {:?}", req.name));
-        let name = req.name.clone();
-        let created: Cluster = create_reconciled(request, |started_at| {
-            let name = name.clone();
-            async move {
-                // An ambiguous failure: find a cluster of this name created since we started.
-                let all: Vec<Cluster> =
-                    list_all_token(api.get("/api/v1/clusters"), "clusters").await?;
-                Ok(all.into_iter().find(|c| {
-                    c.name == name
-                        && c.created_at
-                            .as_deref()
-                            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-                            .is_some_and(|t| {
-                                t.with_timezone(&chrono::Utc)
-                                    >= started_at - chrono::Duration::seconds(5)
-                            })
-                }))
-            }
-        })
-        .await
-        .map_err(Diagnostics::from)?;
-        api.cache().invalidate("clusters");
-        let mut state = plan;
-        state.observe(&created);
-        let id = created.id.clone();
-        let outcome = async {
-            let c = wait_running(api, &id).await?;
-            let k = kubeconfig(api, &id).await?;
-            Ok::<_, ClientError>((c, k))
-        }
+        let submitted =
+            lifecycle::submit(api, &Clusters, &plan, plan.name.clone(), request).await?;
+        let (ready, last) = lifecycle::wait_for(
+            api,
+            &Clusters,
+            &submitted.id,
+            Clusters::STATUSES.ready,
+            Clusters::STATUSES.starting,
+        )
         .await;
-        api.cache().invalidate("clusters");
-        match outcome {
-            Ok((c, k)) => {
-                state.observe(&c);
-                state.kubeconfig = Some(k);
-                Ok(state)
-            }
-            Err(e) => {
-                let mut diags: Diagnostics = e.into();
-                diags.warning(
-                    format!("Cluster {id} was created but did not become running"),
-                    "It is saved in state as tainted: the next apply replaces it, and \
-                     `terraform destroy` deletes it.",
-                );
-                Err(Failure::with_partial(diags, state))
-            }
-        }
+        // The kubeconfig exists once the cluster runs; a refresh fetches it if this is cut short.
+        let (ready, config) = match ready {
+            Ok(c) => match kubeconfig(api, &submitted.id).await {
+                Ok(k) => (Ok(c), Some(k)),
+                Err(e) => (Err(e), None),
+            },
+            Err(e) => (Err(e), None),
+        };
+        lifecycle::settle(ctx, &submitted, (ready, last), |c| {
+            let mut state = plan.clone();
+            state.observe(c);
+            state.kubeconfig = config.clone();
+            state
+        })
     }
 
     async fn read(
@@ -241,27 +230,12 @@ impl Resource for ClusterResource {
         let Some(id) = state.id.clone() else {
             return Ok(None);
         };
-        let found: Option<Cluster> = api
-            .cache()
-            .read(
-                "clusters",
-                &id,
-                || list_all_token(api.get("/api/v1/clusters"), "clusters"),
-                || {
-                    api.get(&path(&id))
-                        .describe(format!("read cluster {id}"))
-                        .send_optional::<Cluster>()
-                },
-            )
-            .await?;
-        let c = match found {
-            Some(c) if c.status == "terminating" || c.status == "terminated" => return Ok(None),
-            Some(c) => c,
-            None => return Ok(None),
+        let Some(c) = lifecycle::read(ctx, api, &Clusters, &id).await? else {
+            return Ok(None);
         };
         state.observe(&c);
-        // After an import the kubeconfig is not in state yet; unlike one-time secrets the
-        // platform serves it again, so fetch it once.
+        // After an import (or an interrupted create) the kubeconfig is not in state yet;
+        // unlike one-time secrets the platform serves it again, so fetch it once.
         if state.kubeconfig.is_none() && c.status == "running" {
             state.kubeconfig = Some(kubeconfig(api, &id).await?);
         }
@@ -298,41 +272,10 @@ impl Resource for ClusterResource {
         ctx: &Ctx<'_, IcGpuClient>,
         state: ClusterModel,
     ) -> Result<(), Diagnostics> {
-        let api = &super::api(ctx)?;
-        let Some(id) = state.id else { return Ok(()) };
-        let gone = match api
-            .delete(&path(&id))
-            .describe(format!("delete cluster {id}"))
-            .send_no_body()
-            .await
-        {
-            Ok(()) => false,
-            Err(e) if e.is_not_found() => true,
-            Err(e) => return Err(e.into()),
-        };
-        api.cache().invalidate("clusters");
-        if gone {
-            return Ok(());
+        match state.id.as_deref() {
+            Some(id) => lifecycle::delete(&super::api(ctx)?, &Clusters, id).await,
+            None => Ok(()),
         }
-        wait_until(
-            api.deadline(),
-            &format!("cluster {id} to be deleted"),
-            || async {
-                let c = api
-                    .get(&path(&id))
-                    .describe(format!("read cluster {id}"))
-                    .send_optional::<Cluster>()
-                    .await?;
-                Ok(match c {
-                    None => Poll::Ready(()),
-                    Some(c) if c.status == "terminated" => Poll::Ready(()),
-                    Some(c) => Poll::Pending(c.status),
-                })
-            },
-        )
-        .await?;
-        api.cache().invalidate("clusters");
-        Ok(())
     }
 
     fn import(&self, id: &str) -> Result<serde_json::Value, Diagnostics> {

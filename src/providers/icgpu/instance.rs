@@ -3,9 +3,10 @@
 
 use super::api::{CreateInstance, Instance, TIERS, WORKLOAD_TYPES};
 use super::{ssh_public_key, IcGpuClient};
-use crate::client::{create_reconciled, list_all_token, wait_until, Poll};
+use crate::client::{list_all_token, Api, ClientError};
 use crate::framework::resource::Operation;
 use crate::framework::{validators, Attribute, Ctx, Diagnostics, Failure, Resource, Schema};
+use crate::providers::common::lifecycle::{self, LongRunning, Statuses};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -89,42 +90,73 @@ fn path(id: &str) -> String {
     format!("/api/v1/instances/{id}")
 }
 
-/// Polls the instance until its status is `target`; `error` fails with the API's message.
-async fn wait_for(
-    api: &crate::client::Api,
-    id: &str,
-    target: &'static str,
-) -> Result<Instance, crate::client::ClientError> {
-    let what = format!("instance {id} to be {target}");
-    wait_until(api.deadline(), &what, || async {
-        let Some(i) = api
-            .get(&path(id))
-            .describe(format!("read instance {id}"))
-            .send_optional::<Instance>()
-            .await?
-        else {
-            return Ok(Poll::Failed(format!("instance {id} disappeared")));
-        };
-        Ok(match i.status.as_str() {
-            s if s == target => Poll::Ready(i),
-            "error" => Poll::Failed(
-                i.error_message
-                    .unwrap_or_else(|| "the instance entered status error".into()),
-            ),
-            "preempted" if target == "running" => Poll::Failed(
-                "the batch instance was preempted before it was running; apply again to requeue it"
-                    .into(),
-            ),
-            "terminating" => Poll::Failed(format!("instance {id} is being deleted")),
-            s => Poll::Pending(s.to_string()),
-        })
-    })
-    .await
+/// The lifecycle of IC GPU instances. `stopping`, `stopped` and `preempted` are settled
+/// states of an existing instance (refresh shows them as a `desired_state` diff).
+pub(crate) struct Instances {
+    /// The tier a create asks for (named when it has no capacity).
+    tier: String,
 }
 
-/// Why a create was refused: a 409 for a tier without capacity gets its own advice.
-fn create_conflict(e: crate::client::ClientError, req: &CreateInstance) -> Diagnostics {
-    capacity_conflict(&req.tier, e.status(), &e.detail()).unwrap_or_else(|| e.into())
+#[async_trait]
+impl LongRunning for Instances {
+    type Object = Instance;
+    const TYPE: &'static str = "icgpu_instance";
+    const NOUN: &'static str = "instance";
+    const KEYED: bool = true;
+    const STATUSES: Statuses = Statuses {
+        ready: &["running"],
+        starting: &["pending", "starting"],
+        failed: &["error"],
+        gone: &["terminating", "terminated"],
+        deleted: &["terminated"],
+    };
+
+    fn id(o: &Instance) -> Option<&str> {
+        Some(&o.id)
+    }
+    fn status(o: &Instance) -> Option<&str> {
+        Some(&o.status)
+    }
+    fn name(o: &Instance) -> Option<&str> {
+        Some(&o.name)
+    }
+    fn created_at(o: &Instance) -> Option<&str> {
+        o.created_at.as_deref()
+    }
+    fn message(o: &Instance) -> Option<String> {
+        o.error_message.clone()
+    }
+    fn path(&self, id: &str) -> String {
+        path(id)
+    }
+    async fn list(&self, api: &Api) -> Result<Vec<serde_json::Value>, ClientError> {
+        list_all_token(api.get("/api/v1/instances"), "instances").await
+    }
+    fn refusal(&self, e: &ClientError) -> Option<Diagnostics> {
+        capacity_conflict(&self.tier, e.status(), &e.detail())
+    }
+}
+
+impl Instances {
+    fn any() -> Self {
+        Self {
+            tier: String::new(),
+        }
+    }
+}
+
+/// Waits for `target` through the statuses that lead to it.
+async fn wait_for(
+    api: &Api,
+    id: &str,
+    target: &'static str,
+) -> (Result<Instance, ClientError>, Option<Instance>) {
+    let through: &[&str] = if target == "stopped" {
+        &["pending", "starting", "running", "stopping"]
+    } else {
+        &["pending", "starting", "stopped", "stopping"]
+    };
+    lifecycle::wait_for(api, &Instances::any(), id, &[target], through).await
 }
 
 fn capacity_conflict(tier: &str, status: Option<u16>, detail: &str) -> Option<Diagnostics> {
@@ -265,7 +297,7 @@ impl Resource for InstanceResource {
                 .computed()
                 .description("Ready-made `ssh -p PORT USER@HOST` command; null unless running."),
         )
-        .timeouts(&["create", "update", "delete"])
+        .timeouts(&["create", "read", "update", "delete"])
     }
 
     fn default_timeout(&self, op: Operation) -> Duration {
@@ -281,80 +313,40 @@ impl Resource for InstanceResource {
         plan: InstanceModel,
     ) -> Result<InstanceModel, Failure<InstanceModel>> {
         let api = &super::api(ctx)?;
-        let req = CreateInstance {
-            name: plan.name.clone().unwrap_or_default(),
-            tier: plan.tier.clone().unwrap_or_default(),
-            ssh_key: plan.ssh_key.clone(),
-            workload_type: plan.workload_type.clone(),
-            storage_gb: plan.storage_gb,
+        let request = |name: &str| {
+            let body = CreateInstance {
+                name: name.to_string(),
+                tier: plan.tier.clone().unwrap_or_default(),
+                ssh_key: plan.ssh_key.clone(),
+                workload_type: plan.workload_type.clone(),
+                storage_gb: plan.storage_gb,
+            };
+            api.post("/api/v1/instances")
+                .json(&body)
+                .describe(format!("create instance {name:?}"))
         };
-        // One key for every retry of this create, so the API replays instead of duplicating.
-        let key = uuid::Uuid::new_v4().to_string();
-        let request = api
-            .post("/api/v1/instances")
-            .json(&req)
-            .idempotency_key(key)
-            .describe(format!("create instance {:?}", req.name));
-        let name = req.name.clone();
-        let created: Instance = create_reconciled(request, |started_at| {
-            let name = name.clone();
-            async move {
-                // An ambiguous failure: find an instance of this name created since we started.
-                let all: Vec<Instance> =
-                    list_all_token(api.get("/api/v1/instances"), "instances").await?;
-                Ok(all.into_iter().find(|i| {
-                    i.name == name
-                        && i.created_at
-                            .as_deref()
-                            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-                            .is_some_and(|t| {
-                                t.with_timezone(&chrono::Utc)
-                                    >= started_at - chrono::Duration::seconds(5)
-                            })
-                }))
-            }
-        })
-        .await
-        .map_err(|e| Failure::from(create_conflict(e, &req)))?;
-        ctx.client.http.cache().invalidate("instances");
-
+        let instances = Instances {
+            tier: plan.tier.clone().unwrap_or_default(),
+        };
+        let submitted =
+            lifecycle::submit(api, &instances, &plan, plan.name.clone(), request).await?;
         let desired = plan_desired(&plan).to_string();
-        let mut state = plan;
-        state.observe(&created);
-        state.desired_state = Some(desired.clone());
-        let id = created.id.clone();
-        let outcome = async {
-            if desired == "stopped" {
-                // Stop is valid from pending, so the GPU is never held longer than needed.
-                api.post(&format!("{}/stop", path(&id)))
-                    .describe(format!("stop instance {id}"))
-                    .send_no_body()
-                    .await?;
-                wait_for(api, &id, "stopped").await
-            } else {
-                wait_for(api, &id, "running").await
+        let id = submitted.id.clone();
+        let waited = if desired == "stopped" {
+            // Stop is valid from pending, so the GPU is never held longer than needed.
+            match stop(api, &id).await {
+                Ok(()) => wait_for(api, &id, "stopped").await,
+                Err(e) => (Err(e), None),
             }
-        }
-        .await;
-        ctx.client.http.cache().invalidate("instances");
-        match outcome {
-            Ok(i) => {
-                state.observe(&i);
-                state.desired_state = Some(desired);
-                Ok(state)
-            }
-            Err(e) => {
-                // The API holds an instance now: keep its id so Terraform taints it instead of
-                // orphaning a paid GPU.
-                let mut diags: Diagnostics = e.into();
-                diags.warning(
-                    format!("Instance {id} was created but did not become {desired}"),
-                    "It is saved in state as tainted: the next apply replaces it, and \
-                     `terraform destroy` deletes it.",
-                );
-                Err(Failure::with_partial(diags, state))
-            }
-        }
+        } else {
+            wait_for(api, &id, "running").await
+        };
+        lifecycle::settle(ctx, &submitted, waited, |i| {
+            let mut state = plan.clone();
+            state.observe(i);
+            state.desired_state = Some(desired.clone());
+            state
+        })
     }
 
     async fn read(
@@ -362,32 +354,14 @@ impl Resource for InstanceResource {
         ctx: &Ctx<'_, IcGpuClient>,
         mut state: InstanceModel,
     ) -> Result<Option<InstanceModel>, Diagnostics> {
-        let api = &super::api(ctx)?;
         let Some(id) = state.id.clone() else {
             return Ok(None);
         };
-        let found: Option<Instance> = api
-            .cache()
-            .read(
-                "instances",
-                &id,
-                || list_all_token(api.get("/api/v1/instances"), "instances"),
-                || {
-                    api.get(&path(&id))
-                        .describe(format!("read instance {id}"))
-                        .send_optional::<Instance>()
-                },
-            )
-            .await?;
-        match found {
-            // A deletion in progress cannot be undone: the instance is as good as gone.
-            Some(i) if i.status == "terminating" || i.status == "terminated" => Ok(None),
-            Some(i) => {
-                state.observe(&i);
-                Ok(Some(state))
-            }
-            None => Ok(None),
-        }
+        let found = lifecycle::read(ctx, &super::api(ctx)?, &Instances::any(), &id).await?;
+        Ok(found.map(|i| {
+            state.observe(&i);
+            state
+        }))
     }
 
     async fn update(
@@ -408,42 +382,34 @@ impl Resource for InstanceResource {
         let status = current.status.as_str();
         let result = if desired == "stopped" {
             if RUNNING_LIKE.contains(&status) {
-                api.post(&format!("{}/stop", path(&id)))
-                    .describe(format!("stop instance {id}"))
-                    .send_no_body()
-                    .await
-                    .map_err(Diagnostics::from)?;
+                stop(api, &id).await.map_err(Diagnostics::from)?;
             }
             if status == "preempted" {
                 // Preempted already holds no GPU: that is as stopped as it gets.
                 Ok(current)
             } else {
-                wait_for(api, &id, "stopped").await
+                wait_for(api, &id, "stopped").await.0
             }
         } else {
             // The live status decides: a preempted batch instance is requeued, a stopped one
             // started (the prior state's `status` may be stale when refresh was skipped).
-            let action = match status {
+            let verb = match status {
                 "preempted" => Some("requeue"),
                 "stopped" => Some("start"),
                 "stopping" => {
                     wait_for(api, &id, "stopped")
                         .await
+                        .0
                         .map_err(Diagnostics::from)?;
                     Some("start")
                 }
                 _ => None,
             };
-            if let Some(action) = action {
-                api.post(&format!("{}/{action}", path(&id)))
-                    .describe(format!("{action} instance {id}"))
-                    .send_no_body()
-                    .await
-                    .map_err(Diagnostics::from)?;
+            if let Some(verb) = verb {
+                action(api, &id, verb).await.map_err(Diagnostics::from)?;
             }
-            wait_for(api, &id, "running").await
+            wait_for(api, &id, "running").await.0
         };
-        ctx.client.http.cache().invalidate("instances");
         let mut state = plan;
         match result {
             Ok(i) => {
@@ -460,61 +426,28 @@ impl Resource for InstanceResource {
         ctx: &Ctx<'_, IcGpuClient>,
         state: InstanceModel,
     ) -> Result<(), Diagnostics> {
-        let api = &super::api(ctx)?;
-        let Some(id) = state.id else { return Ok(()) };
-        let gone = match api
-            .delete(&path(&id))
-            .describe(format!("delete instance {id}"))
-            .send_no_body()
-            .await
-        {
-            Ok(()) => false,
-            Err(e) if e.is_not_found() => true,
-            Err(e) => return Err(e.into()),
-        };
-        ctx.client.http.cache().invalidate("instances");
-        if gone {
-            return Ok(());
+        match state.id.as_deref() {
+            Some(id) => lifecycle::delete(&super::api(ctx)?, &Instances::any(), id).await,
+            None => Ok(()),
         }
-        wait_until(
-            api.deadline(),
-            &format!("instance {id} to be deleted"),
-            || async {
-                let i = api
-                    .get(&path(&id))
-                    .describe(format!("read instance {id}"))
-                    .send_optional::<Instance>()
-                    .await?;
-                Ok(match i {
-                    None => Poll::Ready(()),
-                    Some(i) if i.status == "terminated" => Poll::Ready(()),
-                    Some(i) => Poll::Pending(i.status),
-                })
-            },
-        )
-        .await?;
-        ctx.client.http.cache().invalidate("instances");
-        Ok(())
     }
 
     fn import(&self, id: &str) -> Result<serde_json::Value, Diagnostics> {
-        let ok = id.strip_prefix("inst-").is_some_and(|rest| {
-            !rest.is_empty()
-                && rest
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        });
-        if !ok {
-            return Err(Diagnostics::single_error(
-                "Invalid import ID for icgpu_instance",
-                format!(
-                    "{id:?} is not an instance ID. Expected the form inst-<lower-case letters and \
-                     digits>, e.g. `terraform import icgpu_instance.example inst-abc123`."
-                ),
-            ));
-        }
-        Ok(serde_json::json!({ "id": id }))
+        super::prefixed_import_id("icgpu_instance", "inst-", id)
     }
+}
+
+/// Sends an action (`stop`, `start`, `requeue`); repeating one is harmless.
+async fn action(api: &Api, id: &str, verb: &str) -> Result<(), ClientError> {
+    api.post(&format!("{}/{verb}", path(id)))
+        .idempotent()
+        .describe(format!("{verb} instance {id}"))
+        .send_no_body()
+        .await
+}
+
+async fn stop(api: &Api, id: &str) -> Result<(), ClientError> {
+    action(api, id, "stop").await
 }
 
 fn plan_desired(m: &InstanceModel) -> &str {
@@ -643,7 +576,7 @@ mod tests {
             .iter()
             .map(|a| a.name.as_str())
             .collect();
-        assert_eq!(ops, ["create", "update", "delete"]);
+        assert_eq!(ops, ["create", "read", "update", "delete"]);
         assert_eq!(
             InstanceResource.default_timeout(Operation::Create),
             Duration::from_secs(1200)

@@ -5,9 +5,10 @@ use super::api::{
     CreateModelDeployment, ModelDeployment, ModelScaling, ENGINES, RESOURCE_PROFILES,
 };
 use super::IcGpuClient;
-use crate::client::{Api, Client, ClientError, Poll};
+use crate::client::{list_all_token, Api, Client, ClientError, Poll};
 use crate::framework::resource::Operation;
 use crate::framework::{validators, Attribute, Ctx, Diagnostics, Failure, Resource, Schema, Value};
+use crate::providers::common::lifecycle::{self, LongRunning, Statuses};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -64,35 +65,71 @@ fn path(name: &str) -> String {
     format!("/api/v1/models/{name}")
 }
 
-/// Polls until the deployment's status is `target`; `failed` fails with its error message.
+/// The lifecycle of model deployments, addressed by name: `deploying` → `serving`.
+pub(crate) struct Deployments;
+
+#[async_trait]
+impl LongRunning for Deployments {
+    type Object = ModelDeployment;
+    const TYPE: &'static str = "icgpu_model_deployment";
+    const NOUN: &'static str = "model deployment";
+    const KEYED: bool = true;
+    const ID_FIELD: &'static str = "name";
+    const STATUSES: Statuses = Statuses {
+        ready: &["serving"],
+        starting: &["deploying", "scaling"],
+        failed: &["failed"],
+        gone: &["terminating"],
+        deleted: &[],
+    };
+
+    fn id(o: &ModelDeployment) -> Option<&str> {
+        Some(&o.name)
+    }
+    fn status(o: &ModelDeployment) -> Option<&str> {
+        Some(&o.status)
+    }
+    fn name(o: &ModelDeployment) -> Option<&str> {
+        Some(&o.name)
+    }
+    fn created_at(o: &ModelDeployment) -> Option<&str> {
+        o.created_at.as_deref()
+    }
+    fn message(o: &ModelDeployment) -> Option<String> {
+        o.error_message.clone()
+    }
+    fn path(&self, name: &str) -> String {
+        path(name)
+    }
+    async fn list(&self, api: &Api) -> Result<Vec<serde_json::Value>, ClientError> {
+        list_all_token(api.get("/api/v1/models"), "models").await
+    }
+}
+
+/// Waits until the deployment's status is `target`; `failed` fails with its error message.
 async fn wait_for(
     api: &Api,
     name: &str,
     target: &'static str,
-) -> Result<ModelDeployment, ClientError> {
-    api.wait(
-        &format!("model deployment {name} to be {target}"),
-        || async {
-            let Some(m) = api
-                .get(&path(name))
-                .describe(format!("read model deployment {name:?}"))
-                .send_optional::<ModelDeployment>()
-                .await?
-            else {
-                return Ok(Poll::Failed(format!("model deployment {name} disappeared")));
-            };
-            Ok(match m.status.as_str() {
-                s if s == target => Poll::Ready(m),
-                "failed" => Poll::Failed(
-                    m.error_message
-                        .unwrap_or_else(|| "the deployment entered status failed".into()),
-                ),
-                "terminating" => Poll::Failed(format!("model deployment {name} is being deleted")),
-                s => Poll::Pending(s.to_string()),
-            })
-        },
-    )
-    .await
+) -> (
+    Result<ModelDeployment, ClientError>,
+    Option<ModelDeployment>,
+) {
+    let through: &[&str] = &["deploying", "scaling", "serving", "stopped"];
+    lifecycle::wait_for(api, &Deployments, name, &[target], through).await
+}
+
+/// Sends `start` or `stop`; repeating one is harmless.
+async fn action(api: &Api, name: &str, verb: &str) -> Result<ModelDeployment, ClientError> {
+    api.post(&format!("{}/{verb}", path(name)))
+        .idempotent()
+        .describe(format!("{verb} model deployment {name:?}"))
+        .send()
+        .await
+}
+
+async fn stop(api: &Api, name: &str) -> Result<(), ClientError> {
+    action(api, name, "stop").await.map(|_| ())
 }
 
 /// Polls `GET <endpoint>/models` until the OpenAI-compatible endpoint answers 200. The
@@ -264,7 +301,7 @@ impl Resource for ModelDeploymentResource {
                 .description("Why the deployment is `failed`; null otherwise."),
         )
         .config_validator(validators::not_greater_than("min_replicas", "max_replicas"))
-        .timeouts(&["create", "update", "delete"])
+        .timeouts(&["create", "read", "update", "delete"])
     }
 
     fn default_timeout(&self, op: Operation) -> Duration {
@@ -280,63 +317,46 @@ impl Resource for ModelDeploymentResource {
         plan: ModelDeploymentModel,
     ) -> Result<ModelDeploymentModel, Failure<ModelDeploymentModel>> {
         let api = &super::api(ctx)?;
-        let req = CreateModelDeployment {
-            name: plan.name.clone().unwrap_or_default(),
-            model: plan.model.clone().unwrap_or_default(),
-            engine: plan.engine.clone(),
-            min_replicas: plan.min_replicas.unwrap_or(0),
-            max_replicas: plan.max_replicas.unwrap_or(1),
-            resource_profile: plan.resource_profile.clone().unwrap_or_default(),
-            huggingface_token: plan.huggingface_token.clone(),
-        };
-        let created: ModelDeployment = api
-            .post("/api/v1/models")
-            .json(&req)
-            .idempotency_key(uuid::Uuid::new_v4().to_string())
-            .describe(format!("create model deployment {:?}", req.name))
-            .send()
-            .await
-            .map_err(Diagnostics::from)?;
-        let enabled = plan.enabled.unwrap_or(true);
-        let wait_endpoint = plan.wait_for_endpoint.unwrap_or(false) && req.min_replicas > 0;
-        let mut state = plan;
-        state.observe(&created);
-        let name = created.name.clone();
-        let outcome = async {
-            let m = if enabled {
-                wait_for(api, &name, "serving").await?
-            } else {
-                api.post(&format!("{}/stop", path(&name)))
-                    .describe(format!("stop model deployment {name:?}"))
-                    .send_no_body()
-                    .await?;
-                wait_for(api, &name, "stopped").await?
+        let request = |name: &str| {
+            let body = CreateModelDeployment {
+                name: name.to_string(),
+                model: plan.model.clone().unwrap_or_default(),
+                engine: plan.engine.clone(),
+                min_replicas: plan.min_replicas.unwrap_or(0),
+                max_replicas: plan.max_replicas.unwrap_or(1),
+                resource_profile: plan.resource_profile.clone().unwrap_or_default(),
+                huggingface_token: plan.huggingface_token.clone(),
             };
-            if enabled && wait_endpoint {
-                if let Some(endpoint) = &m.endpoint {
-                    wait_for_endpoint(api, endpoint).await?;
+            api.post("/api/v1/models")
+                .json(&body)
+                .describe(format!("create model deployment {name:?}"))
+        };
+        let submitted =
+            lifecycle::submit(api, &Deployments, &plan, plan.name.clone(), request).await?;
+        let enabled = plan.enabled.unwrap_or(true);
+        let wait_endpoint = plan.wait_for_endpoint.unwrap_or(false) && plan.min_replicas > Some(0);
+        let name = submitted.id.clone();
+        let (mut outcome, last) = if enabled {
+            wait_for(api, &name, "serving").await
+        } else {
+            match stop(api, &name).await {
+                Ok(()) => wait_for(api, &name, "stopped").await,
+                Err(e) => (Err(e), None),
+            }
+        };
+        if let (true, Ok(m)) = (enabled && wait_endpoint, &outcome) {
+            if let Some(endpoint) = m.endpoint.clone() {
+                if let Err(e) = wait_for_endpoint(api, &endpoint).await {
+                    outcome = Err(e);
                 }
             }
-            Ok::<_, ClientError>(m)
         }
-        .await;
-        match outcome {
-            Ok(m) => {
-                state.observe(&m);
-                state.enabled = Some(enabled);
-                Ok(state)
-            }
-            Err(e) => {
-                state.enabled = Some(enabled);
-                let mut diags: Diagnostics = e.into();
-                diags.warning(
-                    format!("Model deployment {name} was created but is not ready"),
-                    "It is saved in state as tainted: the next apply replaces it, and \
-                     `terraform destroy` deletes it.",
-                );
-                Err(Failure::with_partial(diags, state))
-            }
-        }
+        lifecycle::settle(ctx, &submitted, (outcome, last), |m| {
+            let mut state = plan.clone();
+            state.observe(m);
+            state.enabled = Some(enabled);
+            state
+        })
     }
 
     async fn read(
@@ -344,23 +364,14 @@ impl Resource for ModelDeploymentResource {
         ctx: &Ctx<'_, IcGpuClient>,
         mut state: ModelDeploymentModel,
     ) -> Result<Option<ModelDeploymentModel>, Diagnostics> {
-        let api = &super::api(ctx)?;
         let Some(name) = state.id.clone().or(state.name.clone()) else {
             return Ok(None);
         };
-        let found = api
-            .get(&path(&name))
-            .describe(format!("read model deployment {name:?}"))
-            .send_optional::<ModelDeployment>()
-            .await?;
-        match found {
-            Some(m) if m.status == "terminating" => Ok(None),
-            Some(m) => {
-                state.observe(&m);
-                Ok(Some(state))
-            }
-            None => Ok(None),
-        }
+        let found = lifecycle::read(ctx, &super::api(ctx)?, &Deployments, &name).await?;
+        Ok(found.map(|m| {
+            state.observe(&m);
+            state
+        }))
     }
 
     async fn update(
@@ -388,20 +399,15 @@ impl Resource for ModelDeploymentResource {
             );
         }
         if prior.enabled.unwrap_or(true) != enabled {
-            let action = if enabled { "start" } else { "stop" };
-            last = Some(
-                api.post(&format!("{}/{action}", path(&name)))
-                    .describe(format!("{action} model deployment {name:?}"))
-                    .send()
-                    .await
-                    .map_err(Diagnostics::from)?,
-            );
+            let verb = if enabled { "start" } else { "stop" };
+            last = Some(action(api, &name, verb).await.map_err(Diagnostics::from)?);
         }
         let target = if enabled { "serving" } else { "stopped" };
         let m = match last {
             Some(m) if m.status == target => m,
             _ => wait_for(api, &name, target)
                 .await
+                .0
                 .map_err(Diagnostics::from)?,
         };
         let mut state = plan;
@@ -415,39 +421,10 @@ impl Resource for ModelDeploymentResource {
         ctx: &Ctx<'_, IcGpuClient>,
         state: ModelDeploymentModel,
     ) -> Result<(), Diagnostics> {
-        let api = &super::api(ctx)?;
-        let Some(name) = state.id.or(state.name) else {
-            return Ok(());
-        };
-        let gone = match api
-            .delete(&path(&name))
-            .describe(format!("delete model deployment {name:?}"))
-            .send_no_body()
-            .await
-        {
-            Ok(()) => false,
-            Err(e) if e.is_not_found() => true,
-            Err(e) => return Err(e.into()),
-        };
-        if gone {
-            return Ok(());
+        match state.id.or(state.name) {
+            Some(name) => lifecycle::delete(&super::api(ctx)?, &Deployments, &name).await,
+            None => Ok(()),
         }
-        api.wait(
-            &format!("model deployment {name} to be deleted"),
-            || async {
-                let m = api
-                    .get(&path(&name))
-                    .describe(format!("read model deployment {name:?}"))
-                    .send_optional::<ModelDeployment>()
-                    .await?;
-                Ok(match m {
-                    None => Poll::Ready(()),
-                    Some(m) => Poll::Pending(m.status),
-                })
-            },
-        )
-        .await?;
-        Ok(())
     }
 
     fn import(&self, id: &str) -> Result<serde_json::Value, Diagnostics> {

@@ -5,11 +5,12 @@
 use super::api::{CreateVm, Vm};
 use super::instance::{observed_desired_state, DESIRED_STATES};
 use super::{ssh_public_key, IcGpuClient};
-use crate::client::{create_reconciled, list_all_token, wait_until, Api, ClientError, Poll};
+use crate::client::{list_all_token, Api, ClientError};
 use crate::framework::resource::{ModifyPlanRequest, Operation};
 use crate::framework::{
     validators, Attribute, AttributePath, Ctx, Diagnostics, Failure, Resource, Schema, Value,
 };
+use crate::providers::common::lifecycle::{self, LongRunning, Statuses};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -82,34 +83,65 @@ fn path(id: &str) -> String {
     format!("/api/v1/vms/{id}")
 }
 
-/// Polls the VM until its status is one of `targets`; `error` fails with the API's message.
-async fn wait_vm(api: &Api, id: &str, targets: &[&'static str]) -> Result<Vm, ClientError> {
-    let what = format!("VM {id} to be {}", targets.join(" or "));
-    wait_until(api.deadline(), &what, || async {
-        let Some(v) = api
-            .get(&path(id))
-            .describe(format!("read VM {id}"))
-            .send_optional::<Vm>()
-            .await?
-        else {
-            return Ok(Poll::Failed(format!("VM {id} disappeared")));
-        };
-        Ok(match v.status.as_str() {
-            s if targets.contains(&s) => Poll::Ready(v),
-            "error" => Poll::Failed(
-                v.error_message
-                    .unwrap_or_else(|| "the VM entered status error".into()),
-            ),
-            "terminating" => Poll::Failed(format!("VM {id} is being deleted")),
-            s => Poll::Pending(s.to_string()),
-        })
-    })
-    .await
+/// The lifecycle of VMs; `stopping`, `stopped` and `rebooting` are settled states.
+pub(crate) struct Vms;
+
+/// Every status a VM passes through on its way somewhere.
+const MOVING: &[&str] = &[
+    "pending",
+    "starting",
+    "running",
+    "rebooting",
+    "stopping",
+    "stopped",
+];
+
+#[async_trait]
+impl LongRunning for Vms {
+    type Object = Vm;
+    const TYPE: &'static str = "icgpu_vm";
+    const NOUN: &'static str = "VM";
+    const KEYED: bool = true;
+    const STATUSES: Statuses = Statuses {
+        ready: &["running"],
+        starting: &["pending", "starting"],
+        failed: &["error"],
+        gone: &["terminating", "terminated"],
+        deleted: &["terminated"],
+    };
+
+    fn id(o: &Vm) -> Option<&str> {
+        Some(&o.id)
+    }
+    fn status(o: &Vm) -> Option<&str> {
+        Some(&o.status)
+    }
+    fn name(o: &Vm) -> Option<&str> {
+        Some(&o.name)
+    }
+    fn created_at(o: &Vm) -> Option<&str> {
+        o.created_at.as_deref()
+    }
+    fn message(o: &Vm) -> Option<String> {
+        o.error_message.clone()
+    }
+    fn path(&self, id: &str) -> String {
+        path(id)
+    }
+    async fn list(&self, api: &Api) -> Result<Vec<serde_json::Value>, ClientError> {
+        list_all_token(api.get("/api/v1/vms"), "vms").await
+    }
 }
 
-/// POSTs a lifecycle action (`start`, `stop`, `reboot`).
+/// Waits until the VM's status is one of `targets`; `error` fails with the API's message.
+async fn wait_vm(api: &Api, id: &str, targets: &[&'static str]) -> Result<Vm, ClientError> {
+    lifecycle::wait_for(api, &Vms, id, targets, MOVING).await.0
+}
+
+/// POSTs a lifecycle action (`start`, `stop`, `reboot`); repeating one is harmless.
 async fn action(api: &Api, id: &str, verb: &str) -> Result<(), ClientError> {
     api.post(&format!("{}/{verb}", path(id)))
+        .idempotent()
         .describe(format!("{verb} VM {id}"))
         .send_no_body()
         .await
@@ -305,7 +337,7 @@ impl Resource for VmResource {
                 .computed()
                 .description("Why the VM is in status `error`; null otherwise."),
         )
-        .timeouts(&["create", "update", "delete"])
+        .timeouts(&["create", "read", "update", "delete"])
     }
 
     fn default_timeout(&self, op: Operation) -> Duration {
@@ -346,73 +378,34 @@ impl Resource for VmResource {
         plan: VmModel,
     ) -> Result<VmModel, Failure<VmModel>> {
         let api = &super::api(ctx)?;
-        let req = CreateVm {
-            name: plan.name.clone().unwrap_or_default(),
-            template_id: plan.template_id.clone().unwrap_or_default(),
-            cpu: plan.cpu,
-            memory_gb: plan.memory_gb,
-            disk_gb: plan.disk_gb,
-            ssh_key: plan.ssh_key.clone(),
+        let request = |name: &str| {
+            let body = CreateVm {
+                name: name.to_string(),
+                template_id: plan.template_id.clone().unwrap_or_default(),
+                cpu: plan.cpu,
+                memory_gb: plan.memory_gb,
+                disk_gb: plan.disk_gb,
+                ssh_key: plan.ssh_key.clone(),
+            };
+            api.post("/api/v1/vms")
+                .json(&body)
+                .describe(format!("create VM {name:?}"))
         };
-        // One key for every retry of this create, so the API replays instead of duplicating.
-        let request = api
-            .post("/api/v1/vms")
-            .json(&req)
-            .idempotency_key(uuid::Uuid::new_v4().to_string())
-            .describe(format!("create VM {:?}", req.name));
-        let name = req.name.clone();
-        let created: Vm = create_reconciled(request, |started_at| {
-            let name = name.clone();
-            async move {
-                // An ambiguous failure: find a VM of this name created since we started.
-                let all: Vec<Vm> = list_all_token(api.get("/api/v1/vms"), "vms").await?;
-                Ok(all.into_iter().find(|v| {
-                    v.name == name
-                        && v.created_at
-                            .as_deref()
-                            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-                            .is_some_and(|t| {
-                                t.with_timezone(&chrono::Utc)
-                                    >= started_at - chrono::Duration::seconds(5)
-                            })
-                }))
-            }
-        })
-        .await
-        .map_err(Diagnostics::from)?;
-        api.cache().invalidate("vms");
-
+        let submitted = lifecycle::submit(api, &Vms, &plan, plan.name.clone(), request).await?;
         let desired = plan.desired().to_string();
-        let trigger = plan.reboot_trigger.clone();
-        let mut state = plan;
-        state.observe(&created);
-        state.desired_state = Some(desired.clone());
-        let id = created.id.clone();
+        let (id, created) = (submitted.id.clone(), submitted.object.clone());
         let outcome = if desired == "stopped" {
             bring_to_stopped(api, &id, created).await
         } else {
             bring_to_running(api, &id, created, false).await
         };
-        api.cache().invalidate("vms");
-        match outcome {
-            Ok(v) => {
-                state.observe(&v);
-                state.desired_state = Some(desired);
-                state.reboot_trigger = trigger;
-                Ok(state)
-            }
-            Err(e) => {
-                // The API holds a VM now: keep its id so Terraform taints it instead of
-                // orphaning it.
-                let mut diags: Diagnostics = e.into();
-                diags.warning(
-                    format!("VM {id} was created but did not become {desired}"),
-                    "It is saved in state as tainted: the next apply replaces it, and \
-                     `terraform destroy` deletes it.",
-                );
-                Err(Failure::with_partial(diags, state))
-            }
-        }
+        lifecycle::settle(ctx, &submitted, (outcome, None), |v| {
+            let mut state = plan.clone();
+            state.observe(v);
+            state.desired_state = Some(desired.clone());
+            state.reboot_trigger = plan.reboot_trigger.clone();
+            state
+        })
     }
 
     async fn read(
@@ -420,32 +413,14 @@ impl Resource for VmResource {
         ctx: &Ctx<'_, IcGpuClient>,
         mut state: VmModel,
     ) -> Result<Option<VmModel>, Diagnostics> {
-        let api = &super::api(ctx)?;
         let Some(id) = state.id.clone() else {
             return Ok(None);
         };
-        let found: Option<Vm> = api
-            .cache()
-            .read(
-                "vms",
-                &id,
-                || list_all_token(api.get("/api/v1/vms"), "vms"),
-                || {
-                    api.get(&path(&id))
-                        .describe(format!("read VM {id}"))
-                        .send_optional::<Vm>()
-                },
-            )
-            .await?;
-        match found {
-            // A deletion in progress cannot be undone: the VM is as good as gone.
-            Some(v) if v.status == "terminating" || v.status == "terminated" => Ok(None),
-            Some(v) => {
-                state.observe(&v);
-                Ok(Some(state))
-            }
-            None => Ok(None),
-        }
+        let found = lifecycle::read(ctx, &super::api(ctx)?, &Vms, &id).await?;
+        Ok(found.map(|v| {
+            state.observe(&v);
+            state
+        }))
     }
 
     async fn update(
@@ -480,7 +455,6 @@ impl Resource for VmResource {
         } else {
             bring_to_running(api, &id, current, reboot).await
         };
-        api.cache().invalidate("vms");
         let v = result.map_err(Diagnostics::from)?;
         let trigger = plan.reboot_trigger.clone();
         let mut state = plan;
@@ -491,41 +465,10 @@ impl Resource for VmResource {
     }
 
     async fn delete(&self, ctx: &Ctx<'_, IcGpuClient>, state: VmModel) -> Result<(), Diagnostics> {
-        let api = &super::api(ctx)?;
-        let Some(id) = state.id else { return Ok(()) };
-        let gone = match api
-            .delete(&path(&id))
-            .describe(format!("delete VM {id}"))
-            .send_no_body()
-            .await
-        {
-            Ok(()) => false,
-            Err(e) if e.is_not_found() => true,
-            Err(e) => return Err(e.into()),
-        };
-        api.cache().invalidate("vms");
-        if gone {
-            return Ok(());
+        match state.id.as_deref() {
+            Some(id) => lifecycle::delete(&super::api(ctx)?, &Vms, id).await,
+            None => Ok(()),
         }
-        wait_until(
-            api.deadline(),
-            &format!("VM {id} to be deleted"),
-            || async {
-                let v = api
-                    .get(&path(&id))
-                    .describe(format!("read VM {id}"))
-                    .send_optional::<Vm>()
-                    .await?;
-                Ok(match v {
-                    None => Poll::Ready(()),
-                    Some(v) if v.status == "terminated" => Poll::Ready(()),
-                    Some(v) => Poll::Pending(v.status),
-                })
-            },
-        )
-        .await?;
-        api.cache().invalidate("vms");
-        Ok(())
     }
 
     fn import(&self, id: &str) -> Result<serde_json::Value, Diagnostics> {

@@ -149,7 +149,7 @@ pub struct LaunchConfiguration {
 }
 
 /// `Instance`.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Instance {
     pub id: Option<String>,
@@ -191,14 +191,6 @@ pub struct CreateRequest {
     pub os: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub launch_configuration: Option<LaunchConfiguration>,
-}
-
-/// `CreateResponse`.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct CreateResponse {
-    pub id: Option<String>,
-    pub cloud_assigned_id: Option<String>,
 }
 
 /// The path of an instance operation (`info`, `delete`); ids are escaped.

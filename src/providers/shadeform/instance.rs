@@ -3,25 +3,22 @@
 //!
 //! Create first asks `/instances/types` whether the (cloud, region, type) can launch now and,
 //! when it cannot, fails listing the places where that type is available, without calling
-//! create. `/instances/create` takes no idempotency key, so create goes through
-//! `create_reconciled` (an ambiguous failure lists instances and adopts the one with our name
-//! created after the attempt began). It then waits `pending` → `active`. Delete is
-//! `POST /instances/{id}/delete`, then waits until the instance reads `deleted` or 404.
+//! create. The rest (exactly-once create without an idempotency key, `pending` → `active`,
+//! delete through `POST /instances/{id}/delete`) is the shared lifecycle's.
 
-use super::api::{self, CreateRequest, CreateResponse, Instance, InstanceTypesResponse};
+use super::api::{self, CreateRequest, Instance, InstanceTypesResponse};
 use super::quoted;
-use crate::client::{create_reconciled, wait_until, Api, Client, ClientError, Poll};
+use crate::client::{Api, Client, ClientError};
 use crate::framework::schema::{Attribute, Nesting, Schema};
 use crate::framework::{
-    validators, AttributePath, Ctx, Diagnostics, Failure, Operation, Resource, Type, Value,
+    validators, AttributePath, Ctx, Diagnostics, Failure, Resource, Type, Value,
 };
 use crate::providers::common;
+use crate::providers::common::lifecycle::{self, LongRunning, Statuses};
 use async_trait::async_trait;
 use base64::Engine;
-use chrono::{DateTime, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -264,7 +261,7 @@ fn schema() -> Schema {
     .attribute(computed("cost_estimate", "Cost incurred so far in US dollars, as Shadeform bills it (a decimal string)."))
     .attribute(computed("created_at", "Creation timestamp (RFC 3339).").use_state_for_unknown())
     .attribute(configuration_attribute())
-    .timeouts(&["create", "delete"])
+    .timeouts(&["create", "read", "delete"])
 }
 
 /// Plan-time check: exactly one of the docker and script configurations, the one `type` names.
@@ -433,27 +430,60 @@ fn model_from(i: Instance, prior: &InstanceModel) -> InstanceModel {
     }
 }
 
-async fn info(api: &Api, id: &str) -> Result<Option<Instance>, ClientError> {
-    api.get(&api::instance_path(id, "info"))
-        .describe(format!("read Shadeform instance {id:?}"))
-        .send_optional()
-        .await
-}
+/// The lifecycle of Shadeform instances: `pending` → `active`; `deleted` is gone. The spec
+/// lists only those three, but the live API also reports `error` for a launch the cloud
+/// refused, which fails a create at once and replaces the instance on the next apply.
+pub(crate) struct Instances;
 
-/// Every pending or active instance as raw JSON (for the refresh cache, which indexes by
-/// `id`).
-async fn list_raw(api: &Api) -> Result<Vec<serde_json::Value>, ClientError> {
-    #[derive(Deserialize)]
-    struct Raw {
-        #[serde(default)]
-        instances: Vec<serde_json::Value>,
+#[async_trait]
+impl LongRunning for Instances {
+    type Object = Instance;
+    const TYPE: &'static str = "shadeform_instance";
+    const NOUN: &'static str = "Shadeform instance";
+    const STATUSES: Statuses = Statuses {
+        ready: &["active"],
+        starting: &["pending"],
+        failed: &["error"],
+        gone: &["deleted"],
+        deleted: &["deleted"],
+    };
+
+    fn id(o: &Instance) -> Option<&str> {
+        o.id.as_deref()
     }
-    let raw: Raw = api
-        .get("/instances")
-        .describe("list Shadeform instances")
-        .send()
-        .await?;
-    Ok(raw.instances)
+    fn status(o: &Instance) -> Option<&str> {
+        o.status.as_deref()
+    }
+    fn name(o: &Instance) -> Option<&str> {
+        o.name.as_deref()
+    }
+    fn created_at(o: &Instance) -> Option<&str> {
+        o.created_at.as_deref()
+    }
+    fn path(&self, id: &str) -> String {
+        api::instance_path(id, "info")
+    }
+    async fn list(&self, api: &Api) -> Result<Vec<serde_json::Value>, ClientError> {
+        #[derive(Deserialize)]
+        struct Raw {
+            #[serde(default)]
+            instances: Vec<serde_json::Value>,
+        }
+        let raw: Raw = api
+            .get("/instances")
+            .describe("list Shadeform instances")
+            .send()
+            .await?;
+        Ok(raw.instances)
+    }
+    /// `POST /instances/{id}/delete`: deleting twice is harmless, so it is retried.
+    async fn send_delete(&self, api: &Api, id: &str) -> Result<(), ClientError> {
+        api.post(&api::instance_path(id, "delete"))
+            .idempotent()
+            .describe(format!("delete Shadeform instance {id:?}"))
+            .send_no_body()
+            .await
+    }
 }
 
 /// Fails (before any create call) when the (cloud, region, type) cannot launch now, listing
@@ -527,34 +557,6 @@ async fn check_availability(
     ))
 }
 
-/// The instance called `name` created since `started_at`, if a lost create launched one.
-async fn find_created(
-    api: &Api,
-    name: &str,
-    started_at: DateTime<Utc>,
-) -> Result<Option<CreateResponse>, ClientError> {
-    let since = started_at.trunc_subsecs(0);
-    let list: api::InstancesResponse = api
-        .get("/instances")
-        .describe("list Shadeform instances")
-        .send()
-        .await?;
-    Ok(list
-        .instances
-        .into_iter()
-        .find(|i| {
-            i.name.as_deref() == Some(name)
-                && i.created_at
-                    .as_deref()
-                    .and_then(|c| DateTime::parse_from_rfc3339(c).ok())
-                    .is_some_and(|c| c >= since)
-        })
-        .map(|i| CreateResponse {
-            id: i.id,
-            cloud_assigned_id: i.cloud_assigned_id,
-        }))
-}
-
 #[async_trait]
 impl Resource for ShadeformInstance {
     type Client = Client;
@@ -566,10 +568,6 @@ impl Resource for ShadeformInstance {
 
     fn schema(&self) -> Schema {
         schema()
-    }
-
-    fn default_timeout(&self, _op: Operation) -> Duration {
-        Duration::from_secs(20 * 60)
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
@@ -585,56 +583,26 @@ impl Resource for ShadeformInstance {
         let cloud = plan.cloud.clone().unwrap_or_default();
         let region = plan.region.clone().unwrap_or_default();
         let ty = plan.shade_instance_type.clone().unwrap_or_default();
-        let name = plan.name.clone().unwrap_or_default();
         check_availability(&api, &cloud, &region, &ty).await?;
-        let body = CreateRequest {
-            cloud,
-            region,
-            shade_instance_type: ty,
-            shade_cloud: plan.shade_cloud.unwrap_or(true),
-            name: name.clone(),
-            os: plan.os.clone(),
-            launch_configuration: plan.launch_configuration.as_ref().map(launch_to_api),
+        let request = |name: &str| {
+            let body = CreateRequest {
+                cloud: cloud.clone(),
+                region: region.clone(),
+                shade_instance_type: ty.clone(),
+                shade_cloud: plan.shade_cloud.unwrap_or(true),
+                name: name.to_string(),
+                os: plan.os.clone(),
+                launch_configuration: plan.launch_configuration.as_ref().map(launch_to_api),
+            };
+            api.post("/instances/create")
+                .json(&body)
+                .describe(format!("create Shadeform instance {name:?}"))
         };
-        let req = api
-            .post("/instances/create")
-            .json(&body)
-            .describe(format!("create Shadeform instance {name:?}"));
-        let (api_ref, name_ref) = (&api, name.as_str());
-        let created: CreateResponse = create_reconciled(req, move |started_at| {
-            find_created(api_ref, name_ref, started_at)
+        let name = plan.name.clone();
+        lifecycle::create(ctx, &api, &Instances, &plan, name, request, |i| {
+            model_from(i.clone(), &plan)
         })
-        .await?;
-        let Some(id) = created.id.clone() else {
-            return Err(Diagnostics::single_error(
-                "Shadeform returned no instance ID",
-                format!("Creating instance {name:?} answered without an `id`; check the Shadeform console for an instance of that name."),
-            )
-            .into());
-        };
-        let partial = InstanceModel {
-            id: Some(id.clone()),
-            cloud_assigned_id: created.cloud_assigned_id,
-            ..plan.clone()
-        };
-        let what = format!("Shadeform instance {id:?} to be active");
-        let ready = wait_until(api.deadline(), &what, || async {
-            Ok(match info(&api, &id).await? {
-                None => Poll::Failed("the instance disappeared while starting".into()),
-                Some(i) => match i.status.as_deref() {
-                    Some("active") => Poll::Ready(i),
-                    Some("deleted") => {
-                        Poll::Failed("the instance was deleted while starting".into())
-                    }
-                    _ => Poll::Pending(i.status.unwrap_or_else(|| "pending".into())),
-                },
-            })
-        })
-        .await;
-        match ready {
-            Ok(i) => Ok(model_from(i, &plan)),
-            Err(e) => Err(Failure::with_partial(e.into(), partial)),
-        }
+        .await
     }
 
     async fn read(
@@ -645,50 +613,15 @@ impl Resource for ShadeformInstance {
         let Some(id) = state.id.as_deref() else {
             return Ok(None);
         };
-        let api = common::api(ctx);
-        // Refresh coalescing: one `GET /instances` serves every instance in this plan; one
-        // the list does not show (e.g. `deleted`) is read on its own.
-        let found: Option<Instance> = api
-            .cache()
-            .read(
-                "shadeform.instance",
-                id,
-                || list_raw(&api),
-                || info(&api, id),
-            )
-            .await?;
-        match found {
-            None => Ok(None),
-            Some(i) if i.status.as_deref() == Some("deleted") => Ok(None),
-            Some(i) => Ok(Some(model_from(i, &state))),
-        }
+        let found = lifecycle::read(ctx, &common::api(ctx), &Instances, id).await?;
+        Ok(found.map(|i| model_from(i, &state)))
     }
 
     async fn delete(&self, ctx: &Ctx<'_, Client>, state: InstanceModel) -> Result<(), Diagnostics> {
-        let Some(id) = state.id.as_deref() else {
-            return Ok(());
-        };
-        let api = common::api(ctx);
-        let sent = api
-            .post(&api::instance_path(id, "delete"))
-            .describe(format!("delete Shadeform instance {id:?}"))
-            .send_no_body()
-            .await;
-        match sent {
-            Ok(()) => {}
-            Err(e) if e.is_not_found() => return Ok(()),
-            Err(e) => return Err(e.into()),
+        match state.id.as_deref() {
+            Some(id) => lifecycle::delete(&common::api(ctx), &Instances, id).await,
+            None => Ok(()),
         }
-        let what = format!("Shadeform instance {id:?} to be deleted");
-        wait_until(api.deadline(), &what, || async {
-            Ok(match info(&api, id).await? {
-                None => Poll::Ready(()),
-                Some(i) if i.status.as_deref() == Some("deleted") => Poll::Ready(()),
-                Some(i) => Poll::Pending(i.status.unwrap_or_else(|| "unknown".into())),
-            })
-        })
-        .await?;
-        Ok(())
     }
 }
 

@@ -1,0 +1,469 @@
+//! One lifecycle for every long-running resource (instances, VMs, clusters, runtimes): a
+//! resource declares how to get and list its objects and what its statuses mean
+//! ([`LongRunning`]); this module owns what must be right everywhere:
+//!
+//! - **create**: the attempt is journalled before it is sent ([`super::journal`]); keyed APIs
+//!   replay the journalled `Idempotency-Key`, the others prove by a lookup by name whether an
+//!   ambiguous attempt (no answer, 5xx, 429, an unreadable answer) created the object before
+//!   sending again; a leftover attempt of a crashed process is resolved first. Then it waits
+//!   for a ready status; a failed or unknown status fails at once with the API's message; a
+//!   404 right after the create is eventual consistency, not a loss. Interrupted (Ctrl-C)
+//!   once the API holds the object, it is saved untainted with a warning; any other failure
+//!   saves it as partial state, which the engine marks tainted and explains.
+//! - **read**: one list serves a whole refresh; a gone status means gone; a failed status
+//!   keeps the object and asks the next plan to replace it.
+//! - **delete**: 404 and gone statuses mean done; otherwise it waits until gone.
+
+use super::journal::{self, Entry, Journal};
+use crate::client::{create_reconciled, Api, ClientError, Poll, Request};
+use crate::framework::{Ctx, Diagnostics, Failure};
+use async_trait::async_trait;
+use chrono::{DateTime, SubsecRound, Utc};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// What the API's statuses mean. A status in none of the lists is a failure while creating
+/// (a new status must never leave a create polling until its timeout) and is kept as it is
+/// on refresh.
+pub struct Statuses {
+    /// Where a create's wait ends.
+    pub ready: &'static [&'static str],
+    /// On the way to ready: a create keeps waiting.
+    pub starting: &'static [&'static str],
+    /// Failed upstream: a create fails at once; a refresh asks for a replacement.
+    pub failed: &'static [&'static str],
+    /// Deleted or being deleted: a refresh removes the object.
+    pub gone: &'static [&'static str],
+    /// Deleted for good: a delete's wait ends here (or at a 404).
+    pub deleted: &'static [&'static str],
+}
+
+/// How long a 404 right after a create counts as "not visible yet".
+const NOT_FOUND_GRACE: Duration = Duration::from_secs(15);
+
+/// A long-running object type, declared once by its resource.
+#[async_trait]
+pub trait LongRunning: Send + Sync {
+    type Object: DeserializeOwned + Serialize + Clone + Send + Sync + 'static;
+    /// The Terraform type, `amd_instance` (journal entries and messages).
+    const TYPE: &'static str;
+    /// The user's word for it: "AMD instance".
+    const NOUN: &'static str;
+    const STATUSES: Statuses;
+    /// The API replays a create's `Idempotency-Key` (IC GPU).
+    const KEYED: bool = false;
+    /// The field of a listed object that holds its id.
+    const ID_FIELD: &'static str = "id";
+    /// The list holds whole objects, so one list serves a refresh (otherwise each object is
+    /// read on its own).
+    const LIST_IS_WHOLE: bool = true;
+
+    fn id(o: &Self::Object) -> Option<&str>;
+    fn status(o: &Self::Object) -> Option<&str>;
+    fn name(o: &Self::Object) -> Option<&str>;
+    fn created_at(o: &Self::Object) -> Option<&str>;
+    /// The API's explanation of the status, if it gives one.
+    fn message(_o: &Self::Object) -> Option<String> {
+        None
+    }
+
+    /// The object's path (GET, and DELETE unless [`LongRunning::send_delete`] says otherwise).
+    fn path(&self, id: &str) -> String;
+    /// Every object as JSON: one list serves a refresh and finds a lost create.
+    async fn list(&self, api: &Api) -> Result<Vec<serde_json::Value>, ClientError>;
+
+    async fn get(&self, api: &Api, id: &str) -> Result<Option<Self::Object>, ClientError> {
+        api.get(&self.path(id))
+            .describe(format!("read {} {id}", Self::NOUN))
+            .send_optional()
+            .await
+    }
+
+    /// The resource's own explanation of a refused create (a capacity conflict, say).
+    fn refusal(&self, _e: &ClientError) -> Option<Diagnostics> {
+        None
+    }
+
+    async fn send_delete(&self, api: &Api, id: &str) -> Result<(), ClientError> {
+        api.delete(&self.path(id))
+            .describe(format!("delete {} {id}", Self::NOUN))
+            .send_no_body()
+            .await
+    }
+}
+
+fn status_of<L: LongRunning>(o: &L::Object) -> &str {
+    L::status(o).unwrap_or("")
+}
+
+fn is<L: LongRunning>(o: &L::Object, set: &[&str]) -> bool {
+    set.contains(&status_of::<L>(o))
+}
+
+fn explain<L: LongRunning>(o: &L::Object) -> String {
+    match L::message(o).filter(|m| !m.trim().is_empty()) {
+        Some(m) => format!("status {:?}: {m}", status_of::<L>(o)),
+        None => format!("status {:?}", status_of::<L>(o)),
+    }
+}
+
+/// A create the API holds (or is proven to hold), with the journal entry that covers it
+/// until the create has finished.
+pub struct Submitted<L: LongRunning> {
+    pub object: L::Object,
+    pub id: String,
+    record: Option<(Journal, Entry)>,
+}
+
+impl<L: LongRunning> Submitted<L> {
+    /// The create is over: its object is in Terraform's hands.
+    fn finish(&self) {
+        if let Some((j, e)) = &self.record {
+            j.remove(e);
+        }
+    }
+}
+
+/// A name for a create whose configuration has none: the API takes no idempotency key, and
+/// the name is how a retried create finds what the first attempt launched.
+pub fn generated_name() -> String {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    format!("tf-{}", &id[..12])
+}
+
+/// Sends the create built by `request(name)`, exactly once (see the module docs). `planned`
+/// is the planned model (its fingerprint matches the attempt of a crashed run); `name` is
+/// the configured name, `None` to generate one.
+pub async fn submit<L: LongRunning>(
+    api: &Api,
+    lr: &L,
+    planned: &impl Serialize,
+    name: Option<String>,
+    request: impl Fn(&str) -> Request,
+) -> Result<Submitted<L>, Diagnostics> {
+    let fingerprint =
+        journal::fingerprint(L::TYPE, &serde_json::to_value(planned).unwrap_or_default());
+    let journal = Journal::open();
+    let resumed = journal
+        .as_ref()
+        .and_then(|j| j.claim(L::TYPE, &fingerprint));
+    let entry = resumed.clone().unwrap_or_else(|| Entry {
+        id: uuid::Uuid::new_v4().to_string(),
+        type_name: L::TYPE.into(),
+        fingerprint,
+        name: name.unwrap_or_else(generated_name),
+        key: L::KEYED.then(|| uuid::Uuid::new_v4().to_string()),
+        started_at: Utc::now(),
+    });
+    if resumed.is_some() {
+        tracing::info!(r#type = L::TYPE, name = %entry.name, "resolving a create a previous run left unfinished");
+    }
+    let record = journal.and_then(|j| match j.record(&entry) {
+        Ok(()) => Some((j, entry.clone())),
+        Err(e) => {
+            tracing::warn!(error = %e, "create journal not written: a crash now cannot be resolved");
+            None
+        }
+    });
+    let sent = send::<L>(api, lr, &entry, resumed.is_some(), &request).await;
+    match sent {
+        Ok((object, id)) => Ok(Submitted { object, id, record }),
+        Err(e) => {
+            // Keep the entry while the API may hold the object: the next apply resolves it.
+            if !e.may_have_created() {
+                if let Some((j, e)) = &record {
+                    j.remove(e);
+                }
+            }
+            Err(conflict::<L>(api, lr, &entry.name, e).await)
+        }
+    }
+}
+
+async fn send<L: LongRunning>(
+    api: &Api,
+    lr: &L,
+    entry: &Entry,
+    resumed: bool,
+    request: &impl Fn(&str) -> Request,
+) -> Result<(L::Object, String), ClientError> {
+    if let Some(key) = &entry.key {
+        let replayed = keyed::<L>(request(&entry.name).idempotency_key(key.as_str())).await?;
+        if !resumed {
+            return Ok(replayed);
+        }
+        // A replay may answer with an object deleted since: then this is a new create.
+        match lr.get(api, &replayed.1).await? {
+            Some(o) if !is::<L>(&o, L::STATUSES.gone) => return Ok((o, replayed.1)),
+            _ => {
+                let fresh = uuid::Uuid::new_v4().to_string();
+                return keyed::<L>(request(&entry.name).idempotency_key(fresh)).await;
+            }
+        }
+    }
+    let started_at = entry.started_at;
+    if resumed {
+        if let Some(o) = find_created(api, lr, &entry.name, started_at).await? {
+            let id = L::id(&o).unwrap_or_default().to_string();
+            return Ok((o, id));
+        }
+    }
+    let lookup = |since: DateTime<Utc>| {
+        let since = if resumed {
+            started_at.min(since)
+        } else {
+            since
+        };
+        async move {
+            Ok(find_created(api, lr, &entry.name, since)
+                .await?
+                .and_then(|o| serde_json::to_value(o).ok()))
+        }
+    };
+    let answer: serde_json::Value = create_reconciled(request(&entry.name), lookup).await?;
+    match created::<L>(api.client().api(), answer) {
+        Ok(found) => Ok(found),
+        // A success without an id: the object exists; find it rather than make another.
+        Err(e) => match find_created(api, lr, &entry.name, started_at).await? {
+            Some(o) => {
+                let id = L::id(&o).unwrap_or_default().to_string();
+                Ok((o, id))
+            }
+            None => Err(e),
+        },
+    }
+}
+
+/// A keyed create; an answer without a usable object is lost, so the same key asks again
+/// (the API replays the object it made).
+async fn keyed<L: LongRunning>(req: Request) -> Result<(L::Object, String), ClientError> {
+    let api = req.client().api();
+    match created::<L>(api, req.clone().send::<serde_json::Value>().await?) {
+        Ok(found) => Ok(found),
+        Err(_) => created::<L>(api, req.send::<serde_json::Value>().await?),
+    }
+}
+
+/// The object and id in a create's answer (which may be less than the whole object).
+fn created<L: LongRunning>(
+    api: &'static str,
+    answer: serde_json::Value,
+) -> Result<(L::Object, String), ClientError> {
+    let unreadable = |message: String| ClientError::Decode {
+        api,
+        operation: format!("create {}", L::NOUN),
+        status: 200,
+        message,
+    };
+    let object: L::Object =
+        serde_json::from_value(answer.clone()).map_err(|e| unreadable(e.to_string()))?;
+    let id = L::id(&object)
+        .or_else(|| answer.get("id").and_then(|v| v.as_str()))
+        .filter(|id| !id.is_empty())
+        .map(str::to_string)
+        .ok_or_else(|| unreadable("the answer has no `id`".into()))?;
+    Ok((object, id))
+}
+
+/// The object called `name` created at or after `since` (whole seconds: some APIs drop the
+/// fraction), not being deleted.
+async fn find_created<L: LongRunning>(
+    api: &Api,
+    lr: &L,
+    name: &str,
+    since: DateTime<Utc>,
+) -> Result<Option<L::Object>, ClientError> {
+    let since = since.trunc_subsecs(0);
+    Ok(lr
+        .list(api)
+        .await?
+        .into_iter()
+        .filter_map(|v| serde_json::from_value::<L::Object>(v).ok())
+        .find(|o| {
+            L::name(o) == Some(name)
+                && !is::<L>(o, L::STATUSES.gone)
+                && L::created_at(o)
+                    .and_then(|c| DateTime::parse_from_rfc3339(c).ok())
+                    .is_some_and(|c| c >= since)
+        }))
+}
+
+/// A 409 on create: when an object of that name exists that this configuration did not
+/// create, say which and how to adopt it.
+async fn conflict<L: LongRunning>(api: &Api, lr: &L, name: &str, e: ClientError) -> Diagnostics {
+    if let Some(d) = lr.refusal(&e) {
+        return d;
+    }
+    if e.status() != Some(409) {
+        return e.into();
+    }
+    let existing = lr.list(api).await.ok().and_then(|all| {
+        all.into_iter()
+            .filter_map(|v| serde_json::from_value::<L::Object>(v).ok())
+            .find(|o| L::name(o) == Some(name) && !is::<L>(o, L::STATUSES.gone))
+    });
+    let mut d: Diagnostics = e.into();
+    if let Some(id) = existing.as_ref().and_then(L::id) {
+        d.error(
+            format!("A {} named {name:?} already exists: {id}", L::NOUN),
+            format!(
+                "This working directory has no record of creating it, so it is not adopted \
+                 automatically. If it belongs to this resource, import it with \
+                 `terraform import <this resource's address> {id}` (for example \
+                 `terraform import {ty}.{label} {id}`) or an `import {{ to = {ty}.{label}, \
+                 id = \"{id}\" }}` block; otherwise choose another name.",
+                ty = L::TYPE,
+                label = name.replace(|c: char| !c.is_ascii_alphanumeric() && c != '_', "_"),
+            ),
+        );
+    }
+    d
+}
+
+/// Waits until `id` reaches one of `targets` through the statuses in `through` (a create:
+/// `STATUSES.ready` through `STATUSES.starting`); any other status fails at once. The last
+/// object seen comes back either way.
+pub async fn wait_for<L: LongRunning>(
+    api: &Api,
+    lr: &L,
+    id: &str,
+    targets: &[&str],
+    through: &[&str],
+) -> (Result<L::Object, ClientError>, Option<L::Object>) {
+    let started = Instant::now();
+    let last: Mutex<Option<L::Object>> = Mutex::new(None);
+    let what = format!("{} {id} to be {}", L::NOUN, targets.join(" or "));
+    let result = api
+        .wait(&what, || async {
+            let Some(o) = lr.get(api, id).await? else {
+                return Ok(if started.elapsed() < NOT_FOUND_GRACE {
+                    Poll::Pending("not visible yet".into())
+                } else {
+                    Poll::Failed(format!("{} {id} disappeared", L::NOUN))
+                });
+            };
+            if let Ok(mut l) = last.lock() {
+                *l = Some(o.clone());
+            }
+            let s = status_of::<L>(&o).to_string();
+            Ok(if targets.contains(&s.as_str()) {
+                Poll::Ready(o)
+            } else if through.contains(&s.as_str()) {
+                Poll::Pending(s)
+            } else if is::<L>(&o, L::STATUSES.gone) {
+                Poll::Failed(format!("it was deleted ({})", explain::<L>(&o)))
+            } else if is::<L>(&o, L::STATUSES.failed) {
+                Poll::Failed(format!("it failed ({})", explain::<L>(&o)))
+            } else {
+                Poll::Failed(format!("it reached an unexpected {}", explain::<L>(&o)))
+            })
+        })
+        .await;
+    (result, last.into_inner().ok().flatten())
+}
+
+/// The end of a create or in-place change that waited: ready is the new state; interrupted
+/// (Ctrl-C) saves what is known untainted, with a warning; any other failure saves it as
+/// partial state (tainted by the engine).
+pub fn settle<C: ?Sized, L: LongRunning, M>(
+    ctx: &Ctx<'_, C>,
+    submitted: &Submitted<L>,
+    waited: (Result<L::Object, ClientError>, Option<L::Object>),
+    observe: impl Fn(&L::Object) -> M,
+) -> Result<M, Failure<M>> {
+    submitted.finish();
+    let (result, last) = waited;
+    let known = || observe(last.as_ref().unwrap_or(&submitted.object));
+    match result {
+        Ok(o) => Ok(observe(&o)),
+        Err(e) if e.is_interrupted() => {
+            ctx.warn(
+                format!("{} {} was still starting", L::NOUN, submitted.id),
+                "Terraform was interrupted while it waited. The API had accepted the create, so \
+                 it is saved in state as created, not tainted: the next plan refreshes it and \
+                 shows no change once it is ready, or a replacement if it failed.",
+            );
+            Ok(known())
+        }
+        Err(e) => Err(Failure::with_partial(e.into(), known())),
+    }
+}
+
+/// `submit`, then wait for a ready status, then `settle`: a whole create.
+pub async fn create<C: ?Sized, L: LongRunning, M: Serialize>(
+    ctx: &Ctx<'_, C>,
+    api: &Api,
+    lr: &L,
+    planned: &M,
+    name: Option<String>,
+    request: impl Fn(&str) -> Request,
+    observe: impl Fn(&L::Object) -> M,
+) -> Result<M, Failure<M>> {
+    let submitted = submit(api, lr, planned, name, request).await?;
+    let waited = if is::<L>(&submitted.object, L::STATUSES.ready) {
+        (Ok(submitted.object.clone()), None)
+    } else {
+        wait_for(
+            api,
+            lr,
+            &submitted.id,
+            L::STATUSES.ready,
+            L::STATUSES.starting,
+        )
+        .await
+    };
+    settle(ctx, &submitted, waited, observe)
+}
+
+/// The object as a refresh sees it: `None` when it is gone; a failed one is kept and the next
+/// plan replaces it.
+pub async fn read<C: ?Sized, L: LongRunning>(
+    ctx: &Ctx<'_, C>,
+    api: &Api,
+    lr: &L,
+    id: &str,
+) -> Result<Option<L::Object>, Diagnostics> {
+    let found: Option<L::Object> = api
+        .cache()
+        .read_by(
+            L::TYPE,
+            L::ID_FIELD,
+            id,
+            || lr.list(api),
+            || lr.get(api, id),
+        )
+        .await?;
+    Ok(match found {
+        Some(o) if is::<L>(&o, L::STATUSES.gone) => None,
+        Some(o) if is::<L>(&o, L::STATUSES.failed) => {
+            ctx.replace_on_next_plan(format!(
+                "The API reports {} {id} in {}. It no longer serves this configuration, so the \
+                 next apply deletes it and creates a new one.",
+                L::NOUN,
+                explain::<L>(&o)
+            ));
+            Some(o)
+        }
+        other => other,
+    })
+}
+
+/// Deletes `id` and waits until it is gone; a 404 or a gone status means done.
+pub async fn delete<L: LongRunning>(api: &Api, lr: &L, id: &str) -> Result<(), Diagnostics> {
+    match lr.send_delete(api, id).await {
+        Ok(()) => {}
+        Err(e) if e.is_not_found() => return Ok(()),
+        Err(e) => return Err(e.into()),
+    }
+    api.wait(&format!("{} {id} to be deleted", L::NOUN), || async {
+        Ok(match lr.get(api, id).await? {
+            None => Poll::Ready(()),
+            Some(o) if is::<L>(&o, L::STATUSES.deleted) => Poll::Ready(()),
+            Some(o) => Poll::Pending(status_of::<L>(&o).to_string()),
+        })
+    })
+    .await?;
+    Ok(())
+}
