@@ -402,18 +402,10 @@ pub async fn create<C: ?Sized, L: LongRunning, M: Serialize>(
     observe: impl Fn(&L::Object) -> M,
 ) -> Result<M, Failure<M>> {
     let submitted = submit(api, lr, planned, name, request).await?;
-    let waited = if is::<L>(&submitted.object, L::STATUSES.ready) {
-        (Ok(submitted.object.clone()), None)
-    } else {
-        wait_for(
-            api,
-            lr,
-            &submitted.id,
-            L::STATUSES.ready,
-            L::STATUSES.starting,
-        )
-        .await
-    };
+    // Even an answer that says ready is read again: a create's answer may be less than the
+    // whole object.
+    let (ready, starting) = (L::STATUSES.ready, L::STATUSES.starting);
+    let waited = wait_for(api, lr, &submitted.id, ready, starting).await;
     settle(ctx, &submitted, waited, observe)
 }
 
@@ -425,16 +417,12 @@ pub async fn read<C: ?Sized, L: LongRunning>(
     lr: &L,
     id: &str,
 ) -> Result<Option<L::Object>, Diagnostics> {
-    let found: Option<L::Object> = api
-        .cache()
-        .read_by(
-            L::TYPE,
-            L::ID_FIELD,
-            id,
-            || lr.list(api),
-            || lr.get(api, id),
-        )
-        .await?;
+    let found: Option<L::Object> = if L::LIST_IS_WHOLE {
+        let (list, get) = (|| lr.list(api), || lr.get(api, id));
+        api.cache().read_by(L::TYPE, L::ID_FIELD, id, list, get).await?
+    } else {
+        lr.get(api, id).await?
+    };
     Ok(match found {
         Some(o) if is::<L>(&o, L::STATUSES.gone) => None,
         Some(o) if is::<L>(&o, L::STATUSES.failed) => {
