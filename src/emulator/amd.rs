@@ -9,6 +9,9 @@
 //!
 //! Admin: `POST /_admin/amd/instances/{id}/stop` marks an instance `stopped` (the API has no stop
 //! operation; the platform stops instances on its own, e.g. when credits run out).
+//! Instances honour the shared provisioning controls: a held instance stays `pending` until
+//! released, and a queued outcome replaces `running` (the spec's `Instance` has no message
+//! field, so an outcome's message is not shown).
 
 // Request-local helpers return the finished error `Response` so handlers can `return` it as is;
 // it is built once on an error path, so its size on the stack does not matter.
@@ -30,7 +33,7 @@ use rand::{Rng, SeedableRng};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::core::{ApiModule, EmulatorConfig, LiveObject, Shared};
+use super::core::{release, ApiModule, EmulatorConfig, LiveObject, Outcome, Shared};
 
 const API: &str = "amd";
 const API_KEY: &str = "amd-test-key";
@@ -81,12 +84,21 @@ struct Instance {
     region: String,
     image_id: String,
     created_at: DateTime<Utc>,
+    /// When the lifecycle began: the create, or the release of a hold.
     created: Instant,
+    /// Held `pending` by the provisioning controls.
+    held: bool,
+    /// Ends in this status instead of `running`.
+    outcome: Option<Outcome>,
     stopped: bool,
     terminated: Option<Instant>,
 }
 
 impl Instance {
+    fn hold_mut(&mut self) -> (&mut bool, &mut Instant) {
+        (&mut self.held, &mut self.created)
+    }
+
     /// The status now, or `None` once a terminated instance has gone.
     fn status(&self, cfg: &EmulatorConfig) -> Option<&'static str> {
         if let Some(t) = self.terminated {
@@ -94,8 +106,8 @@ impl Instance {
         }
         Some(if self.stopped {
             "stopped"
-        } else if cfg.steps_since(self.created) >= PENDING_STEPS {
-            "running"
+        } else if !self.held && cfg.steps_since(self.created) >= PENDING_STEPS {
+            self.outcome.as_ref().map_or("running", |o| o.status)
         } else {
             "pending"
         })
@@ -321,10 +333,13 @@ async fn create_instance(State(ctx): State<Ctx>, body: Bytes) -> Response {
         image_id: input.image_id.unwrap_or_else(|| "rocm-6.1-pytorch".into()),
         created_at: Utc::now(),
         created: Instant::now(),
+        held: ctx.shared.provisioning.holding(),
+        outcome: ctx.shared.provisioning.next_outcome(API),
         stopped: false,
         terminated: None,
     };
     let body = inst.to_json("pending");
+    ctx.shared.ledger.record_created(API, "instance", &inst.id);
     st.instances.push(inst);
     (StatusCode::CREATED, Json(body)).into_response()
 }
@@ -470,6 +485,7 @@ async fn deploy_model(State(ctx): State<Ctx>, body: Bytes) -> Response {
         deployed: Some(Instant::now()),
     };
     let body = model.to_json(ctx.cfg());
+    ctx.shared.ledger.record_created(API, "model", &model.id);
     st.models.push(model);
     (StatusCode::CREATED, Json(body)).into_response()
 }
@@ -552,6 +568,10 @@ impl ApiModule for Amd {
         *lock(&self.state) = Self::fresh(self.config.seed);
     }
 
+    fn release_held(&self) -> usize {
+        release(self.state().instances.iter_mut().map(Instance::hold_mut))
+    }
+
     fn admin_router(self: Arc<Self>, shared: Arc<Shared>) -> Router {
         Router::new()
             .route("/instances/{instanceId}/stop", post(admin_stop))
@@ -594,6 +614,8 @@ mod tests {
             image_id: "img".into(),
             created_at: Utc::now(),
             created,
+            held: false,
+            outcome: None,
             stopped: false,
             terminated: None,
         }
@@ -612,6 +634,19 @@ mod tests {
         assert_eq!(i.status(&zero), None, "a zero step removes at once");
         let fresh = instance(Instant::now());
         assert_eq!(fresh.status(&zero), Some("running"));
+    }
+
+    #[test]
+    fn a_held_instance_stays_pending_and_an_outcome_replaces_running() {
+        let zero = cfg(0);
+        let mut i = instance(Instant::now());
+        i.held = true;
+        assert_eq!(i.status(&zero), Some("pending"), "held whatever the time");
+        i.held = false;
+        i.outcome = Some(Outcome::new("maintenance", None));
+        assert_eq!(i.status(&zero), Some("maintenance"));
+        i.stopped = true;
+        assert_eq!(i.status(&zero), Some("stopped"));
     }
 
     #[test]

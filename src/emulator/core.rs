@@ -1,8 +1,10 @@
-//! The pieces every emulated API shares: configuration, the request ledger, live-object
-//! reporting, the `ApiModule` trait, and fault injection (rules plus the middleware that
-//! applies them to every API route).
+//! The pieces every emulated API shares: configuration, the request ledger (requests handled
+//! and objects created), live-object reporting, the `ApiModule` trait, provisioning controls
+//! (hold new objects starting, force the status a create ends in), and fault injection (rules,
+//! the middleware that applies them to every API route, and a tally of what it injected).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -54,6 +56,7 @@ pub struct Shared {
     pub config: EmulatorConfig,
     pub ledger: Ledger,
     pub faults: Faults,
+    pub provisioning: Provisioning,
 }
 
 impl Shared {
@@ -63,6 +66,7 @@ impl Shared {
             config,
             ledger: Ledger::default(),
             faults,
+            provisioning: Provisioning::default(),
         }
     }
 }
@@ -72,10 +76,14 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Counts of handled requests, keyed `"<api>.<operationId>"`.
+/// Counts of handled requests, keyed `"<api>.<operationId>"`, and the ids of the objects
+/// creates made, keyed `"<api>.<kind>"` (the kinds of [`LiveObject`]). A request counts once
+/// its handler runs, so a create refused as a duplicate or replayed from an idempotency key
+/// counts as a request but creates nothing.
 #[derive(Debug, Default)]
 pub struct Ledger {
     counts: Mutex<BTreeMap<String, u64>>,
+    created: Mutex<BTreeMap<String, Vec<String>>>,
 }
 
 impl Ledger {
@@ -96,9 +104,114 @@ impl Ledger {
         lock(&self.counts).clone()
     }
 
+    /// Notes that a create made the object `id` of `kind`.
+    pub fn record_created(&self, api: &str, kind: &str, id: &str) {
+        lock(&self.created)
+            .entry(format!("{api}.{kind}"))
+            .or_default()
+            .push(id.to_owned());
+    }
+
+    /// The ids of every object created so far, in creation order, keyed `"<api>.<kind>"`.
+    pub fn created(&self) -> BTreeMap<String, Vec<String>> {
+        lock(&self.created).clone()
+    }
+
     pub fn reset(&self) {
         lock(&self.counts).clear();
+        lock(&self.created).clear();
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Provisioning controls
+// ---------------------------------------------------------------------------------------------
+
+/// The status a create ends in instead of its API's ready status, with the API's message
+/// where its objects carry one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outcome {
+    pub status: &'static str,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+impl Outcome {
+    pub fn new(status: &str, message: Option<String>) -> Self {
+        Self {
+            status: intern(status),
+            message,
+        }
+    }
+}
+
+/// Admin-set status strings live as long as the emulator, like the APIs' own `&'static str`
+/// statuses; each distinct one is stored once.
+fn intern(s: &str) -> &'static str {
+    static SEEN: Mutex<BTreeSet<&'static str>> = Mutex::new(BTreeSet::new());
+    let mut seen = lock(&SEEN);
+    if let Some(known) = seen.get(s) {
+        return known;
+    }
+    let leaked: &'static str = Box::leak(s.to_owned().into_boxed_str());
+    seen.insert(leaked);
+    leaked
+}
+
+/// What the admin decided about objects being created, read by the modules' create handlers:
+/// whether new objects stay in their first (starting) status until released, and per API a
+/// queue of statuses the next creates end in.
+#[derive(Debug, Default)]
+pub struct Provisioning {
+    holding: Mutex<bool>,
+    outcomes: Mutex<HashMap<String, VecDeque<Outcome>>>,
+}
+
+impl Provisioning {
+    /// While on, objects created stay in their first status (an IC GPU instance `pending`,
+    /// a Shadeform instance `pending`, ...) until [`ApiModule::release_held`] runs.
+    pub fn set_holding(&self, on: bool) {
+        *lock(&self.holding) = on;
+    }
+
+    pub fn holding(&self) -> bool {
+        *lock(&self.holding)
+    }
+
+    /// Queues `outcome` for the next `count` creates of `api`.
+    pub fn push_outcome(&self, api: &str, outcome: Outcome, count: usize) {
+        let mut all = lock(&self.outcomes);
+        let queue = all.entry(api.to_owned()).or_default();
+        queue.extend(std::iter::repeat_n(outcome, count));
+    }
+
+    /// The outcome the next create of `api` ends in, if one is queued (taking it).
+    pub fn next_outcome(&self, api: &str) -> Option<Outcome> {
+        lock(&self.outcomes).get_mut(api)?.pop_front()
+    }
+
+    /// How many outcomes are still queued for `api`.
+    pub fn queued(&self, api: &str) -> usize {
+        lock(&self.outcomes).get(api).map_or(0, VecDeque::len)
+    }
+
+    pub fn reset(&self) {
+        self.set_holding(false);
+        lock(&self.outcomes).clear();
+    }
+}
+
+/// Ends the hold of every held object among `objects` (its held flag and the instant its
+/// lifecycle began): each starts now. Returns how many were held.
+pub fn release<'a>(objects: impl Iterator<Item = (&'a mut bool, &'a mut Instant)>) -> usize {
+    let now = Instant::now();
+    objects
+        .filter(|(held, _)| **held)
+        .map(|(held, began)| {
+            *held = false;
+            *began = now;
+        })
+        .count()
 }
 
 /// An object an API still holds (not deleted); used for zero-orphan checks.
@@ -122,6 +235,11 @@ pub trait ApiModule: Send + Sync + 'static {
     fn live_objects(&self) -> Vec<LiveObject>;
     /// Forget every object (and any per-API counters such as rate-limit windows).
     fn reset(&self);
+    /// Lets every object held by [`Provisioning::set_holding`] start its lifecycle now;
+    /// returns how many were released. APIs without long-running objects hold nothing.
+    fn release_held(&self) -> usize {
+        0
+    }
     /// Per-API admin actions, mounted at `/_admin/<name>`.
     fn admin_router(self: Arc<Self>, shared: Arc<Shared>) -> Router {
         let _ = shared;
@@ -215,11 +333,59 @@ struct ActiveRule {
     remaining: Option<u32>,
 }
 
-/// The active fault rules and the seeded RNG their rates draw from.
+/// What the fault middleware has done so far.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FaultTally {
+    /// Injected faults by kind: `drop`, `lose_response`, `status_503`, `latency`, ...
+    pub injected: BTreeMap<String, u64>,
+    /// Requests that repeated a faulted one (same method, path, query and body), each fault
+    /// counted once: the clients' retries, and waiter polls that followed a faulted poll.
+    pub retries: u64,
+}
+
+impl FaultTally {
+    pub fn total_injected(&self) -> u64 {
+        self.injected.values().sum()
+    }
+}
+
+#[derive(Default)]
+struct TallyState {
+    tally: FaultTally,
+    /// Faulted requests by fingerprint, not yet repeated.
+    unanswered: HashMap<u64, u32>,
+}
+
+/// The active fault rules, the seeded RNG their rates draw from, and the tally of what they
+/// did (kept when the rules are cleared, so a test can clear them and still read its figures;
+/// `POST /_admin/reset` zeroes it).
 pub struct Faults {
     rules: Mutex<Vec<ActiveRule>>,
     rng: Mutex<StdRng>,
     seed: u64,
+    tally: Mutex<TallyState>,
+}
+
+impl FaultAction {
+    /// The tally key of this action.
+    fn kind(&self) -> String {
+        match self {
+            FaultAction::Named(NamedFault::Drop) => "drop".into(),
+            FaultAction::Named(NamedFault::LoseResponse) => "lose_response".into(),
+            FaultAction::Status { status, .. } => format!("status_{status}"),
+            FaultAction::Latency { .. } => "latency".into(),
+            FaultAction::CapacityError { .. } => "capacity_error".into(),
+        }
+    }
+}
+
+/// Identifies a request for retry counting: method, path with query, and body.
+fn fingerprint(method: &Method, path_and_query: &str, body: &[u8]) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    method.as_str().hash(&mut h);
+    path_and_query.hash(&mut h);
+    body.hash(&mut h);
+    h.finish()
 }
 
 /// Attached to a request by the fault middleware when a `capacity_error` rule matches; an API
@@ -233,7 +399,45 @@ impl Faults {
             rules: Mutex::new(Vec::new()),
             rng: Mutex::new(StdRng::seed_from_u64(seed)),
             seed,
+            tally: Mutex::new(TallyState::default()),
         }
+    }
+
+    /// Whether the middleware must look at requests: a rule is active or a faulted request
+    /// may still be repeated.
+    fn watching(&self) -> bool {
+        !lock(&self.rules).is_empty() || !lock(&self.tally).unanswered.is_empty()
+    }
+
+    /// Counts a request: a repeat of a faulted one is a retry.
+    fn note_request(&self, print: u64) {
+        let mut t = lock(&self.tally);
+        if let Some(n) = t.unanswered.get_mut(&print) {
+            *n -= 1;
+            if *n == 0 {
+                t.unanswered.remove(&print);
+            }
+            t.tally.retries += 1;
+        }
+    }
+
+    fn note_injected(&self, action: &FaultAction, print: u64) {
+        let mut t = lock(&self.tally);
+        *t.tally.injected.entry(action.kind()).or_insert(0) += 1;
+        // Latency delays a request without failing it, so nothing needs repeating.
+        if !matches!(action, FaultAction::Latency { .. }) {
+            *t.unanswered.entry(print).or_insert(0) += 1;
+        }
+    }
+
+    /// What has been injected so far, and the retries that followed.
+    pub fn tally(&self) -> FaultTally {
+        lock(&self.tally).tally.clone()
+    }
+
+    /// Zeroes the tally (rules stay).
+    pub fn reset_tally(&self) {
+        *lock(&self.tally) = TallyState::default();
     }
 
     /// Adds a rule; rejects a bad regex or rate.
@@ -333,6 +537,9 @@ fn broken_response() -> Response {
     resp
 }
 
+/// Bodies the fault middleware reads to tell retries apart (far above any API's requests).
+const REQUEST_BODY_LIMIT: usize = 16 << 20;
+
 /// State the fault middleware needs: the shared faults and the module list (to name the API).
 #[derive(Clone)]
 pub(crate) struct FaultLayerState {
@@ -343,17 +550,31 @@ pub(crate) struct FaultLayerState {
 /// Applies the first matching fault rule to an API request.
 pub(crate) async fn fault_middleware(
     State(st): State<FaultLayerState>,
-    mut req: Request,
+    req: Request,
     next: Next,
 ) -> Response {
     let path = req.uri().path().to_string();
-    if path.starts_with("/_admin") {
+    let faults = &st.shared.faults;
+    if path.starts_with("/_admin") || !faults.watching() {
         return next.run(req).await;
     }
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, REQUEST_BODY_LIMIT).await else {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
+    };
+    let path_and_query = parts
+        .uri
+        .path_and_query()
+        .map_or(path.as_str(), |p| p.as_str());
+    let print = fingerprint(&parts.method, path_and_query, &bytes);
+    faults.note_request(print);
     let api = api_for_path(&st.modules, &path);
-    let Some(action) = st.shared.faults.take(api, req.method(), &path) else {
+    let action = faults.take(api, &parts.method, &path);
+    let mut req = Request::from_parts(parts, Body::from(bytes));
+    let Some(action) = action else {
         return next.run(req).await;
     };
+    faults.note_injected(&action, print);
     tracing::debug!(?action, %path, "injecting fault");
     match action {
         FaultAction::Named(NamedFault::Drop) => broken_response(),
@@ -475,9 +696,70 @@ mod tests {
         let l = Ledger::default();
         l.record("icgpu", "CreateInstance");
         l.record("icgpu", "CreateInstance");
+        l.record_created("icgpu", "instance", "inst-1");
         assert_eq!(l.count("icgpu", "CreateInstance"), 2);
         assert_eq!(l.counts().get("icgpu.CreateInstance"), Some(&2));
+        assert_eq!(
+            l.created().get("icgpu.instance"),
+            Some(&vec!["inst-1".to_string()])
+        );
         l.reset();
         assert_eq!(l.count("icgpu", "CreateInstance"), 0);
+        assert!(l.created().is_empty());
+    }
+
+    #[test]
+    fn the_tally_counts_injected_faults_and_each_retry_once() {
+        let faults = Faults::new(3);
+        let rule: FaultRule = serde_json::from_value(json!({
+            "method": "POST", "times": 2, "action": {"status": 503, "retry_after": 1}
+        }))
+        .expect("rule parses");
+        faults.add(rule).expect("valid");
+        let create = fingerprint(&Method::POST, "/amd/v1/instances", br#"{"name":"a"}"#);
+        let other = fingerprint(&Method::POST, "/amd/v1/instances", br#"{"name":"b"}"#);
+        assert_ne!(create, other, "the body tells requests apart");
+        for _ in 0..2 {
+            faults.note_request(create);
+            let action = faults
+                .take(Some("amd"), &Method::POST, "/amd/v1/instances")
+                .expect("faulted");
+            faults.note_injected(&action, create);
+        }
+        faults.note_request(other);
+        faults.note_request(create);
+        faults.note_request(create);
+        faults.note_request(create);
+        let t = faults.tally();
+        assert_eq!(t.injected.get("status_503"), Some(&2));
+        assert_eq!(t.total_injected(), 2);
+        // The second attempt repeated the first fault; the third the second; later ones
+        // follow a success and are not retries.
+        assert_eq!(t.retries, 2);
+        faults.clear();
+        assert_eq!(faults.tally(), t, "clearing rules keeps the figures");
+        faults.reset_tally();
+        assert_eq!(faults.tally(), FaultTally::default());
+        assert!(!faults.watching());
+    }
+
+    #[test]
+    fn provisioning_holds_and_queues_outcomes_per_api() {
+        let p = Provisioning::default();
+        assert!(!p.holding());
+        p.set_holding(true);
+        assert!(p.holding());
+        p.push_outcome("shadeform", Outcome::new("error", None), 2);
+        p.push_outcome("icgpu", Outcome::new("degraded", Some("disk".into())), 1);
+        assert_eq!(p.queued("shadeform"), 2);
+        assert_eq!(p.next_outcome("amd"), None);
+        let o = p.next_outcome("icgpu").expect("queued");
+        assert_eq!((o.status, o.message.as_deref()), ("degraded", Some("disk")));
+        assert_eq!(p.next_outcome("icgpu"), None);
+        assert_eq!(p.next_outcome("shadeform").map(|o| o.status), Some("error"));
+        p.reset();
+        assert!(!p.holding());
+        assert_eq!(p.queued("shadeform"), 0);
+        assert!(std::ptr::eq(intern("degraded"), intern("degraded")));
     }
 }

@@ -3,9 +3,19 @@
 //!
 //! Every API is an [`ApiModule`] mounted under its own prefix (`/icgpu`, `/amd/v1`, ...).
 //! Admin routes live under `/_admin`:
-//! - `GET /_admin/ledger` → `{"requests": {"<api>.<operationId>": n}, "live": [LiveObject...]}`
-//! - `POST /_admin/reset` clears the ledger, the fault rules and every API's objects
-//! - `GET|POST|DELETE /_admin/faults` lists, adds (one rule or an array) or clears fault rules
+//! - `GET /_admin/ledger` → `{"requests": {"<api>.<operationId>": n}, "created":
+//!   {"<api>.<kind>": [id...]}, "live": [LiveObject...]}`
+//! - `POST /_admin/reset` clears the ledger, the fault rules and tally, the provisioning
+//!   controls and every API's objects
+//! - `GET|POST|DELETE /_admin/faults` lists (with the tally: `{"rules", "tally": {"injected":
+//!   {"<kind>": n}, "retries": n}}`), adds (one rule or an array) or clears fault rules
+//! - `POST /_admin/hold`: objects created from now on stay in their first status (starting)
+//!   until `POST /_admin/release`, which lets them boot from then and answers `{"released": n}`
+//!   (IC GPU instances, VMs and clusters, AMD and Shadeform instances, GPU AI runtimes)
+//! - `POST /_admin/outcomes` `{"api", "status", "message"?, "count"?}`: the next `count`
+//!   (default 1) instances that API creates end in `status` where they would become ready
+//!   (IC GPU instances, AMD and Shadeform instances, GPU AI runtimes; the message shows where
+//!   the API's objects carry one: IC GPU `error_message`, GPU AI `message`)
 //! - `/_admin/<api>/...` per-API actions (see each module)
 //!
 //! Lifecycles are computed lazily from timestamps, so there are no background tasks.
@@ -29,8 +39,8 @@ use serde_json::{json, Value};
 
 use self::core::{fault_middleware, FaultLayerState};
 pub use self::core::{
-    ApiModule, CapacityFault, EmulatorConfig, FaultAction, FaultRule, Faults, Ledger, LiveObject,
-    NamedFault, Shared,
+    ApiModule, CapacityFault, EmulatorConfig, FaultAction, FaultRule, FaultTally, Faults, Ledger,
+    LiveObject, NamedFault, Outcome, Provisioning, Shared,
 };
 
 /// Every API the emulator serves. Other members add one line each here.
@@ -57,6 +67,7 @@ fn live_of(modules: &[Arc<dyn ApiModule>]) -> Vec<LiveObject> {
 async fn admin_ledger(State(st): State<AdminState>) -> Json<Value> {
     Json(json!({
         "requests": st.shared.ledger.counts(),
+        "created": st.shared.ledger.created(),
         "live": live_of(&st.modules),
     }))
 }
@@ -64,6 +75,8 @@ async fn admin_ledger(State(st): State<AdminState>) -> Json<Value> {
 async fn admin_reset(State(st): State<AdminState>) -> StatusCode {
     st.shared.ledger.reset();
     st.shared.faults.clear();
+    st.shared.faults.reset_tally();
+    st.shared.provisioning.reset();
     for m in st.modules.iter() {
         m.reset();
     }
@@ -71,7 +84,63 @@ async fn admin_reset(State(st): State<AdminState>) -> StatusCode {
 }
 
 async fn admin_faults_list(State(st): State<AdminState>) -> Json<Value> {
-    Json(json!({ "rules": st.shared.faults.list() }))
+    Json(json!({ "rules": st.shared.faults.list(), "tally": st.shared.faults.tally() }))
+}
+
+async fn admin_hold(State(st): State<AdminState>) -> Json<Value> {
+    st.shared.provisioning.set_holding(true);
+    Json(json!({ "holding": true }))
+}
+
+async fn admin_release(State(st): State<AdminState>) -> Json<Value> {
+    Json(json!({ "released": release_all(&st.shared, &st.modules) }))
+}
+
+/// Ends a hold: objects created from now on boot at once, and every held one boots from now.
+fn release_all(shared: &Shared, modules: &[Arc<dyn ApiModule>]) -> usize {
+    shared.provisioning.set_holding(false);
+    modules.iter().map(|m| m.release_held()).sum()
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OutcomeRequest {
+    api: String,
+    status: String,
+    message: Option<String>,
+    count: Option<usize>,
+}
+
+/// A refused admin request: 400 with `{"message"}`.
+fn bad_admin_request(message: impl std::fmt::Display) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        Json(json!({ "message": message.to_string() })),
+    )
+        .into_response()
+}
+
+async fn admin_outcomes(State(st): State<AdminState>, body: axum::body::Bytes) -> Response {
+    let req = match serde_json::from_slice::<OutcomeRequest>(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            return bad_admin_request(format!(
+                "body must be {{\"api\", \"status\", \"message\"?, \"count\"?}}: {e}"
+            ))
+        }
+    };
+    if !st.modules.iter().any(|m| m.name() == req.api) || req.status.trim().is_empty() {
+        return bad_admin_request("api must name an emulated API and status must not be empty");
+    }
+    let count = req.count.unwrap_or(1).min(1000);
+    st.shared
+        .provisioning
+        .push_outcome(&req.api, Outcome::new(&req.status, req.message), count);
+    (
+        StatusCode::CREATED,
+        Json(json!({ "api": req.api, "queued": st.shared.provisioning.queued(&req.api) })),
+    )
+        .into_response()
 }
 
 async fn admin_faults_add(State(st): State<AdminState>, body: axum::body::Bytes) -> Response {
@@ -82,17 +151,11 @@ async fn admin_faults_add(State(st): State<AdminState>, body: axum::body::Bytes)
     };
     let rules = match parsed {
         Ok(r) => r,
-        Err(e) => {
-            return (
-                StatusCode::BAD_REQUEST,
-                Json(json!({ "message": format!("bad fault rule: {e}") })),
-            )
-                .into_response()
-        }
+        Err(e) => return bad_admin_request(format!("bad fault rule: {e}")),
     };
     for rule in rules {
         if let Err(e) = st.shared.faults.add(rule) {
-            return (StatusCode::BAD_REQUEST, Json(json!({ "message": e }))).into_response();
+            return bad_admin_request(e);
         }
     }
     (
@@ -134,6 +197,9 @@ pub fn router(config: EmulatorConfig) -> (Router, Arc<Shared>, Vec<Arc<dyn ApiMo
                 .post(admin_faults_add)
                 .delete(admin_faults_clear),
         )
+        .route("/_admin/hold", post(admin_hold))
+        .route("/_admin/release", post(admin_release))
+        .route("/_admin/outcomes", post(admin_outcomes))
         .with_state(AdminState {
             shared: shared.clone(),
             modules: mods,
@@ -172,6 +238,11 @@ impl EmulatorHandle {
 
     pub fn live_objects(&self) -> Vec<LiveObject> {
         live_of(&self.modules)
+    }
+
+    /// Ends a hold (see `POST /_admin/release`); returns how many objects were released.
+    pub fn release_held(&self) -> usize {
+        release_all(&self.shared, &self.modules)
     }
 
     /// `(api name, base URL)` for every mounted API.
@@ -284,6 +355,181 @@ mod tests {
     use axum::body::Body;
     use axum::http::Request;
     use tower::ServiceExt;
+
+    /// One request through the whole emulator; the answer's status and JSON body.
+    async fn call(
+        app: &Router,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = Request::builder().method(method).uri(path);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let body = match body {
+            Some(b) => {
+                req = req.header("content-type", "application/json");
+                Body::from(b.to_string())
+            }
+            None => Body::empty(),
+        };
+        let resp = app
+            .clone()
+            .oneshot(req.body(body).expect("request"))
+            .await
+            .expect("served");
+        let status = resp.status();
+        let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
+            .await
+            .expect("body");
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+
+    async fn admin(app: &Router, path: &str, body: Value) -> (StatusCode, Value) {
+        call(app, "POST", path, &[], Some(body)).await
+    }
+
+    fn instant_lifecycles() -> EmulatorConfig {
+        EmulatorConfig {
+            step: std::time::Duration::ZERO,
+            ..EmulatorConfig::default()
+        }
+    }
+
+    const SHADEFORM: &[(&str, &str)] = &[("x-api-key", "shadeform-test-key")];
+    const AMD: &[(&str, &str)] = &[("x-api-key", "amd-test-key")];
+
+    #[tokio::test]
+    async fn a_hold_keeps_creates_starting_until_released_and_outcomes_replace_ready() {
+        let (app, _, _) = router(instant_lifecycles());
+        let (s, _) = call(&app, "POST", "/_admin/hold", &[], None).await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, sf) = call(
+            &app,
+            "POST",
+            "/shadeform/v1/instances/create",
+            SHADEFORM,
+            Some(json!({"cloud": "tensordock", "region": "na-us-bos-1",
+                "shade_instance_type": "A6000", "shade_cloud": true, "name": "held"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{sf}");
+        let info = format!(
+            "/shadeform/v1/instances/{}/info",
+            sf["id"].as_str().expect("id")
+        );
+        let (_, i) = call(&app, "GET", &info, SHADEFORM, None).await;
+        assert_eq!(
+            i["status"], "pending",
+            "held although lifecycles are instant"
+        );
+
+        let (s, _) = admin(
+            &app,
+            "/_admin/outcomes",
+            json!({"api": "amd", "status": "maintenance"}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED);
+        let (s, amd) = call(
+            &app,
+            "POST",
+            "/amd/v1/instances",
+            AMD,
+            Some(json!({"name": "m", "gpuType": "mi210", "gpuCount": 1})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{amd}");
+        let amd_path = format!("/amd/v1/instances/{}", amd["id"].as_str().expect("id"));
+        let (_, a) = call(&app, "GET", &amd_path, AMD, None).await;
+        assert_eq!(a["status"], "pending");
+
+        let (_, released) = call(&app, "POST", "/_admin/release", &[], None).await;
+        assert_eq!(released["released"], 2);
+        let (_, i) = call(&app, "GET", &info, SHADEFORM, None).await;
+        assert_eq!(i["status"], "active");
+        let (_, a) = call(&app, "GET", &amd_path, AMD, None).await;
+        assert_eq!(
+            a["status"], "maintenance",
+            "the queued outcome replaces running"
+        );
+
+        let (_, ledger) = call(&app, "GET", "/_admin/ledger", &[], None).await;
+        assert_eq!(ledger["created"]["shadeform.instance"], json!([sf["id"]]));
+        assert_eq!(ledger["created"]["amd.instance"], json!([amd["id"]]));
+        let unknown_api = json!({"api": "nowhere", "status": "x"});
+        let (s, _) = admin(&app, "/_admin/outcomes", unknown_api).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+    }
+
+    #[tokio::test]
+    async fn an_icgpu_replay_creates_nothing_and_an_outcome_carries_its_message() {
+        let (app, shared, _) = router(instant_lifecycles());
+        let auth = ("authorization", "Bearer icgpu-test-token");
+        for _ in 0..2 {
+            let (s, body) = call(
+                &app,
+                "POST",
+                "/icgpu/api/v1/instances",
+                &[auth, ("idempotency-key", "k-1")],
+                Some(json!({"name": "a", "tier": "mig"})),
+            )
+            .await;
+            assert_eq!(s, StatusCode::CREATED, "{body}");
+        }
+        assert_eq!(shared.ledger.count("icgpu", "createInstance"), 2);
+        assert_eq!(shared.ledger.created()["icgpu.instance"].len(), 1);
+
+        shared.provisioning.push_outcome(
+            "icgpu",
+            core::Outcome::new("degraded", Some("disk failed".into())),
+            1,
+        );
+        let (_, b) = call(
+            &app,
+            "POST",
+            "/icgpu/api/v1/instances",
+            &[auth],
+            Some(json!({"name": "b", "tier": "mig"})),
+        )
+        .await;
+        let path = format!("/icgpu/api/v1/instances/{}", b["id"].as_str().expect("id"));
+        let (_, got) = call(&app, "GET", &path, &[auth], None).await;
+        assert_eq!(got["status"], "degraded", "{got}");
+        assert_eq!(got["error_message"], "disk failed");
+        assert_eq!(shared.ledger.created()["icgpu.instance"].len(), 2);
+    }
+
+    #[tokio::test]
+    async fn the_fault_tally_shows_injections_and_the_retry_after_them() {
+        let (app, _, _) = router(instant_lifecycles());
+        let (s, _) = admin(
+            &app,
+            "/_admin/faults",
+            json!({"api": "amd", "times": 1, "action": {"status": 503}}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED);
+        let (first, _) = call(&app, "GET", "/amd/v1/instances", AMD, None).await;
+        let (second, _) = call(&app, "GET", "/amd/v1/instances", AMD, None).await;
+        assert_eq!(
+            (first, second),
+            (StatusCode::SERVICE_UNAVAILABLE, StatusCode::OK)
+        );
+        let (_, faults) = call(&app, "GET", "/_admin/faults", &[], None).await;
+        assert_eq!(
+            faults["tally"],
+            json!({"injected": {"status_503": 1}, "retries": 1})
+        );
+        call(&app, "POST", "/_admin/reset", &[], None).await;
+        let (_, faults) = call(&app, "GET", "/_admin/faults", &[], None).await;
+        assert_eq!(faults["tally"], json!({"injected": {}, "retries": 0}));
+    }
 
     #[tokio::test]
     async fn the_cli_refuses_non_loopback_addresses() {

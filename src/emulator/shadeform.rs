@@ -20,6 +20,9 @@
 //!
 //! Admin: `POST /_admin/shadeform/availability` with
 //! `{"cloud", "region", "shade_instance_type", "available": bool}` flips one region's availability.
+//! Instances honour the shared provisioning controls: a held instance stays `pending` until
+//! released, and a queued outcome replaces `active` (the spec's `Instance` has no message
+//! field, so an outcome's message is not shown).
 
 // Request-local helpers return the finished error `Response` so handlers can `return` it as is;
 // it is built once on an error path, so its size on the stack does not matter.
@@ -43,7 +46,7 @@ use rand::{Rng, SeedableRng};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::core::{ApiModule, EmulatorConfig, LiveObject, Shared};
+use super::core::{release, ApiModule, EmulatorConfig, LiveObject, Outcome, Shared};
 
 const API: &str = "shadeform";
 const API_KEY: &str = "shadeform-test-key";
@@ -184,21 +187,32 @@ struct Instance {
     launch_configuration: Option<Value>,
     ip: String,
     created_at: DateTime<Utc>,
+    /// When the lifecycle began: the create, or the release of a hold.
     created: Instant,
+    /// Held `pending` by the provisioning controls.
+    held: bool,
+    /// Ends in this status instead of `active`.
+    outcome: Option<Outcome>,
     deleted: Option<(Instant, DateTime<Utc>)>,
 }
 
 impl Instance {
+    fn hold_mut(&mut self) -> (&mut bool, &mut Instant) {
+        (&mut self.held, &mut self.created)
+    }
+
     /// The status now, or `None` once a deleted instance has gone.
     fn status(&self, cfg: &EmulatorConfig) -> Option<&'static str> {
         if let Some((t, _)) = self.deleted {
             return (cfg.steps_since(t) < DELETED_STEPS).then_some("deleted");
         }
-        Some(if cfg.steps_since(self.created) >= PENDING_STEPS {
-            "active"
-        } else {
-            "pending"
-        })
+        Some(
+            if !self.held && cfg.steps_since(self.created) >= PENDING_STEPS {
+                self.outcome.as_ref().map_or("active", |o| o.status)
+            } else {
+                "pending"
+            },
+        )
     }
 
     fn to_json(&self, status: &str) -> Value {
@@ -574,6 +588,7 @@ async fn create(State(ctx): State<Ctx>, body: Bytes) -> Response {
         Ok(p) => p,
         Err(r) => return r,
     };
+    let provisioning = &ctx.shared.provisioning;
     let id = uuid_from(&mut st.rng);
     let cloud_assigned_id = uuid_from(&mut st.rng);
     let ip = format!(
@@ -593,8 +608,11 @@ async fn create(State(ctx): State<Ctx>, body: Bytes) -> Response {
         ip,
         created_at: Utc::now(),
         created: Instant::now(),
+        held: provisioning.holding(),
+        outcome: provisioning.next_outcome(API),
         deleted: None,
     });
+    ctx.shared.ledger.record_created(API, "instance", &id);
     Json(json!({ "id": id, "cloud_assigned_id": cloud_assigned_id })).into_response()
 }
 
@@ -696,6 +714,10 @@ impl ApiModule for Shadeform {
 
     fn reset(&self) {
         *lock(&self.state) = Self::fresh(self.config.seed);
+    }
+
+    fn release_held(&self) -> usize {
+        release(self.state().instances.iter_mut().map(Instance::hold_mut))
     }
 
     fn admin_router(self: Arc<Self>, shared: Arc<Shared>) -> Router {

@@ -15,10 +15,11 @@
 
 pub mod sshd;
 
-use gpucloud::emulator::{self, EmulatorConfig, EmulatorHandle, LiveObject};
+use gpucloud::emulator::{self, EmulatorConfig, EmulatorHandle, FaultTally, LiveObject};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::time::Duration;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 /// The provider binary cargo built for this test run.
 pub const PROVIDER_BIN: &str = env!("CARGO_BIN_EXE_terraform-provider-gpucloud");
@@ -108,6 +109,51 @@ impl Emulator {
         self.handle().shared().ledger.reset();
     }
 
+    /// The ids of the objects creates made, keyed `"<api>.<kind>"`.
+    pub fn created(&self) -> BTreeMap<String, Vec<String>> {
+        self.handle().shared().ledger.created()
+    }
+
+    /// How many objects creates made, over every API and kind.
+    pub fn created_total(&self) -> usize {
+        self.created().values().map(Vec::len).sum()
+    }
+
+    /// Adds fault rules (one rule or an array, as `POST /_admin/faults` takes them).
+    pub fn add_faults(&self, rules: serde_json::Value) {
+        self.post("/_admin/faults", rules);
+    }
+
+    /// Removes every fault rule; the tally stays.
+    pub fn clear_faults(&self) {
+        self.handle().shared().faults.clear();
+    }
+
+    /// Faults injected so far and the retries that followed them.
+    pub fn fault_tally(&self) -> FaultTally {
+        self.handle().shared().faults.tally()
+    }
+
+    /// Objects created from now on stay in their first (starting) status until [`release`].
+    ///
+    /// [`release`]: Emulator::release
+    pub fn hold(&self) {
+        self.post("/_admin/hold", serde_json::json!({}));
+    }
+
+    /// Ends a hold; returns how many held objects now boot.
+    pub fn release(&self) -> usize {
+        self.handle().release_held()
+    }
+
+    /// The next create of `api` ends in `status` (with `message` where the API shows one).
+    pub fn queue_outcome(&self, api: &str, status: &str, message: Option<&str>) {
+        self.post(
+            "/_admin/outcomes",
+            serde_json::json!({ "api": api, "status": status, "message": message }),
+        );
+    }
+
     /// POSTs JSON to an admin or API path on the emulator (e.g. `/_admin/icgpu/...`).
     pub fn post(&self, path: &str, body: serde_json::Value) -> serde_json::Value {
         let url = format!("{}{}", self.base_url, path);
@@ -138,7 +184,11 @@ impl Emulator {
 impl Drop for Emulator {
     fn drop(&mut self) {
         if let Some(h) = self.handle.take() {
-            self.rt.block_on(h.shutdown());
+            // A request slowed by a latency fault would hold a graceful shutdown for its whole
+            // delay; dropping the runtime afterwards ends it.
+            self.rt.block_on(async {
+                let _ = tokio::time::timeout(Duration::from_secs(5), h.shutdown()).await;
+            });
         }
     }
 }
@@ -309,6 +359,214 @@ impl Tf {
 
     pub fn plugin_dir(&self) -> PathBuf {
         self.plugins.path().to_path_buf()
+    }
+
+    /// Starts `terraform <args>` without waiting, its output going to files, so a test can
+    /// signal it mid-run the way a user presses Ctrl-C or the OOM killer strikes.
+    pub fn spawn(&self, args: &[&str]) -> Running {
+        let out = tempfile::tempdir().expect("tempdir");
+        let stdout = std::fs::File::create(out.path().join("stdout")).expect("stdout file");
+        let stderr = std::fs::File::create(out.path().join("stderr")).expect("stderr file");
+        let mut cmd = Command::new("terraform");
+        cmd.args(args)
+            .current_dir(self.dir.path())
+            .env_remove("TF_LOG")
+            .stdin(Stdio::null())
+            .stdout(stdout)
+            .stderr(stderr);
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        let child = cmd.spawn().expect("terraform starts");
+        Running {
+            child,
+            out,
+            args: args.join(" "),
+        }
+    }
+
+    /// The `id` of every managed resource in state, by address.
+    pub fn state_ids(&self) -> BTreeMap<String, String> {
+        let state = self.state_json();
+        let mut ids = BTreeMap::new();
+        for r in state["values"]["root_module"]["resources"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|r| r["mode"] == "managed")
+        {
+            if let (Some(address), Some(id)) = (r["address"].as_str(), r["values"]["id"].as_str()) {
+                ids.insert(address.to_string(), id.to_string());
+            }
+        }
+        ids
+    }
+}
+
+/// A `terraform` run started by [`Tf::spawn`]. Dropping it kills what is still running.
+pub struct Running {
+    child: Child,
+    out: tempfile::TempDir,
+    args: String,
+}
+
+/// How a spawned run ended.
+#[derive(Debug)]
+pub struct Finished {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    /// From the signal (or spawn) to exit.
+    pub took: Duration,
+}
+
+impl Finished {
+    pub fn success(&self) -> bool {
+        self.code == Some(0)
+    }
+
+    /// stdout and stderr, for assertions and failure messages.
+    pub fn text(&self) -> String {
+        format!(
+            "exit: {:?} after {:.1}s\n--- stdout\n{}\n--- stderr\n{}",
+            self.code,
+            self.took.as_secs_f64(),
+            self.stdout,
+            self.stderr
+        )
+    }
+}
+
+impl Running {
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends `signal` ("INT", "KILL", ...) to terraform itself.
+    pub fn signal(&self, signal: &str) {
+        send_signal(self.pid(), signal);
+    }
+
+    /// The provider plugin processes terraform started (`terraform-provider-*` below it).
+    pub fn provider_pids(&self) -> Vec<u32> {
+        descendants(self.pid())
+            .into_iter()
+            .filter(|pid| {
+                std::fs::read(format!("/proc/{pid}/cmdline"))
+                    .ok()
+                    .and_then(|c| {
+                        let argv0 = c.split(|b| *b == 0).next()?.to_vec();
+                        let argv0 = String::from_utf8(argv0).ok()?;
+                        let name = Path::new(&argv0).file_name()?.to_str()?.to_string();
+                        Some(name.starts_with("terraform-provider-"))
+                    })
+                    .unwrap_or(false)
+            })
+            .collect()
+    }
+
+    /// Whether terraform has exited.
+    pub fn exited(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(Some(_)))
+    }
+
+    /// Waits up to `limit` for terraform to exit, timing from `since`; kills it (and its
+    /// providers) and returns `None` when it does not.
+    pub fn wait(mut self, since: Instant, limit: Duration) -> Option<Finished> {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(Finished {
+                    code: status.code(),
+                    stdout: self.read("stdout"),
+                    stderr: self.read("stderr"),
+                    took: since.elapsed(),
+                });
+            }
+            if Instant::now() >= deadline {
+                eprintln!(
+                    "terraform {} still running after {limit:?}; killing it. Output so far:\n{}\n{}",
+                    self.args,
+                    self.read("stdout"),
+                    self.read("stderr")
+                );
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.out.path().join(name)).unwrap_or_default()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            for pid in descendants(self.pid()) {
+                send_signal(pid, "KILL");
+            }
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// `kill -<signal> <pid>`: the test stands in for the user's terminal or the OOM killer.
+pub fn send_signal(pid: u32, signal: &str) {
+    let status = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(pid.to_string())
+        .status()
+        .expect("kill runs");
+    assert!(status.success(), "kill -{signal} {pid} failed");
+}
+
+/// Every process below `root`, from `/proc/<pid>/stat` parent links.
+fn descendants(root: u32) -> Vec<u32> {
+    let mut parents: BTreeMap<u32, u32> = BTreeMap::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        // `pid (comm) state ppid ...`; comm may hold spaces and parentheses.
+        let ppid = stat
+            .rfind(')')
+            .and_then(|i| stat[i + 1..].split_whitespace().nth(1))
+            .and_then(|p| p.parse::<u32>().ok());
+        if let Some(ppid) = ppid {
+            parents.insert(pid, ppid);
+        }
+    }
+    let mut found: BTreeSet<u32> = BTreeSet::from([root]);
+    loop {
+        let before = found.len();
+        for (pid, ppid) in &parents {
+            if found.contains(ppid) {
+                found.insert(*pid);
+            }
+        }
+        if found.len() == before {
+            break;
+        }
+    }
+    found.remove(&root);
+    found.into_iter().collect()
+}
+
+/// Polls `done` every 100 ms until it holds; panics after `limit`, naming `what`.
+pub fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !done() {
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {limit:?} waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
     }
 }
 

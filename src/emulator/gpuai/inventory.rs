@@ -276,6 +276,9 @@ pub(crate) async fn create_notify(State(ctx): State<Ctx>, body: Bytes) -> Respon
         notified_at: None,
     };
     let body = n.to_json();
+    ctx.shared
+        .ledger
+        .record_created(super::API, "notify_availability", &n.id);
     st.notifications.push(n);
     (StatusCode::CREATED, Json(body)).into_response()
 }

@@ -375,6 +375,11 @@ impl ApiModule for GpuAi {
         *lock(&self.state) = Store::fresh(self.config.seed);
     }
 
+    fn release_held(&self) -> usize {
+        let mut st = self.state();
+        super::core::release(st.runtimes.iter_mut().map(runtimes::Runtime::hold_mut))
+    }
+
     fn admin_router(self: Arc<Self>, shared: Arc<Shared>) -> Router {
         Router::new()
             .route(

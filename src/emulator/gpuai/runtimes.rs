@@ -1,9 +1,11 @@
 //! AI runtimes and runtime templates (the `/gpu` gateway prefix).
 //!
 //! Lifecycle (lazy, in steps of `config.step`): `Pending` for one step, `Provisioning` for one
-//! step, then `Running` (or `Failed` when an admin hook said so). `DELETE` answers 202 with the
-//! runtime `Deleting`; one step later it is gone (404). An admin `stop` gives `Stopping` for one
-//! step, then `Stopped`. Failed, Stopped and removed runtimes hold no GPUs.
+//! step, then `Running` (or `Failed` when an admin hook said so, or the status of an outcome
+//! queued with the shared provisioning controls, with its message). `DELETE` answers 202 with
+//! the runtime `Deleting`; one step later it is gone (404). An admin `stop` gives `Stopping`
+//! for one step, then `Stopped`. A runtime created during a hold stays `Pending` until
+//! released. Failed, Stopped and removed runtimes hold no GPUs.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -22,7 +24,7 @@ use serde_json::{json, Map, Value};
 use super::inventory::max_gpus;
 use super::seed::ORGS;
 use super::{conflict, error, invalid, not_found, paginate, rfc3339, uuid_from, Ctx, Store};
-use crate::emulator::core::EmulatorConfig;
+use crate::emulator::core::{EmulatorConfig, Outcome};
 
 const PENDING_STEPS: u64 = 1;
 const PROVISIONING_STEPS: u64 = 1;
@@ -47,7 +49,13 @@ pub(crate) struct Runtime {
     ssh_keys: Vec<String>,
     ssh_port: u16,
     created_at: DateTime<Utc>,
+    /// When the lifecycle began: the create, or the release of a hold.
     created: Instant,
+    /// Held `Pending` by the provisioning controls.
+    held: bool,
+    /// Where provisioning ends instead of `Running` (`fail-next` queues `Failed`).
+    outcome: Option<Outcome>,
+    /// Failed by the admin hook, from this instant.
     failed: Option<(Instant, String)>,
     stopped: Option<Instant>,
     /// When the delete was accepted, and whether the runtime had already released its GPUs.
@@ -76,13 +84,18 @@ impl Runtime {
             });
         }
         let s = cfg.steps_since(self.created);
-        Some(if s < PENDING_STEPS {
+        Some(if self.held || s < PENDING_STEPS {
             "Pending"
         } else if s < PENDING_STEPS + PROVISIONING_STEPS {
             "Provisioning"
         } else {
-            "Running"
+            self.outcome.as_ref().map_or("Running", |o| o.status)
         })
+    }
+
+    /// The hold flag and lifecycle start, for [`crate::emulator::core::release`].
+    pub(crate) fn hold_mut(&mut self) -> (&mut bool, &mut Instant) {
+        (&mut self.held, &mut self.created)
     }
 
     fn holds_gpus(&self, cfg: &EmulatorConfig) -> bool {
@@ -97,7 +110,7 @@ impl Runtime {
     fn updated_at(&self, cfg: &EmulatorConfig, status: &str) -> DateTime<Utc> {
         let at = match status {
             "Deleting" => self.deleting.map(|(t, _)| t),
-            "Failed" => self.failed.as_ref().map(|(t, _)| *t),
+            "Failed" if self.failed.is_some() => self.failed.as_ref().map(|(t, _)| *t),
             "Stopping" => self.stopped,
             "Stopped" => self
                 .stopped
@@ -106,6 +119,7 @@ impl Runtime {
                 Some(self.created + cfg.step * u32::try_from(PENDING_STEPS).unwrap_or(1))
             }
             "Running" => Some(self.ready_at(cfg)),
+            s if self.outcome.as_ref().is_some_and(|o| o.status == s) => Some(self.ready_at(cfg)),
             _ => None,
         };
         at.map_or(self.created_at, |t| {
@@ -170,8 +184,12 @@ impl Runtime {
             obj.insert("sshKeys".into(), json!(self.ssh_keys));
             obj.insert("endpoints".into(), self.endpoints(status));
             let message = match status {
-                "Failed" => self.failed.as_ref().map(|(_, m)| m.clone()),
-                _ => None,
+                "Failed" if self.failed.is_some() => self.failed.as_ref().map(|(_, m)| m.clone()),
+                s => self
+                    .outcome
+                    .as_ref()
+                    .filter(|o| o.status == s)
+                    .and_then(|o| o.message.clone()),
             };
             obj.insert("message".into(), json!(message));
         }
@@ -528,15 +546,21 @@ pub(crate) async fn create(
         ssh_port,
         created_at: Utc::now(),
         created: now,
+        held: ctx.shared.provisioning.holding(),
+        outcome: None,
         failed: None,
         stopped: None,
         deleting: None,
     };
-    if let Some(message) = st.fail_next.pop_front() {
-        rt.failed = Some((rt.ready_at(ctx.cfg()), message));
-    }
+    rt.outcome = match st.fail_next.pop_front() {
+        Some(message) => Some(Outcome::new("Failed", Some(message))),
+        None => ctx.shared.provisioning.next_outcome(super::API),
+    };
     let status = rt.status(ctx.cfg()).unwrap_or("Pending");
     let body = rt.full_json(ctx.cfg(), status);
+    ctx.shared
+        .ledger
+        .record_created(super::API, "airuntime", &rt.id);
     st.runtimes.push(rt);
     (StatusCode::CREATED, Json(body)).into_response()
 }

@@ -25,7 +25,10 @@ const SSH_HOST: &str = "ssh.gpu.local";
 const K8S_VERSIONS: &[&str] = &["1.29", "1.30", "1.31"];
 
 const BOOT: &[(&str, u64)] = &[("pending", 1), ("starting", 1)];
+const CLUSTER_BOOT: &[(&str, u64)] = &[("pending", 1), ("provisioning", 1)];
 const TEARDOWN: &[(&str, u64)] = &[("terminating", 1)];
+/// The first status of every boot, held while the provisioning controls hold.
+const HELD: &str = "pending";
 
 pub fn routes() -> Router<App> {
     Router::new()
@@ -72,6 +75,29 @@ pub fn live(store: &Store, step: Duration) -> Vec<(&'static str, String, String)
     inst.chain(vms).chain(clusters).collect()
 }
 
+/// Ends a hold: every held instance, VM and cluster boots from now. Returns how many.
+pub fn release_held(store: &mut Store) -> usize {
+    let mut n = 0;
+    for i in store.instances.iter_mut().filter(|i| i.held) {
+        i.held = false;
+        if !i.queued {
+            i.life = Life::new(BOOT, Some(i.boots_into));
+        }
+        n += 1;
+    }
+    for v in store.vms.iter_mut().filter(|v| v.held) {
+        v.held = false;
+        v.life = Life::new(BOOT, Some("running"));
+        n += 1;
+    }
+    for c in store.clusters.iter_mut().filter(|c| c.held) {
+        c.held = false;
+        c.life = Life::new(CLUSTER_BOOT, Some("running"));
+        n += 1;
+    }
+    n
+}
+
 fn conflict_status(what: &str, id: &str, action: &str, status: &str) -> ApiError {
     ApiError::conflict(format!("Cannot {action} {what} {id} in status '{status}'"))
 }
@@ -96,18 +122,23 @@ fn release_queued(store: &mut Store) {
         .instances
         .iter()
         .enumerate()
-        .filter(|(_, i)| i.queued && store.capacity_of(&i.tier) > 0)
+        .filter(|(_, i)| i.queued && !i.held && store.capacity_of(&i.tier) > 0)
         .map(|(n, _)| n)
         .collect();
     for n in ready {
-        store.instances[n].queued = false;
-        store.instances[n].life = Life::new(BOOT, Some("running"));
+        let i = &mut store.instances[n];
+        i.queued = false;
+        if !i.held {
+            i.life = Life::new(BOOT, Some(i.boots_into));
+        }
     }
 }
 
 fn instance_json(i: &Instance, step: Duration) -> Option<Value> {
     let (status, since) = i.life.at(step)?;
     let running = status == "running";
+    // An outcome other than `running` is a failure that explains itself, like `error`.
+    let failed = status == "error" || (status == i.boots_into && !running);
     Some(json!({
         "id": i.id, "name": i.name, "tier": i.tier, "workload_type": i.workload_type,
         "storage_gb": i.storage_gb, "ssh_key": i.ssh_key, "status": status,
@@ -116,7 +147,7 @@ fn instance_json(i: &Instance, step: Duration) -> Option<Value> {
         "ssh_user": "gpuuser", "gpu_model": i.gpu_model,
         "created_at": rfc3339(i.created_at),
         "updated_at": rfc3339(since.max(i.created_at)),
-        "error_message": if status == "error" { i.error_message.clone() } else { None },
+        "error_message": if failed { i.error_message.clone() } else { None },
     }))
 }
 
@@ -221,6 +252,9 @@ async fn create_instance(
         ));
     }
     let queued = workload_type == "batch" && no_capacity;
+    let held = app.shared.provisioning.holding();
+    let outcome = app.shared.provisioning.next_outcome(super::API);
+    let boots_into = outcome.as_ref().map_or("running", |o| o.status);
     let seq = store.next_seq();
     let id = store.random_id("inst-", 8);
     let ssh_port = 30000 + u16::try_from(seq % 2000).unwrap_or(0);
@@ -234,14 +268,16 @@ async fn create_instance(
         ssh_key: req.ssh_key,
         gpu_model: tier.gpu_model.to_string(),
         created_at: Utc::now(),
-        life: if queued {
-            Life::fixed("pending")
+        life: if queued || held {
+            Life::fixed(HELD)
         } else {
-            Life::new(BOOT, Some("running"))
+            Life::new(BOOT, Some(boots_into))
         },
         queued,
+        held,
+        boots_into,
         ssh_port,
-        error_message: None,
+        error_message: outcome.and_then(|o| o.message),
     };
     let body = instance_json(&inst, step).unwrap_or(Value::Null);
     store.instances.push(inst);
@@ -262,6 +298,7 @@ async fn delete_instance(State(app): State<App>, Path(id): Path<String>) -> ApiR
     if i.life.at(step).map(|s| s.0) != Some("terminating") {
         i.life = Life::new(TEARDOWN, None);
         i.queued = false;
+        i.held = false;
     }
     Ok(json_status(
         StatusCode::ACCEPTED,
@@ -280,6 +317,7 @@ fn instance_action(app: &App, id: &str, action: &str, from: &[&str], life: Life)
     }
     i.life = life;
     i.queued = false;
+    i.held = false;
     Ok(json_status(
         StatusCode::ACCEPTED,
         instance_json(i, step).unwrap_or(Value::Null),
@@ -346,6 +384,7 @@ pub async fn admin_fail(State(app): State<App>, Path(id): Path<String>, body: By
     let i = find_instance(&mut store, &id, step)?;
     i.life = Life::fixed("error");
     i.queued = false;
+    i.held = false;
     i.error_message = Some(message);
     Ok(Json(instance_json(i, step)).into_response())
 }
@@ -436,6 +475,7 @@ async fn create_vm(State(app): State<App>, body: Bytes) -> ApiResult {
             req.name
         )));
     }
+    let held = app.shared.provisioning.holding();
     let seq = store.next_seq();
     let id = store.random_id("vm-", 8);
     let vm = Vm {
@@ -449,7 +489,12 @@ async fn create_vm(State(app): State<App>, body: Bytes) -> ApiResult {
         ssh_key: req.ssh_key,
         gpu_model: t.gpu_model.map(str::to_string),
         created_at: Utc::now(),
-        life: Life::new(BOOT, Some("running")),
+        life: if held {
+            Life::fixed(HELD)
+        } else {
+            Life::new(BOOT, Some("running"))
+        },
+        held,
         ssh_port: 32000 + u16::try_from(seq % 2000).unwrap_or(0),
         error_message: None,
     };
@@ -471,6 +516,7 @@ async fn delete_vm(State(app): State<App>, Path(id): Path<String>) -> ApiResult 
     let v = find_vm(&mut store, &id, step)?;
     if v.life.at(step).map(|s| s.0) != Some("terminating") {
         v.life = Life::new(TEARDOWN, None);
+        v.held = false;
     }
     Ok(json_status(
         StatusCode::ACCEPTED,
@@ -487,6 +533,7 @@ fn vm_action(app: &App, id: &str, action: &str, from: &[&str], life: Life) -> Ap
         return Err(conflict_status("VM", id, action, status));
     }
     v.life = life;
+    v.held = false;
     Ok(json_status(
         StatusCode::ACCEPTED,
         vm_json(v, step).unwrap_or(Value::Null),
@@ -594,6 +641,7 @@ async fn create_cluster(State(app): State<App>, body: Bytes) -> ApiResult {
             req.name
         )));
     }
+    let held = app.shared.provisioning.holding();
     let seq = store.next_seq();
     let id = store.random_id("cls-", 8);
     let token = store.random_chars(40, true);
@@ -605,7 +653,12 @@ async fn create_cluster(State(app): State<App>, body: Bytes) -> ApiResult {
             .version
             .unwrap_or_else(|| K8S_VERSIONS[K8S_VERSIONS.len() - 1].to_string()),
         created_at: Utc::now(),
-        life: Life::new(&[("pending", 1), ("provisioning", 1)], Some("running")),
+        life: if held {
+            Life::fixed(HELD)
+        } else {
+            Life::new(CLUSTER_BOOT, Some("running"))
+        },
+        held,
         token,
     };
     let body = cluster_json(&cluster, step).unwrap_or(Value::Null);
@@ -626,6 +679,7 @@ async fn delete_cluster(State(app): State<App>, Path(id): Path<String>) -> ApiRe
     let c = find_cluster(&mut store, &id, step)?;
     if c.life.at(step).map(|s| s.0) != Some("terminating") {
         c.life = Life::new(TEARDOWN, None);
+        c.held = false;
     }
     Ok(json_status(
         StatusCode::ACCEPTED,

@@ -9,6 +9,11 @@
 //! - `POST /instances/{id}/preempt`: a `starting`/`running` batch instance becomes `preempted`
 //! - `POST /instances/{id}/fail`: any live instance goes to `error` (body `{"message": ".."}` optional)
 //! - `PUT /gpu-tiers/{tier}/capacity` with `{"available_count": N}`: 0 makes interactive creates 409
+//!
+//! Every create that answers 201 with a `Location` is noted in the shared ledger's created
+//! objects (a replay of an `Idempotency-Key` creates nothing and is not). Instances, VMs and
+//! clusters honour the shared hold; instances also honour queued outcomes (the outcome's
+//! status replaces `running`, its message shows as `error_message`).
 
 mod account;
 mod catalog;
@@ -391,6 +396,10 @@ impl ApiModule for IcGpu {
         lock(&self.idem).clear();
     }
 
+    fn release_held(&self) -> usize {
+        compute::release_held(&mut lock(&self.store))
+    }
+
     fn admin_router(self: Arc<Self>, shared: Arc<Shared>) -> Router {
         let app = App { api: self, shared };
         Router::new()
@@ -625,8 +634,44 @@ async fn handle(app: App, mut req: Request, next: Next) -> ApiResult {
     match key {
         Some(key) if !dry_run => idempotent_call(&app, key, req, next).await,
         Some(key) => Ok(with_key_echo(next.run(req).await, &key)),
-        None => Ok(next.run(req).await),
+        None => Ok(run_handler(&app, req, next).await),
     }
+}
+
+/// Runs the handler and notes in the ledger the object a create made (a 201 with a `Location`).
+async fn run_handler(app: &App, req: Request, next: Next) -> Response {
+    let resp = next.run(req).await;
+    if resp.status() == StatusCode::CREATED {
+        let made = resp
+            .headers()
+            .get(axum::http::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(created_object);
+        if let Some((kind, id)) = made {
+            app.shared.ledger.record_created(API, kind, id);
+        }
+    }
+    resp
+}
+
+/// The ledger kind and id of the object a create's `Location` names (`/api/v1/vms/vm-1`).
+fn created_object(location: &str) -> Option<(&'static str, &str)> {
+    let (collection, id) = location.strip_prefix("/api/v1/")?.split_once('/')?;
+    if id.is_empty() || id.contains('/') {
+        return None;
+    }
+    let kind = match collection {
+        "instances" => "instance",
+        "vms" => "vm",
+        "clusters" => "cluster",
+        "models" => "model_deployment",
+        "webhooks" => "webhook",
+        "api-keys" => "api_key",
+        "ssh-keys" => "ssh_key",
+        "spending-alerts" => "spending_alert",
+        _ => return None,
+    };
+    Some((kind, id))
 }
 
 fn with_key_echo(mut resp: Response, key: &str) -> Response {
@@ -680,9 +725,7 @@ async fn idempotent_call(app: &App, key: String, req: Request, next: Next) -> Ap
             },
         );
     }
-    let resp = next
-        .run(Request::from_parts(parts, Body::from(bytes)))
-        .await;
+    let resp = run_handler(app, Request::from_parts(parts, Body::from(bytes)), next).await;
     if !resp.status().is_success() {
         lock(&app.api.idem).remove(&key);
         return Ok(with_key_echo(resp, &key));

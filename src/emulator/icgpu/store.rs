@@ -75,6 +75,10 @@ pub struct Instance {
     pub life: Life,
     /// A batch instance waiting for capacity stays `pending` until its tier has some.
     pub queued: bool,
+    /// Held `pending` by the provisioning controls until released.
+    pub held: bool,
+    /// Where booting ends: `running`, or a queued outcome's status.
+    pub boots_into: &'static str,
     pub ssh_port: u16,
     pub error_message: Option<String>,
 }
@@ -128,6 +132,8 @@ pub struct Vm {
     pub gpu_model: Option<String>,
     pub created_at: DateTime<Utc>,
     pub life: Life,
+    /// Held `pending` by the provisioning controls until released.
+    pub held: bool,
     pub ssh_port: u16,
     pub error_message: Option<String>,
 }
@@ -139,6 +145,8 @@ pub struct Cluster {
     pub version: String,
     pub created_at: DateTime<Utc>,
     pub life: Life,
+    /// Held `pending` by the provisioning controls until released.
+    pub held: bool,
     pub token: String,
 }
 
