@@ -355,7 +355,7 @@ async fn no_redirect_is_followed_so_no_credential_reaches_another_origin() {
             assert!(e.is_ambiguous(), "a redirected POST may have acted: {e:?}");
         }
     }
-    let trapped = s.trapped.lock().expect("lock");
+    let trapped = s.trapped.lock().expect("lock").clone();
     assert!(
         trapped.is_empty(),
         "the second listener was reached: {trapped:?}"

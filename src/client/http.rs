@@ -759,14 +759,15 @@ impl Request {
     }
 }
 
-/// `Location` as the user should see it: resolved against the request, without query or
-/// fragment (they may carry tokens), the credential scrubbed.
+/// `Location` as the user should see it: resolved against the request, without user info,
+/// query or fragment (they may carry tokens), the credential scrubbed.
 fn shown_location(sent: &url::Url, location: &str, secret: Option<&str>) -> String {
     match sent.join(location) {
         Ok(mut u) => {
             u.set_query(None);
             u.set_fragment(None);
             let _ = u.set_password(None);
+            let _ = u.set_username("");
             scrub(u.as_str(), secret)
         }
         Err(_) => scrub(location.split(['?', '#']).next().unwrap_or(""), secret),
@@ -1043,7 +1044,7 @@ mod tests {
         );
         assert_eq!(
             shown_location(&sent, "https://u:pw@h/k-SECRET-1", Some("k-SECRET-1")),
-            "https://u@h/***"
+            "https://h/***"
         );
     }
 
