@@ -158,7 +158,9 @@ impl ReadCache {
                     api: "",
                     operation: format!("read {kind} {id:?}"),
                     status: 200,
+                    kind: "JSON of an unexpected shape",
                     message: e.to_string(),
+                    excerpt: None,
                 }),
             None => get().await,
         }

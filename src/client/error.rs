@@ -50,7 +50,37 @@ pub enum ClientError {
         api: &'static str,
         operation: String,
         status: u16,
+        /// What the body was, in a few words ("an HTML page", "JSON cut short").
+        kind: &'static str,
         message: String,
+        /// The body's first characters, redacted (`Some("")`: the body was empty; `None`:
+        /// not kept).
+        excerpt: Option<String>,
+    },
+    /// The API answered with a redirect, which the provider never follows (so no
+    /// credential reaches another host).
+    #[error("{}", self.summary())]
+    Redirect {
+        api: &'static str,
+        operation: String,
+        status: u16,
+        /// Where it pointed, without query or fragment (or "" when it named nowhere).
+        location: String,
+        /// The request was not a GET: the API may have acted on it before redirecting.
+        sent: bool,
+    },
+    /// A paginated list that does not end: a repeated cursor, page or offset window, more
+    /// pages than its reported totals allow, or the operation's deadline passed mid-walk.
+    #[error("{}", self.summary())]
+    Pagination {
+        api: &'static str,
+        operation: String,
+        /// Method and path of the list ("GET /instances").
+        endpoint: String,
+        /// The page (1-based) at which the walk stopped.
+        page: u64,
+        /// What went wrong, as a clause ("page 2 (offset=50) repeats page 1").
+        reason: String,
     },
     /// The object reached a failed state while we waited for it.
     #[error("{}", self.summary())]
@@ -76,10 +106,17 @@ fn the_api(api: &str) -> String {
     }
 }
 
-fn human_duration(d: Duration) -> String {
+pub(crate) fn human_duration(d: Duration) -> String {
     let secs = d.as_secs();
     if secs == 0 {
         return format!("{}ms", d.as_millis());
+    }
+    const DAY: u64 = 86_400;
+    if secs >= 2 * 365 * DAY {
+        return format!("{} years", secs / (365 * DAY));
+    }
+    if secs >= 2 * DAY {
+        return format!("{} days", secs / DAY);
     }
     let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
     match (h, m, s) {
@@ -95,7 +132,9 @@ impl ClientError {
     /// The HTTP status, when the API answered.
     pub fn status(&self) -> Option<u16> {
         match self {
-            ClientError::Api { status, .. } | ClientError::Decode { status, .. } => Some(*status),
+            ClientError::Api { status, .. }
+            | ClientError::Decode { status, .. }
+            | ClientError::Redirect { status, .. } => Some(*status),
             _ => None,
         }
     }
@@ -126,10 +165,39 @@ impl ClientError {
     /// resolved by a lookup (or a keyed replay), never simply sent again.
     pub fn may_have_created(&self) -> bool {
         match self {
-            ClientError::Transport { sent, .. } | ClientError::Timeout { sent, .. } => *sent,
+            ClientError::Transport { sent, .. }
+            | ClientError::Timeout { sent, .. }
+            | ClientError::Redirect { sent, .. } => *sent,
             ClientError::Api { status, .. } => *status >= 500 || *status == 429,
             ClientError::Decode { .. } | ClientError::Interrupted { .. } => true,
             _ => false,
+        }
+    }
+
+    /// The same error with `note` added to what the API said (for example why the
+    /// provider stopped retrying); other kinds are returned as they are.
+    pub(crate) fn with_note(self, note: &str) -> Self {
+        match self {
+            ClientError::Api {
+                status,
+                operation,
+                code,
+                message,
+                request_id,
+                hint,
+            } => ClientError::Api {
+                status,
+                operation,
+                code,
+                message: if message.trim().is_empty() {
+                    note.to_string()
+                } else {
+                    format!("{}; {note}", message.trim())
+                },
+                request_id,
+                hint,
+            },
+            other => other,
         }
     }
 
@@ -137,7 +205,9 @@ impl ClientError {
     /// response was lost (timeout, reset after sending) or the API failed after accepting it.
     pub fn is_ambiguous(&self) -> bool {
         match self {
-            ClientError::Transport { sent, .. } | ClientError::Timeout { sent, .. } => *sent,
+            ClientError::Transport { sent, .. }
+            | ClientError::Timeout { sent, .. }
+            | ClientError::Redirect { sent, .. } => *sent,
             ClientError::Api { status, .. } => matches!(status, 500 | 502 | 504),
             _ => false,
         }
@@ -203,9 +273,33 @@ impl ClientError {
             ClientError::Interrupted { operation } => {
                 format!("Failed to {operation}: interrupted (Terraform asked the provider to stop)")
             }
-            ClientError::Decode { operation, .. } => {
-                format!("Failed to {operation}: the API sent a response the provider cannot read")
-            }
+            ClientError::Decode {
+                operation,
+                status,
+                kind,
+                ..
+            } => format!(
+                "Failed to {operation}: the API answered HTTP {status} with {kind} the provider cannot read"
+            ),
+            ClientError::Redirect {
+                operation,
+                status,
+                location,
+                ..
+            } if location.is_empty() => format!(
+                "Failed to {operation}: the API answered with a redirect (HTTP {status}) the provider does not follow"
+            ),
+            ClientError::Redirect {
+                operation,
+                status,
+                location,
+                ..
+            } => format!(
+                "Failed to {operation}: the API redirected to {location} (HTTP {status}); the provider follows no redirects"
+            ),
+            ClientError::Pagination {
+                operation, reason, ..
+            } => format!("Failed to {operation}: the API's list does not end ({reason})"),
             ClientError::WaitFailed { what, message } => {
                 format!("Failed waiting for {what}: {}", message.trim())
             }
@@ -302,11 +396,62 @@ impl ClientError {
                 api,
                 status,
                 message,
+                excerpt,
+                ..
+            } => {
+                let mut out = format!(
+                    "{} answered HTTP {status} with a body that does not match the expected \
+                     shape: {message}.",
+                    capitalize(&the_api(api))
+                );
+                match excerpt.as_deref() {
+                    Some("") => out.push_str("\nThe body was empty."),
+                    Some(e) => out.push_str(&format!("\nThe body began: {e:?}")),
+                    None => {}
+                }
+                out
+            }
+            ClientError::Redirect {
+                api,
+                status,
+                location,
+                sent,
+                ..
+            } => {
+                let to = if location.is_empty() {
+                    "without a `Location`".to_string()
+                } else {
+                    format!("with `Location: {location}`")
+                };
+                let mut out = format!(
+                    "{} answered HTTP {status} {} {to}. An API does not redirect its calls, so \
+                     this usually means the provider's `endpoint` is wrong (http:// instead of \
+                     https://, an old host, a missing or extra path prefix); set `endpoint` to \
+                     the address the API serves. The provider never follows redirects, so the \
+                     credential was sent nowhere else.",
+                    capitalize(&the_api(api)),
+                    status_phrase(*status)
+                )
+                .replace("  ", " ");
+                if *sent {
+                    out.push_str(
+                        "\nThe request may have reached the API; a later refresh shows the real state.",
+                    );
+                }
+                out
+            }
+            ClientError::Pagination {
+                api,
+                endpoint,
+                page,
+                reason,
                 ..
             } => format!(
-                "{} answered HTTP {status} with a body that does not match the expected \
-                 shape: {message}.",
-                capitalize(&the_api(api))
+                "Walking the list `{endpoint}` page by page, {reason}, so the provider stopped \
+                 at page {page} instead of looping. This is a fault of {} or of a proxy in \
+                 front of it (a page, offset or cursor parameter ignored or cached); retry \
+                 later, and report it to the API's operator if it persists.",
+                the_api(api)
             ),
             ClientError::WaitFailed { what, message } => {
                 format!(
@@ -504,6 +649,72 @@ mod tests {
         assert_eq!(m, "upstream connect error");
         let (_, m, _) = parse_error_body(b"<html>502</html>");
         assert_eq!(m, "");
+    }
+
+    #[test]
+    fn hostile_answers_read_as_sentences_naming_what_was_seen() {
+        let r = ClientError::Redirect {
+            api: "amd",
+            operation: "list AMD instances".into(),
+            status: 301,
+            location: "http://127.0.0.1:9/amd/v1/instances".into(),
+            sent: false,
+        };
+        assert_eq!(
+            r.summary(),
+            "Failed to list AMD instances: the API redirected to http://127.0.0.1:9/amd/v1/instances (HTTP 301); the provider follows no redirects"
+        );
+        assert!(
+            r.detail().contains("`endpoint`") && !r.is_ambiguous(),
+            "{}",
+            r.detail()
+        );
+        let p = ClientError::Pagination {
+            api: "amd",
+            operation: "list AMD instances".into(),
+            endpoint: "GET /instances".into(),
+            page: 2,
+            reason: "page 2 (offset=1) repeats page 1 (1 identical items)".into(),
+        };
+        assert_eq!(
+            p.summary(),
+            "Failed to list AMD instances: the API's list does not end (page 2 (offset=1) repeats page 1 (1 identical items))"
+        );
+        assert!(p.detail().contains("`GET /instances`"), "{}", p.detail());
+        let d = ClientError::Decode {
+            api: "amd",
+            operation: "create AMD instance \"a\"".into(),
+            status: 200,
+            kind: "an HTML page",
+            message: "expected value at line 1 column 1".into(),
+            excerpt: Some("<html><title>502</title>".into()),
+        };
+        assert_eq!(
+            d.summary(),
+            "Failed to create AMD instance \"a\": the API answered HTTP 200 with an HTML page the provider cannot read"
+        );
+        assert!(
+            d.detail()
+                .contains(r#"The body began: "<html><title>502</title>""#),
+            "{}",
+            d.detail()
+        );
+        let n = ClientError::Api {
+            status: 503,
+            operation: "list".into(),
+            code: None,
+            message: "busy".into(),
+            request_id: None,
+            hint: None,
+        }
+        .with_note("it asked to retry after 31 years, longer than the provider waits (5m)");
+        assert!(
+            n.summary()
+                .contains("busy; it asked to retry after 31 years"),
+            "{}",
+            n.summary()
+        );
+        assert_eq!(human_duration(Duration::from_secs(3 * 86_400)), "3 days");
     }
 
     /// Members return `Result<_, ClientError>` everywhere; clippy's `result_large_err`

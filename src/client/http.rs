@@ -11,13 +11,22 @@
 //! Un-keyed creates are left to `create_reconciled`, which proves by a lookup whether the
 //! first attempt created the object before sending another.
 //!
+//! A `Retry-After` further away than `Tuning::retry_after_max` or past the operation's
+//! deadline ends the retries at once, saying what the API asked; one in the past counts
+//! as absent (plain backoff).
+//!
+//! Redirects are never followed: a 3xx answer is a [`ClientError::Redirect`] naming its
+//! `Location`, so no credential header (`Authorization`, `X-API-Key`, ...) ever reaches
+//! another origin. A keyed POST whose 2xx answer cannot be read is replayed with the same
+//! key (the API answers it again without acting twice).
+//!
 //! Any request other than GET drops this client's [`ReadCache`] (before sending and after
 //! the answer), so a refresh never sees an object as it was before this process changed it.
 
 use super::cache::ReadCache;
-use super::error::{parse_error_body, ClientError};
+use super::error::{human_duration, parse_error_body, ClientError};
 use super::ratelimit::{limiter_for, RateLimit};
-use super::redact::{body_for_log, is_sensitive_header, scrub};
+use super::redact::{body_for_log, excerpt, is_sensitive_header, scrub};
 use super::{env_ms, Auth, ClientConfig, Deadline};
 use bytes::Bytes;
 use governor::DefaultDirectRateLimiter;
@@ -100,7 +109,10 @@ impl Client {
         let mut b = reqwest::Client::builder()
             .user_agent(concat!("gpucloud-terraform/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(cfg.request_timeout.min(Duration::from_secs(15)))
-            .pool_idle_timeout(Duration::from_secs(60));
+            .pool_idle_timeout(Duration::from_secs(60))
+            // reqwest drops `Authorization` on a cross-origin hop but keeps custom headers
+            // such as `X-API-Key`; following nothing keeps every credential at home.
+            .redirect(reqwest::redirect::Policy::none());
         if let Some(pem) = cfg.ca_cert_pem.as_deref().filter(|p| !p.trim().is_empty()) {
             let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes()).map_err(|e| {
                 ClientError::Config {
@@ -371,12 +383,37 @@ impl Request {
             .unwrap_or_else(|| format!("call {} {}", self.method, self.path))
     }
 
-    /// Sends and decodes a JSON answer.
+    /// Sends and decodes a JSON answer. A keyed POST whose 2xx answer cannot be read is
+    /// sent again with its key, up to `max_retries` times, since the answer may carry what
+    /// only a create returns (a generated private key, an API key's secret).
     pub async fn send<T: DeserializeOwned>(self) -> Result<T, ClientError> {
-        let op = self.operation();
-        let api = self.client.api();
-        let a = self.execute().await?;
-        decode(api, &op, a.status, &a.body)
+        let mut replays: u32 = 0;
+        loop {
+            let a = self.clone().execute().await?;
+            let error = match decode_answer(&self, &a) {
+                Ok(v) => return Ok(v),
+                Err(e) => e,
+            };
+            if !(self.method == Method::POST && self.keyed())
+                || replays >= self.client.config().max_retries
+            {
+                return Err(error);
+            }
+            replays += 1;
+            tracing::info!(
+                api = self.client.api(),
+                operation = %self.operation(),
+                replays,
+                error = %error.summary(),
+                "unreadable answer to a keyed request; replaying it with the same key"
+            );
+            if sleep_within(&self.deadline, self.backoff(replays))
+                .await
+                .is_err()
+            {
+                return Err(error);
+            }
+        }
     }
 
     /// Sends and ignores the answer's body.
@@ -406,7 +443,12 @@ impl Request {
         self.execute().await
     }
 
-    fn keyed(&self) -> bool {
+    /// `"GET /instances"`, for messages about this request's endpoint.
+    pub(crate) fn endpoint(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+
+    pub(crate) fn keyed(&self) -> bool {
         self.idempotency_key.is_some()
     }
 
@@ -457,8 +499,16 @@ impl Request {
                     (error, retry_after)
                 }
             };
+            let max_wait = self.client.tuning().retry_after_max;
             let delay = match retry_after {
-                Some(d) => d.min(self.client.tuning().retry_after_max),
+                Some(d) if d > max_wait => {
+                    break Err(error.with_note(&format!(
+                        "it asked to retry after {}, longer than the provider waits ({})",
+                        human_duration(d),
+                        human_duration(max_wait)
+                    )))
+                }
+                Some(d) => d,
                 None => self.backoff(attempt),
             };
             tracing::debug!(
@@ -478,7 +528,15 @@ impl Request {
                     })
                 }
                 // Waiting would overrun the operation's deadline: report the last failure.
-                Err(Stop::Deadline) => break Err(error),
+                Err(Stop::Deadline) => {
+                    break Err(match retry_after {
+                        Some(d) => error.with_note(&format!(
+                            "it asked to retry after {}, past the operation's deadline",
+                            human_duration(d)
+                        )),
+                        None => error,
+                    })
+                }
             }
         };
         if mutating {
@@ -598,6 +656,7 @@ impl Request {
             retry_after: None,
         })?;
         let secret = client.secret();
+        let sent_url = req.url().clone();
         let shown_url = scrub(req.url().as_str(), secret);
         if tracing::enabled!(tracing::Level::TRACE) {
             let headers: Vec<String> = req
@@ -708,6 +767,24 @@ impl Request {
                 if (200..300).contains(&status) {
                     return Ok(Answer { status, body });
                 }
+                if (300..400).contains(&status) {
+                    let location = headers
+                        .get(reqwest::header::LOCATION)
+                        .and_then(|v| v.to_str().ok())
+                        .map(|l| shown_location(&sent_url, l, secret))
+                        .unwrap_or_default();
+                    return Err(AttemptError::Failed {
+                        error: ClientError::Redirect {
+                            api,
+                            operation: op.to_string(),
+                            status,
+                            location,
+                            sent: self.method != Method::GET,
+                        },
+                        retryable: false,
+                        retry_after: None,
+                    });
+                }
                 let (code, message, body_request_id) = parse_error_body(&body);
                 let hint = matches!(status, 401 | 403)
                     .then(|| cfg.credential_hint.clone())
@@ -730,34 +807,79 @@ impl Request {
     }
 }
 
-fn decode<T: DeserializeOwned>(
-    api: &'static str,
-    op: &str,
+/// `Location` as the user should see it: resolved against the request, without user info,
+/// query or fragment (they may carry tokens), the credential scrubbed.
+fn shown_location(sent: &url::Url, location: &str, secret: Option<&str>) -> String {
+    match sent.join(location) {
+        Ok(mut u) => {
+            u.set_query(None);
+            u.set_fragment(None);
+            let _ = u.set_password(None);
+            let _ = u.set_username("");
+            scrub(u.as_str(), secret)
+        }
+        Err(_) => scrub(location.split(['?', '#']).next().unwrap_or(""), secret),
+    }
+}
+
+/// What an unreadable body is, in the words of a diagnostic.
+fn body_kind(body: &[u8], e: &serde_json::Error) -> &'static str {
+    let text = String::from_utf8_lossy(body);
+    let t = text.trim_start();
+    if t.is_empty() {
+        "an empty body"
+    } else if t.starts_with('<') {
+        "an HTML page"
+    } else if e.is_eof() {
+        "JSON cut short"
+    } else if e.is_syntax() {
+        "text that is not JSON"
+    } else {
+        "JSON of an unexpected shape"
+    }
+}
+
+/// The error for a 2xx answer the provider cannot use.
+pub(crate) fn unreadable(
+    req: &Request,
     status: u16,
     body: &[u8],
-) -> Result<T, ClientError> {
-    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+    kind: &'static str,
+    message: String,
+) -> ClientError {
+    ClientError::Decode {
+        api: req.client.api(),
+        operation: req.operation(),
+        status,
+        kind,
+        message,
+        excerpt: Some(excerpt(body, req.client.secret())),
+    }
+}
+
+fn decode<T: DeserializeOwned>(req: &Request, status: u16, body: &[u8]) -> Result<T, ClientError> {
+    let raw: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
         b"null"
     } else {
         body
     };
-    serde_json::from_slice(body).map_err(|e| ClientError::Decode {
-        api,
-        operation: op.to_string(),
-        status,
-        message: e.to_string(),
-    })
+    serde_json::from_slice(raw)
+        .map_err(|e| unreadable(req, status, body, body_kind(body, &e), e.to_string()))
 }
 
 pub(crate) fn decode_value<T: DeserializeOwned>(
     req: &Request,
     v: serde_json::Value,
 ) -> Result<T, ClientError> {
-    serde_json::from_value(v).map_err(|e| ClientError::Decode {
-        api: req.client.api(),
-        operation: req.operation(),
-        status: 200,
-        message: e.to_string(),
+    let shown = serde_json::to_vec(&v).unwrap_or_default();
+    serde_json::from_value(v).map_err(|e| {
+        unreadable(
+            req,
+            200,
+            &shown,
+            "JSON of an unexpected shape",
+            e.to_string(),
+        )
     })
 }
 
@@ -765,7 +887,43 @@ pub(crate) fn decode_answer<T: DeserializeOwned>(
     req: &Request,
     a: &Answer,
 ) -> Result<T, ClientError> {
-    decode(req.client.api(), &req.operation(), a.status, &a.body)
+    decode(req, a.status, &a.body)
+}
+
+/// A create's answer: JSON naming the new object's `id` (a non-empty string or a number)
+/// and decoding as `T`. Anything else is as good as no answer, which the caller treats
+/// like a lost response.
+pub(crate) fn decode_created<T: DeserializeOwned>(
+    req: &Request,
+    a: &Answer,
+) -> Result<T, ClientError> {
+    let v: serde_json::Value = decode_answer(req, a)?;
+    let missing = match v.get("id") {
+        _ if a.body.iter().all(u8::is_ascii_whitespace) => Some("an empty body"),
+        Some(serde_json::Value::String(s)) if !s.trim().is_empty() => None,
+        Some(serde_json::Value::Number(_)) => None,
+        Some(serde_json::Value::Null) | None if v.is_object() => Some("JSON without an `id`"),
+        Some(_) => Some("an `id` that is not a string"),
+        None => Some("JSON of an unexpected shape"),
+    };
+    if let Some(kind) = missing {
+        return Err(unreadable(
+            req,
+            a.status,
+            &a.body,
+            kind,
+            "the answer does not name the object it created".into(),
+        ));
+    }
+    serde_json::from_value(v).map_err(|e| {
+        unreadable(
+            req,
+            a.status,
+            &a.body,
+            "JSON of an unexpected shape",
+            e.to_string(),
+        )
+    })
 }
 
 /// `Retry-After` as seconds or an HTTP date.
@@ -776,16 +934,15 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
         .ok()?
         .trim();
     if let Ok(secs) = v.parse::<f64>() {
-        if secs.is_finite() && secs >= 0.0 {
-            return Some(Duration::from_secs_f64(secs));
+        if secs >= 0.0 {
+            // An absurd number of seconds saturates, and is then refused as too far away.
+            return Some(Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX));
         }
         return None;
     }
+    // A date already past says nothing useful (clock skew, a cached header): plain backoff.
     let when = httpdate::parse_http_date(v).ok()?;
-    Some(
-        when.duration_since(std::time::SystemTime::now())
-            .unwrap_or(Duration::ZERO),
-    )
+    when.duration_since(std::time::SystemTime::now()).ok()
 }
 
 /// Whether TLS refused the server's certificate (a rustls error somewhere in the causes;
@@ -900,6 +1057,43 @@ mod tests {
             "soon".parse().expect("header"),
         );
         assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn retry_after_in_the_past_is_ignored_and_absurd_values_saturate() {
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert(
+            reqwest::header::RETRY_AFTER,
+            "Wed, 21 Oct 2015 07:28:00 GMT".parse().expect("header"),
+        );
+        assert_eq!(retry_after(&h), None);
+        h.insert(
+            reqwest::header::RETRY_AFTER,
+            "1e300".parse().expect("header"),
+        );
+        assert_eq!(retry_after(&h), Some(Duration::MAX));
+        h.insert(
+            reqwest::header::RETRY_AFTER,
+            "Fri, 31 Dec 9999 23:59:59 GMT".parse().expect("header"),
+        );
+        assert!(retry_after(&h).is_some_and(|d| d > Duration::from_secs(3600 * 24 * 365 * 7000)));
+    }
+
+    #[test]
+    fn locations_are_shown_absolute_without_query_or_credential() {
+        let sent = url::Url::parse("http://127.0.0.1:4010/amd/v1/instances").expect("url");
+        assert_eq!(
+            shown_location(&sent, "http://evil.test:81/x?token=abc#f", None),
+            "http://evil.test:81/x"
+        );
+        assert_eq!(
+            shown_location(&sent, "/other", None),
+            "http://127.0.0.1:4010/other"
+        );
+        assert_eq!(
+            shown_location(&sent, "https://u:pw@h/k-SECRET-1", Some("k-SECRET-1")),
+            "https://h/***"
+        );
     }
 
     #[test]

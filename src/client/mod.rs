@@ -110,7 +110,7 @@ pub struct ClientConfig {
     /// Where the credential comes from, in the user's words, for 401/403 messages.
     pub credential_hint: String,
     pub max_retries: u32,
-    /// The limit on one HTTP attempt (the operation's budget bounds the whole call).
+    /// The limit on one HTTP attempt (the operation's deadline bounds the whole call).
     pub request_timeout: Duration,
     /// Client-side token bucket, shared by every client with the same API and credential in
     /// this process. `None` = unlimited.

@@ -4,8 +4,13 @@
 //! 5xx or 429 after it may have accepted the object), we do not blindly POST again: the member's `reconcile` lists
 //! the objects and finds its own by name among those created since the first attempt. Only
 //! when it finds nothing is the POST repeated.
+//!
+//! A 2xx answer that cannot be read (empty, an HTML page from a proxy, JSON cut short, JSON
+//! without the new object's `id` or with an `id` of the wrong type) is such an ambiguous
+//! failure too: the object probably exists, so it is found by `reconcile` (or, for a keyed
+//! request, the repeated POST is answered by the API's replay) instead of being lost.
 
-use super::http::{decode_answer, Request};
+use super::http::{decode_created, Request};
 use super::ClientError;
 use chrono::{DateTime, Utc};
 use rand::Rng;
@@ -32,9 +37,9 @@ where
         attempt += 1;
         let error = match req.clone().send_raw().await {
             // An answer that cannot be read is a lost answer: the object may exist.
-            Ok(a) => match decode_answer(&req, &a) {
-                Ok(v) => return Ok(v),
-                Err(e) => e,
+            Ok(a) => match decode_created(&req, &a) {
+                Ok(created) => return Ok(created),
+                Err(unreadable) => unreadable,
             },
             Err(e) if e.may_have_created() && !e.is_interrupted() => e,
             Err(e) => return Err(e),

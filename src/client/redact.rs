@@ -53,6 +53,92 @@ pub(crate) fn body_for_log(body: &[u8], secret: Option<&str>) -> String {
     text
 }
 
+/// How many characters of an unreadable answer a diagnostic quotes.
+const EXCERPT_CHARS: usize = 120;
+
+/// The first characters of an answer the provider could not read, safe to show the user:
+/// sensitive JSON members masked (also in JSON cut short), `key: value` lines with a
+/// sensitive key masked, the credential scrubbed, whitespace collapsed, control characters
+/// dropped. A private key or certificate is never quoted.
+pub(crate) fn excerpt(body: &[u8], secret: Option<&str>) -> String {
+    let text = match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(mut v) => {
+            mask(&mut v);
+            v.to_string()
+        }
+        Err(_) => {
+            let text = String::from_utf8_lossy(body);
+            if text.contains("-----BEGIN") || text.contains("PRIVATE KEY") {
+                return format!(
+                    "<{} bytes holding a key or certificate: not shown>",
+                    body.len()
+                );
+            }
+            mask_text(&text)
+        }
+    };
+    let mut text = scrub(&text, secret);
+    // An answer cut short may end in the first part of the credential.
+    if let Some(s) = secret.filter(|s| s.len() >= 8) {
+        let cut = (4..s.len())
+            .rev()
+            .find(|n| s.is_char_boundary(*n) && text.ends_with(&s[..*n]));
+        if let Some(n) = cut {
+            text.truncate(text.len() - n);
+            text.push_str("***");
+        }
+    }
+    let text: String = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect();
+    if text.chars().count() <= EXCERPT_CHARS {
+        text
+    } else {
+        let mut t: String = text.chars().take(EXCERPT_CHARS).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// Masks sensitive values in text that is not (complete) JSON: `"token": "abc` (even when
+/// the closing quote was cut off) and `token: abc` or `token=abc`.
+fn mask_text(text: &str) -> String {
+    static QUOTED: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#""([A-Za-z0-9_\-]+)"\s*:\s*"((?:[^"\\]|\\.)*)"#).ok()
+    });
+    static PLAIN: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"([A-Za-z0-9_\-]+)([ \t]*[:=][ \t]*)((?:Bearer[ \t]+)?[^\s,;&<]+)").ok()
+    });
+    let mut out = text.to_string();
+    if let Some(re) = QUOTED.as_ref() {
+        out = re
+            .replace_all(&out, |c: &regex::Captures<'_>| {
+                if is_sensitive_field(&c[1]) {
+                    format!("\"{}\":\"***", &c[1])
+                } else {
+                    c[0].to_string()
+                }
+            })
+            .into_owned();
+    }
+    if let Some(re) = PLAIN.as_ref() {
+        out = re
+            .replace_all(&out, |c: &regex::Captures<'_>| {
+                if is_sensitive_field(&c[1]) {
+                    format!("{}{}***", &c[1], &c[2])
+                } else {
+                    c[0].to_string()
+                }
+            })
+            .into_owned();
+    }
+    out
+}
+
 fn mask(v: &mut serde_json::Value) {
     match v {
         serde_json::Value::Object(map) => {
@@ -89,6 +175,34 @@ mod tests {
         assert!(out.contains("\"name\":\"k\""));
         assert!(is_sensitive_header("X-API-KEY") && is_sensitive_header("Authorization"));
         assert!(!is_sensitive_header("content-type"));
+    }
+
+    #[test]
+    fn excerpts_of_unreadable_answers_are_short_and_redacted() {
+        let cut = br#"{"id":"k-1","name":"ci","key":"sk-live-abcdef","tok"#;
+        let e = excerpt(cut, None);
+        assert!(e.starts_with(r#"{"id":"k-1","name":"ci""#), "{e}");
+        assert!(!e.contains("sk-live-abcdef"), "{e}");
+        let e = excerpt(br#"{"token":"tok-SECRET-4f9a","ok":1}"#, None);
+        assert!(!e.contains("tok-SECRET"), "{e}");
+        let e = excerpt(b"users:\n- user:\n    token: abc123secret\n", None);
+        assert!(
+            !e.contains("abc123secret") && e.contains("token: ***"),
+            "{e}"
+        );
+        let page = format!("<html>\n<body>{}</body></html>", "x".repeat(500));
+        let e = excerpt(page.as_bytes(), None);
+        assert!(e.starts_with("<html> <body>xx") && e.ends_with('…'), "{e}");
+        assert_eq!(e.chars().count(), EXCERPT_CHARS + 1);
+        let e = excerpt(b"echo: Bearer tok-SECRET-4f9a", Some("tok-SECRET-4f9a"));
+        assert!(!e.contains("tok-SECRET"), "{e}");
+        let e = excerpt(br#"{"name":"tok-SECRET-4"#, Some("tok-SECRET-4f9a"));
+        assert!(!e.contains("tok-SECRET") && e.ends_with("***"), "{e}");
+        let e = excerpt(b"<p>Authorization: Bearer other-9f</p>", None);
+        assert!(!e.contains("other-9f"), "{e}");
+        let e = excerpt(b"-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn", None);
+        assert!(e.contains("not shown") && !e.contains("b3Blbn"), "{e}");
+        assert_eq!(excerpt(b"", None), "");
     }
 
     #[test]

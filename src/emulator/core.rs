@@ -272,7 +272,8 @@ pub fn generic_error_code(status: u16) -> &'static str {
 /// What a matching rule does to a request.
 ///
 /// JSON forms: `"drop"`, `"lose_response"`, `{"status": 503, "retry_after": 1}`,
-/// `{"latency_ms": 500}`, `{"capacity_error": {...}}`.
+/// `{"latency_ms": 500}`, `{"capacity_error": {...}}`, `{"replace": {...}}` (see
+/// [`Replacement`]) and `{"redirect": {"to": "http://127.0.0.1:9"}}` (see [`Redirection`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum FaultAction {
@@ -291,6 +292,75 @@ pub enum FaultAction {
     CapacityError {
         capacity_error: Value,
     },
+    Replace {
+        replace: Replacement,
+    },
+    Redirect {
+        redirect: Redirection,
+    },
+}
+
+/// A hostile answer: the request reaches the handler with its query rewritten (or never
+/// reaches it), and the answer's status, headers or body are replaced, edited or cut short.
+///
+/// `{"text": "<html>..."}` (HTML from a proxy), `{"text": ""}` (empty), `{"remove": ["/id"]}`
+/// (JSON without `id`), `{"set": {"/id": 7}}` (an `id` of the wrong type), `{"truncate": 20}`,
+/// `{"query": {"offset": "0"}}` (a list that ignores its offset), `{"handler": false,
+/// "status": 503, "headers": {"Retry-After": "..."}}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Replacement {
+    /// Whether the API's handler runs (so the request takes effect) before the answer is
+    /// replaced. Without it the answer is 200 unless `status` says otherwise.
+    #[serde(default = "handler_runs")]
+    pub handler: bool,
+    /// Query parameters set on the request before the handler sees it; `null` removes one.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub query: BTreeMap<String, Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// Headers set on the answer.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, String>,
+    /// A body of text replacing the answer (`text/html` when it starts with `<`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// A JSON body replacing the answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub json: Option<Value>,
+    /// JSON pointers into the answer and the values they get (`{"/pagination/total_pages": 9}`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub set: BTreeMap<String, Value>,
+    /// JSON pointers removed from the answer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub remove: Vec<String>,
+    /// Keeps only the first N bytes of the (edited) body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub truncate: Option<usize>,
+}
+
+fn handler_runs() -> bool {
+    true
+}
+
+/// A redirect the handler never sees: `Location` is `to` followed by the request's own path
+/// and query (unless `keep_path` is false).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Redirection {
+    pub to: String,
+    #[serde(default = "found")]
+    pub status: u16,
+    #[serde(default = "keep_path")]
+    pub keep_path: bool,
+}
+
+fn found() -> u16 {
+    302
+}
+
+fn keep_path() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -315,6 +385,9 @@ pub struct FaultRule {
     /// Regex matched against the full request path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path_regex: Option<String>,
+    /// Text the request body must contain (e.g. `"name":"web-1"`), to aim at one create.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_contains: Option<String>,
     /// API name ("icgpu", "amd", ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api: Option<String>,
@@ -375,6 +448,8 @@ impl FaultAction {
             FaultAction::Status { status, .. } => format!("status_{status}"),
             FaultAction::Latency { .. } => "latency".into(),
             FaultAction::CapacityError { .. } => "capacity_error".into(),
+            FaultAction::Replace { .. } => "replace".into(),
+            FaultAction::Redirect { .. } => "redirect".into(),
         }
     }
 }
@@ -478,7 +553,26 @@ impl Faults {
     }
 
     /// The action of the first rule matching this request, consuming one of its `times`.
+    /// Rules with `body_contains` never match here (see [`Faults::take_with_body`]).
     pub fn take(&self, api: Option<&str>, method: &Method, path: &str) -> Option<FaultAction> {
+        self.take_with_body(api, method, path, None)
+    }
+
+    /// Whether some rule looks into request bodies (so the middleware must read them).
+    pub fn reads_bodies(&self) -> bool {
+        lock(&self.rules)
+            .iter()
+            .any(|a| a.rule.body_contains.is_some())
+    }
+
+    /// Like [`Faults::take`], also matching `body_contains` against `body`.
+    pub fn take_with_body(
+        &self,
+        api: Option<&str>,
+        method: &Method,
+        path: &str,
+        body: Option<&[u8]>,
+    ) -> Option<FaultAction> {
         let mut rules = lock(&self.rules);
         let mut hit = None;
         for (i, a) in rules.iter_mut().enumerate() {
@@ -491,6 +585,9 @@ impl Faults {
                     .is_some_and(|p| !path.starts_with(p))
                 || a.regex.as_ref().is_some_and(|re| !re.is_match(path))
                 || r.api.as_deref().is_some_and(|want| Some(want) != api)
+                || r.body_contains.as_deref().is_some_and(|want| {
+                    !body.is_some_and(|b| String::from_utf8_lossy(b).contains(want))
+                })
             {
                 continue;
             }
@@ -569,7 +666,7 @@ pub(crate) async fn fault_middleware(
     let print = fingerprint(&parts.method, path_and_query, &bytes);
     faults.note_request(print);
     let api = api_for_path(&st.modules, &path);
-    let action = faults.take(api, &parts.method, &path);
+    let action = faults.take_with_body(api, &parts.method, &path, Some(&bytes));
     let mut req = Request::from_parts(parts, Body::from(bytes));
     let Some(action) = action else {
         return next.run(req).await;
@@ -591,6 +688,23 @@ pub(crate) async fn fault_middleware(
             req.extensions_mut().insert(CapacityFault(capacity_error));
             next.run(req).await
         }
+        FaultAction::Replace { replace } => replaced(replace, req, next).await,
+        FaultAction::Redirect { redirect } => {
+            let mut location = redirect.to.trim_end_matches('/').to_string();
+            if redirect.keep_path {
+                location.push_str(&path);
+                if let Some(q) = req.uri().query() {
+                    location.push('?');
+                    location.push_str(q);
+                }
+            }
+            let code = StatusCode::from_u16(redirect.status).unwrap_or(StatusCode::FOUND);
+            let mut resp = (code, axum::Json(json!({ "message": "moved" }))).into_response();
+            if let Ok(v) = HeaderValue::from_str(&location) {
+                resp.headers_mut().insert(axum::http::header::LOCATION, v);
+            }
+            resp
+        }
         FaultAction::Status {
             status,
             retry_after,
@@ -611,6 +725,130 @@ pub(crate) async fn fault_middleware(
             }
             resp
         }
+    }
+}
+
+/// The request with its query rewritten, sent on to the handler (or not), and the answer
+/// replaced or edited as `r` says.
+async fn replaced(r: Replacement, mut req: Request, next: Next) -> Response {
+    if !r.query.is_empty() {
+        let mut pairs: Vec<(String, String)> = req
+            .uri()
+            .query()
+            .map(|q| {
+                url::form_urlencoded::parse(q.as_bytes())
+                    .into_owned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        for (k, v) in &r.query {
+            pairs.retain(|(name, _)| name != k);
+            if let Some(v) = v {
+                pairs.push((k.clone(), v.clone()));
+            }
+        }
+        let query: String = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(&pairs)
+            .finish();
+        let path_and_query = if query.is_empty() {
+            req.uri().path().to_string()
+        } else {
+            format!("{}?{query}", req.uri().path())
+        };
+        if let Ok(uri) = path_and_query.parse() {
+            *req.uri_mut() = uri;
+        }
+    }
+    let (mut parts, mut body) = if r.handler {
+        let (parts, body) = next.run(req).await.into_parts();
+        let bytes = axum::body::to_bytes(body, 16 << 20)
+            .await
+            .unwrap_or_default()
+            .to_vec();
+        (parts, bytes)
+    } else {
+        (Response::new(Body::empty()).into_parts().0, Vec::new())
+    };
+    if let Some(text) = &r.text {
+        body = text.clone().into_bytes();
+        let ct = if text.trim_start().starts_with('<') {
+            "text/html; charset=utf-8"
+        } else {
+            "text/plain; charset=utf-8"
+        };
+        parts.headers.insert(
+            axum::http::header::CONTENT_TYPE,
+            HeaderValue::from_static(ct),
+        );
+    }
+    if let Some(v) = &r.json {
+        body = v.to_string().into_bytes();
+        parts.headers.insert(
+            axum::http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+    }
+    if !r.set.is_empty() || !r.remove.is_empty() {
+        if let Ok(mut v) = serde_json::from_slice::<Value>(&body) {
+            for (pointer, value) in &r.set {
+                set_pointer(&mut v, pointer, value.clone());
+            }
+            for pointer in &r.remove {
+                remove_pointer(&mut v, pointer);
+            }
+            body = v.to_string().into_bytes();
+        }
+    }
+    if let Some(n) = r.truncate {
+        body.truncate(n);
+    }
+    if let Some(code) = r.status.and_then(|s| StatusCode::from_u16(s).ok()) {
+        parts.status = code;
+    }
+    for (k, v) in &r.headers {
+        if let (Ok(name), Ok(value)) = (
+            axum::http::HeaderName::from_bytes(k.as_bytes()),
+            HeaderValue::from_str(v),
+        ) {
+            parts.headers.insert(name, value);
+        }
+    }
+    // The body changed length; hyper recomputes it from the new body.
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(body))
+}
+
+/// Sets `pointer` (RFC 6901) in `v`, creating the last member of an existing object.
+fn set_pointer(v: &mut Value, pointer: &str, value: Value) {
+    if let Some(slot) = v.pointer_mut(pointer) {
+        *slot = value;
+        return;
+    }
+    let Some((parent, key)) = pointer.rsplit_once('/') else {
+        return;
+    };
+    if let Some(Value::Object(map)) = v.pointer_mut(parent) {
+        map.insert(key.replace("~1", "/").replace("~0", "~"), value);
+    }
+}
+
+fn remove_pointer(v: &mut Value, pointer: &str) {
+    let Some((parent, key)) = pointer.rsplit_once('/') else {
+        return;
+    };
+    let key = key.replace("~1", "/").replace("~0", "~");
+    match v.pointer_mut(parent) {
+        Some(Value::Object(map)) => {
+            map.shift_remove(&key);
+        }
+        Some(Value::Array(items)) => {
+            if let Ok(i) = key.parse::<usize>() {
+                if i < items.len() {
+                    items.remove(i);
+                }
+            }
+        }
+        _ => {}
     }
 }
 
@@ -676,6 +914,7 @@ mod tests {
                 method: None,
                 path_prefix: None,
                 path_regex: Some("^/x".into()),
+                body_contains: None,
                 api: None,
                 times: None,
                 rate: Some(0.5),
@@ -689,6 +928,124 @@ mod tests {
         let a = draw(7);
         assert_eq!(a, draw(7));
         assert!(a.iter().any(|h| *h) && a.iter().any(|h| !*h));
+    }
+
+    #[test]
+    fn body_rules_match_only_the_request_that_contains_the_text() {
+        let faults = Faults::new(1);
+        assert!(!faults.reads_bodies());
+        let rule: FaultRule = serde_json::from_value(json!({
+            "method": "POST", "body_contains": "\"name\":\"b\"", "action": {"replace": {"text": ""}}
+        }))
+        .expect("rule parses");
+        faults.add(rule).expect("rule is valid");
+        assert!(faults.reads_bodies());
+        let post = Method::POST;
+        assert!(
+            faults.take(None, &post, "/x").is_none(),
+            "no body, no match"
+        );
+        assert!(faults
+            .take_with_body(None, &post, "/x", Some(br#"{"name":"a"}"#))
+            .is_none());
+        assert!(faults
+            .take_with_body(None, &post, "/x", Some(br#"{"name":"b"}"#))
+            .is_some());
+    }
+
+    /// Runs one request through the whole emulator with `rule` active.
+    async fn through(
+        rule: Value,
+        req: axum::http::Request<Body>,
+    ) -> (StatusCode, HeaderValueMap, String) {
+        use tower::ServiceExt;
+        let (app, shared, _) = crate::emulator::router(EmulatorConfig::default());
+        shared
+            .faults
+            .add(serde_json::from_value(rule).expect("rule parses"))
+            .expect("rule is valid");
+        let resp = app.oneshot(req).await.expect("served");
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let body = axum::body::to_bytes(resp.into_body(), 1 << 20)
+            .await
+            .expect("body");
+        (status, headers, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    type HeaderValueMap = axum::http::HeaderMap;
+
+    fn get(path: &str) -> axum::http::Request<Body> {
+        let token = if path.starts_with("/gpuai") {
+            "gpuai-test-token"
+        } else {
+            "rocm-test-token"
+        };
+        axum::http::Request::get(path)
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::empty())
+            .expect("request")
+    }
+
+    #[tokio::test]
+    async fn replace_rewrites_status_headers_and_body_after_the_handler() {
+        let (status, headers, body) = through(
+            json!({"action": {"replace": {"text": "<html>502 Bad Gateway</html>"}}}),
+            get("/rocm/v1/system/rocm-version"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "the handler's status is kept");
+        assert_eq!(body, "<html>502 Bad Gateway</html>");
+        assert!(headers["content-type"]
+            .to_str()
+            .is_ok_and(|c| c.starts_with("text/html")));
+
+        let (_, _, body) = through(
+            json!({"action": {"replace": {"set": {"/extra": 7}, "truncate": 9}}}),
+            get("/rocm/v1/system/rocm-version"),
+        )
+        .await;
+        assert_eq!(body.len(), 9, "{body}");
+        assert!(body.starts_with('{'), "{body}");
+
+        let (status, headers, body) = through(
+            json!({"action": {"replace": {"handler": false, "status": 503,
+                   "headers": {"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}}}}),
+            get("/rocm/v1/system/rocm-version"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(headers["retry-after"], "Wed, 21 Oct 2015 07:28:00 GMT");
+        assert!(body.is_empty(), "{body}");
+    }
+
+    #[tokio::test]
+    async fn replace_can_rewrite_the_query_and_remove_fields() {
+        let (status, _, body) = through(
+            json!({"action": {"replace": {"query": {"limit": "1", "page": null},
+                   "remove": ["/pagination/current_page"]}}}),
+            get("/gpuai/inventory/api/v1beta1/inventory?page=3&limit=50"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let v: Value = serde_json::from_str(&body).expect("json");
+        assert_eq!(v["data"].as_array().map(Vec::len), Some(1), "{v}");
+        assert_eq!(v["pagination"]["limit"], 1, "{v}");
+        assert!(v["pagination"].get("current_page").is_none(), "{v}");
+    }
+
+    #[tokio::test]
+    async fn redirect_points_at_the_target_with_the_original_path() {
+        let (status, headers, _) = through(
+            json!({"action": {"redirect": {"to": "http://127.0.0.1:9/", "status": 301}}}),
+            get("/rocm/v1/devices?x=1"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::MOVED_PERMANENTLY);
+        assert_eq!(
+            headers["location"],
+            "http://127.0.0.1:9/rocm/v1/devices?x=1"
+        );
     }
 
     #[test]

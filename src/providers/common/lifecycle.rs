@@ -255,7 +255,9 @@ fn created<L: LongRunning>(
         api,
         operation: format!("create {}", L::NOUN),
         status: 200,
+        kind: "an answer without a usable object",
         message,
+        excerpt: None,
     };
     let object: L::Object =
         serde_json::from_value(answer.clone()).map_err(|e| unreadable(e.to_string()))?;
@@ -419,7 +421,9 @@ pub async fn read<C: ?Sized, L: LongRunning>(
 ) -> Result<Option<L::Object>, Diagnostics> {
     let found: Option<L::Object> = if L::LIST_IS_WHOLE {
         let (list, get) = (|| lr.list(api), || lr.get(api, id));
-        api.cache().read_by(L::TYPE, L::ID_FIELD, id, list, get).await?
+        api.cache()
+            .read_by(L::TYPE, L::ID_FIELD, id, list, get)
+            .await?
     } else {
         lr.get(api, id).await?
     };
