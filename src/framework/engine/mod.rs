@@ -4,12 +4,15 @@
 //! defaults and "known after apply" are decided by the plan walk (`plan.rs`), and apply results
 //! are reconciled with the plan (`state.rs`) so no resource can produce an inconsistent result.
 
+mod fields;
 mod plan;
 mod state;
 mod validate;
 
 use super::diag::Diagnostics;
-use super::resource::{AnyClient, ConfigureInfo, DynCtx, DynResource, Notes, Operation};
+use super::resource::{
+    AnyClient, ConfigureInfo, DynCtx, DynResource, ModifyPlanRequest, Notes, Operation,
+};
 use super::server::*;
 use super::timeouts::timeout_for;
 use super::value::Value;
@@ -156,9 +159,27 @@ impl ProviderServer {
             }
         };
         let planned = plan::plan(&*r, &req.prior_state, &req.proposed_new_state, &req.config);
+        resp.diags = planned.diags;
+        // Checks against the API's public data run only on a plan that is otherwise sound, and
+        // only once the provider is configured (it always is when Terraform plans).
+        if let (false, Ok(client)) = (resp.diags.has_errors(), self.configured_client()) {
+            let notes = Notes::default();
+            let timeout = timeout_for(
+                planned.state.attr("timeouts"),
+                "read",
+                r.default_timeout(Operation::Read),
+            );
+            let ctx = self.ctx(&*client, timeout, &notes);
+            let req = ModifyPlanRequest {
+                config: &req.config,
+                prior_state: &req.prior_state,
+            };
+            resp.diags
+                .extend(r.check_plan(&ctx, &req, &planned.state).await);
+            resp.diags.extend(state::take_warnings(&notes));
+        }
         resp.planned_state = planned.state;
         resp.requires_replace = planned.requires_replace;
-        resp.diags = planned.diags;
         resp
     }
 
@@ -217,7 +238,7 @@ impl ProviderServer {
                     Err(d) => resp.diags.extend(d),
                 },
                 Err((diags, partial)) => {
-                    resp.diags.extend(diags);
+                    resp.diags.extend(fields::name_attributes(&schema, diags));
                     // What the API accepted stays tracked (Terraform taints it); without an
                     // object to keep, a failed create leaves nothing and a failed update keeps
                     // the prior state.
@@ -248,7 +269,8 @@ impl ProviderServer {
             }
         };
         match r
-            .import(&req.id)
+            .import_form()
+            .parse(&req.type_name, &req.id)
             .and_then(|json| state::imported(&r.schema(), json))
         {
             // Terraform reads the object right after import; that read fills in the rest, or

@@ -14,6 +14,7 @@ use crate::client::{
 };
 use crate::framework::schema::{Attribute, Schema};
 use crate::framework::{validators, Ctx, Diagnostics, Failure, Operation, Resource};
+use crate::framework::{IdKind, ImportForm};
 use crate::providers::common;
 use async_trait::async_trait;
 use chrono::{DateTime, SubsecRound, Utc};
@@ -331,6 +332,12 @@ impl Resource for AmdInstance {
         })
         .await?;
         Ok(())
+    }
+
+    fn import_form(&self) -> ImportForm {
+        ImportForm::id(IdKind::Text {
+            example: "inst-001",
+        })
     }
 }
 

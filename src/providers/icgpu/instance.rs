@@ -5,6 +5,7 @@ use super::api::{CreateInstance, Instance, TIERS, WORKLOAD_TYPES};
 use super::{budget, ssh_public_key, IcGpuClient};
 use crate::client::{create_reconciled, list_all_token, wait_until, Poll};
 use crate::framework::resource::Operation;
+use crate::framework::ImportForm;
 use crate::framework::{validators, Attribute, Ctx, Diagnostics, Failure, Resource, Schema};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -506,23 +507,8 @@ impl Resource for InstanceResource {
         Ok(())
     }
 
-    fn import(&self, id: &str) -> Result<serde_json::Value, Diagnostics> {
-        let ok = id.strip_prefix("inst-").is_some_and(|rest| {
-            !rest.is_empty()
-                && rest
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        });
-        if !ok {
-            return Err(Diagnostics::single_error(
-                "Invalid import ID for icgpu_instance",
-                format!(
-                    "{id:?} is not an instance ID. Expected the form inst-<lower-case letters and \
-                     digits>, e.g. `terraform import icgpu_instance.example inst-abc123`."
-                ),
-            ));
-        }
-        Ok(serde_json::json!({ "id": id }))
+    fn import_form(&self) -> ImportForm {
+        ImportForm::prefixed("inst-")
     }
 }
 
@@ -661,18 +647,6 @@ mod tests {
             InstanceResource.default_timeout(Operation::Delete),
             Duration::from_secs(600)
         );
-    }
-
-    #[test]
-    fn import_checks_the_id_form() {
-        assert_eq!(
-            InstanceResource.import("inst-abc123").expect("valid"),
-            serde_json::json!({"id": "inst-abc123"})
-        );
-        for bad in ["abc123", "inst-", "wh-abc", "inst-ABC", "inst-a b"] {
-            let d = InstanceResource.import(bad).expect_err(bad);
-            assert!(errors_text(&d).contains("inst-"), "{bad}");
-        }
     }
 
     #[test]

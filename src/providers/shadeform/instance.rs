@@ -15,6 +15,7 @@ use crate::framework::schema::{Attribute, Nesting, Schema};
 use crate::framework::{
     validators, AttributePath, Ctx, Diagnostics, Failure, Operation, Resource, Type, Value,
 };
+use crate::framework::{IdKind, ImportForm};
 use crate::providers::common;
 use async_trait::async_trait;
 use base64::Engine;
@@ -701,6 +702,10 @@ impl Resource for ShadeformInstance {
         })
         .await?;
         Ok(())
+    }
+
+    fn import_form(&self) -> ImportForm {
+        ImportForm::id(IdKind::Uuid)
     }
 }
 
