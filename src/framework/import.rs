@@ -34,10 +34,14 @@ pub enum IdKind {
 }
 
 impl IdKind {
-    fn placeholder(&self, label: &str) -> String {
+    /// How the part is written in the form: its label, or for a whole ID what it looks like.
+    fn placeholder(&self, label: &str, whole: bool) -> String {
         match self {
             IdKind::Prefixed(p) => format!("{p}<lower-case letters and digits>"),
-            IdKind::Uuid | IdKind::DnsLabel | IdKind::Text { .. } => label.to_string(),
+            _ if !whole => label.to_string(),
+            IdKind::Uuid => "<UUID>".into(),
+            IdKind::DnsLabel => "<DNS label>".into(),
+            IdKind::Text { .. } => format!("<{label}>"),
         }
     }
 
@@ -158,9 +162,10 @@ impl ImportForm {
 
     /// The form in words: `vm-<lower-case letters and digits>`, `org_id/project_id/airuntime_id`.
     pub fn describe(&self) -> String {
+        let whole = self.parts.len() == 1;
         self.parts
             .iter()
-            .map(|p| p.kind.placeholder(p.label))
+            .map(|p| p.kind.placeholder(p.label, whole))
             .collect::<Vec<_>>()
             .join("/")
     }
@@ -216,7 +221,7 @@ impl ImportForm {
             return Err(Diagnostics::single_error(
                 format!("Invalid import ID for {type_name}"),
                 format!(
-                    "{id:?} is not an import ID of the form {form}: {problem}. Import with, for \
+                    "{id:?} is not an import ID of the form `{form}`: {problem}. Import with, for \
                      example, `terraform import {type_name}.example {example}`, or an `import` \
                      block with `id = \"{example}\"`.",
                     form = self.describe(),
@@ -264,7 +269,7 @@ mod tests {
     fn uuids_and_dns_labels() {
         let f = ImportForm::id(IdKind::Uuid);
         assert!(f.parse("t", SAMPLE_UUID).is_ok());
-        assert!(detail(&f, "not-a-uuid").contains("a UUID"));
+        assert!(detail(&f, "not-a-uuid").contains("of the form `<UUID>`: it must be a UUID"));
         let f = ImportForm::id(IdKind::DnsLabel).also_fills("name");
         assert_eq!(
             f.parse("t", "my-llama").expect("fits"),
