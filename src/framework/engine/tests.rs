@@ -61,10 +61,13 @@ impl Resource for Widget {
                 Attribute::nested(
                     "launch",
                     Nesting::Single,
-                    vec![Attribute::string("kind")
-                        .optional()
-                        .one_of(&["a", "b"])
-                        .description("k")],
+                    vec![
+                        Attribute::string("kind")
+                            .optional()
+                            .one_of(&["a", "b"])
+                            .description("k"),
+                        Attribute::string("phase").computed().description("p"),
+                    ],
                 )
                 .optional()
                 .description("l"),
@@ -517,6 +520,24 @@ async fn configured_read_only_values_are_refused_at_their_path() {
         write_only_allowed: true,
     });
     assert!(d.iter().any(|d| d.path == Some(AttributePath::attr("id"))));
+    let launch = Value::Object(
+        [
+            ("kind".to_string(), Value::string("a")),
+            ("phase".to_string(), Value::string("done")),
+        ]
+        .into(),
+    );
+    let nested = obj(&[("name", "a".into()), ("launch", launch)]);
+    let d = s.validate_resource_config(&ValidateResourceRequest {
+        type_name: "test_widget",
+        config: &nested,
+        write_only_allowed: true,
+    });
+    let paths: Vec<String> = d
+        .iter()
+        .filter_map(|d| d.path.as_ref().map(|p| p.to_string()))
+        .collect();
+    assert_eq!(paths, vec!["launch.phase".to_string()]);
     let d = s.validate_data_source_config("test_echo", &obj(&[("result", "mine".into())]));
     assert!(d
         .iter()
