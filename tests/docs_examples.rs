@@ -140,3 +140,57 @@ fn examples_pass_terraform_validate() {
         );
     }
 }
+
+/// The import IDs in `import.sh` and `import-by-string-id.tf`.
+fn example_import_ids(dir: &Path) -> Vec<String> {
+    let sh = std::fs::read_to_string(dir.join("import.sh")).unwrap_or_default();
+    let block = std::fs::read_to_string(dir.join("import-by-string-id.tf")).unwrap_or_default();
+    let commands = sh
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("terraform import "))
+        .filter_map(|rest| rest.split_whitespace().nth(1).map(String::from));
+    let blocks = block
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("id"))
+        .filter_map(|rest| rest.trim().strip_prefix('='))
+        .map(|v| v.trim().trim_matches('"').to_string());
+    commands.chain(blocks).collect()
+}
+
+#[test]
+fn import_examples_fit_each_resources_declared_id_form() {
+    for member in gpucloud::providers::MEMBERS {
+        let provider = gpucloud::providers::member(member).expect("member exists");
+        for r in provider.resources() {
+            let ty = format!("{member}_{}", r.type_name());
+            let form = r.import_form();
+            let dir = repo()
+                .join("examples")
+                .join(member)
+                .join("resources")
+                .join(&ty);
+            let ids = example_import_ids(&dir);
+            if !form.is_supported() {
+                assert!(
+                    ids.is_empty(),
+                    "{ty} cannot be imported but documents {ids:?}"
+                );
+                continue;
+            }
+            assert!(
+                !ids.is_empty(),
+                "{ty}: no import example in {}",
+                dir.display()
+            );
+            for id in ids {
+                if let Err(d) = form.parse(&ty, &id) {
+                    panic!("{ty}: the documented import ID {id:?} does not fit: {d:?}");
+                }
+            }
+            assert!(
+                form.parse(&ty, &form.example()).is_ok(),
+                "{ty}: the form's own example must fit"
+            );
+        }
+    }
+}

@@ -4,6 +4,7 @@
 
 pub mod diag;
 pub mod engine;
+pub mod import;
 pub mod path;
 pub mod planmod;
 pub mod resource;
@@ -12,8 +13,10 @@ pub mod server;
 pub mod timeouts;
 pub mod validators;
 pub mod value;
+pub mod value_json;
 
 pub use diag::{Diagnostic, Diagnostics, Severity};
+pub use import::{IdKind, IdPart, ImportForm};
 pub use path::{AttributePath, PathStep};
 pub use resource::{
     ConfigureInfo, Ctx, DataSource, DynDataSource, DynProvider, DynResource, Failure,

@@ -7,6 +7,7 @@
 //! model: the engine reads it itself.
 
 use super::diag::Diagnostics;
+use super::import::ImportForm;
 use super::schema::Schema;
 use super::value::Value;
 use async_trait::async_trait;
@@ -177,14 +178,24 @@ pub trait Resource: Send + Sync + 'static {
         state: Self::Model,
     ) -> Result<(), Diagnostics>;
 
-    /// Turns an import ID into the attributes that identify the object (a JSON object); the
-    /// engine then calls `read` to fill in the rest. The default copies the ID into `id`.
-    fn import(&self, id: &str) -> Result<serde_json::Value, Diagnostics> {
-        Ok(serde_json::json!({ "id": id }))
-    }
+    /// The documented form of the import ID. The engine checks every ID against it before
+    /// any API call and turns it into the identifying attributes; `read` fills in the rest.
+    fn import_form(&self) -> ImportForm;
 
     /// Checks beyond the declared validators; `config` may hold unknown values.
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
+
+    /// Plan-time checks that need the API's public data (a template's minimum disk, a
+    /// catalogue), after `modify_plan`, on create and update. They read only; the API stays
+    /// the final word at apply. Errors name the user's attributes.
+    async fn check_plan(
+        &self,
+        _ctx: &Ctx<'_, Self::Client>,
+        _req: &ModifyPlanRequest<'_>,
+        _plan: &Value,
+    ) -> Diagnostics {
+        Diagnostics::new()
+    }
 
     /// Runs after the declared plan modifiers, on create and update (not destroy).
     fn modify_plan(
@@ -265,6 +276,12 @@ pub trait DynResource: Send + Sync {
     fn default_timeout(&self, op: Operation) -> Duration;
     fn validate(&self, config: &Value, diags: &mut Diagnostics);
     fn modify_plan(&self, req: &ModifyPlanRequest<'_>, plan: &mut Value, diags: &mut Diagnostics);
+    async fn check_plan(
+        &self,
+        ctx: &DynCtx<'_>,
+        req: &ModifyPlanRequest<'_>,
+        plan: &Value,
+    ) -> Diagnostics;
     async fn create(
         &self,
         ctx: &DynCtx<'_>,
@@ -282,7 +299,7 @@ pub trait DynResource: Send + Sync {
         prior: serde_json::Value,
     ) -> Result<serde_json::Value, DynFailure>;
     async fn delete(&self, ctx: &DynCtx<'_>, state: serde_json::Value) -> Result<(), Diagnostics>;
-    fn import(&self, id: &str) -> Result<serde_json::Value, Diagnostics>;
+    fn import_form(&self) -> ImportForm;
     fn upgrade_state(
         &self,
         from_version: i64,
@@ -372,6 +389,17 @@ impl<R: Resource> DynResource for R {
     fn modify_plan(&self, req: &ModifyPlanRequest<'_>, plan: &mut Value, diags: &mut Diagnostics) {
         Resource::modify_plan(self, req, plan, diags)
     }
+    async fn check_plan(
+        &self,
+        ctx: &DynCtx<'_>,
+        req: &ModifyPlanRequest<'_>,
+        plan: &Value,
+    ) -> Diagnostics {
+        match typed_ctx::<R::Client>(ctx) {
+            Ok(ctx) => Resource::check_plan(self, &ctx, req, plan).await,
+            Err(d) => d,
+        }
+    }
     async fn create(
         &self,
         ctx: &DynCtx<'_>,
@@ -415,8 +443,8 @@ impl<R: Resource> DynResource for R {
         let state: R::Model = decode("state", state)?;
         Resource::delete(self, &ctx, state).await
     }
-    fn import(&self, id: &str) -> Result<serde_json::Value, Diagnostics> {
-        Resource::import(self, id)
+    fn import_form(&self) -> ImportForm {
+        Resource::import_form(self)
     }
     fn upgrade_state(
         &self,

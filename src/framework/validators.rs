@@ -67,7 +67,8 @@ pub fn from_fn(
     })
 }
 
-fn quoted_list(allowed: &[&str]) -> String {
+/// "`a`, `b`" (for descriptions that list allowed values).
+pub fn quoted_list(allowed: &[&str]) -> String {
     allowed
         .iter()
         .map(|a| format!("`{a}`"))
@@ -167,6 +168,75 @@ pub fn url(schemes: &[&str]) -> Arc<dyn Validator> {
             Err(e) => Err(format!("{s:?} is not a valid URL ({e}).")),
         }
     })
+}
+
+/// A list, set or map with at least `min` elements.
+pub fn size_at_least(min: usize) -> Arc<dyn Validator> {
+    let description = format!(
+        "value must hold at least {min} element{}",
+        if min == 1 { "" } else { "s" }
+    );
+    from_fn(description.clone(), move |v| {
+        let n = match (v.as_elements(), v.as_map()) {
+            (Some(e), _) => e.len(),
+            (_, Some(m)) => m.len(),
+            _ => return Ok(()),
+        };
+        if n >= min {
+            Ok(())
+        } else {
+            Err(format!("It holds {n}: {description}."))
+        }
+    })
+}
+
+/// Every key of a map must be one of `allowed`; errors point at the key and suggest the
+/// closest allowed one.
+pub fn keys_one_of(allowed: &[&str]) -> Arc<dyn Validator> {
+    Arc::new(KeysOneOf(allowed.iter().map(|s| s.to_string()).collect()))
+}
+
+struct KeysOneOf(Vec<String>);
+
+/// Levenshtein distance, for "did you mean".
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+impl Validator for KeysOneOf {
+    fn description(&self) -> String {
+        let allowed: Vec<&str> = self.0.iter().map(String::as_str).collect();
+        format!("keys must be one of: {}", quoted_list(&allowed))
+    }
+    fn validate(&self, req: &ValidateRequest<'_>, diags: &mut Diagnostics) {
+        let Some(m) = req.value.as_map() else { return };
+        for k in m.keys().filter(|k| !self.0.contains(k)) {
+            let closest = self
+                .0
+                .iter()
+                .min_by_key(|a| edit_distance(k, a))
+                .filter(|a| edit_distance(k, a) <= 3);
+            let hint = closest
+                .map(|c| format!(" Did you mean `{c}`?"))
+                .unwrap_or_default();
+            diags.attribute_error(
+                req.path.key(k),
+                format!("Invalid key in {}", req.path),
+                format!("{k:?} is not a known key: {}.{hint}", self.description()),
+            );
+        }
+    }
 }
 
 /// A duration string such as "30s", "20m" or "1h30m".
@@ -359,6 +429,28 @@ mod tests {
         assert!(!run(&between(10.0, 500.0), Value::number(50)).has_errors());
         assert!(run(&url(&["https"]), Value::string("http://x")).has_errors());
         assert!(!run(&url(&["https"]), Value::string("https://x/y")).has_errors());
+    }
+
+    #[test]
+    fn sizes_and_map_keys() {
+        let empty = Value::Set(vec![]);
+        let d = run(&size_at_least(1), empty);
+        assert!(d.iter().any(|d| d.detail.contains("at least 1 element")));
+        assert!(!run(&size_at_least(1), Value::Set(vec!["a".into()])).has_errors());
+        let m = Value::Map([("hbm_copy_fial_gbps".to_string(), Value::number(1))].into());
+        let d = run(&keys_one_of(&["hbm_copy_fail_gbps", "h2d_warn_gbps"]), m);
+        let diag = d.iter().next().expect("an error");
+        assert_eq!(
+            diag.path,
+            Some(AttributePath::attr("x").key("hbm_copy_fial_gbps"))
+        );
+        assert!(
+            diag.detail.contains("Did you mean `hbm_copy_fail_gbps`?"),
+            "{}",
+            diag.detail
+        );
+        let ok = Value::Map([("h2d_warn_gbps".to_string(), Value::number(1))].into());
+        assert!(run(&keys_one_of(&["h2d_warn_gbps"]), ok).is_empty());
     }
 
     #[test]

@@ -12,6 +12,7 @@
 use super::proto::tfplugin6::DynamicValue;
 use crate::framework::path::AttributePath;
 use crate::framework::value::{normalize_number_text, Type, Value};
+use crate::framework::value_json::{self, JsonOptions};
 use bigdecimal::{BigDecimal, ToPrimitive};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -474,130 +475,15 @@ fn parse_type(bytes: &[u8], path: &AttributePath) -> Result<Type, CodecError> {
 // ---------------------------------------------------------------------------------------------
 // JSON decoding
 
-/// Decodes JSON `DynamicValue` bytes as a value of type `ty`. Unlike `Value::from_json` (made
-/// for serde models), dynamically typed values use the wire's `{"type": .., "value": ..}` form
-/// and errors carry paths.
+/// Decodes JSON `DynamicValue` bytes as a value of type `ty`, by terraform-plugin-go's
+/// `tftypes` rules (see [`value_json`]); errors carry paths.
 pub fn decode_json(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
-    let root = AttributePath::root();
-    let json: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|e| err(&root, format!("malformed JSON: {e}")))?;
-    from_json(&json, ty, &root)
-}
-
-fn json_kind(j: &serde_json::Value) -> &'static str {
-    use serde_json::Value as J;
-    match j {
-        J::Null => "null",
-        J::Bool(_) => "a bool",
-        J::Number(_) => "a number",
-        J::String(_) => "a string",
-        J::Array(_) => "an array",
-        J::Object(_) => "an object",
-    }
-}
-
-/// Reads a JSON value of type `ty`, recording the path of any mismatch.
-pub fn from_json(
-    json: &serde_json::Value,
-    ty: &Type,
-    path: &AttributePath,
-) -> Result<Value, CodecError> {
-    use serde_json::Value as J;
-    if json.is_null() {
-        return Ok(Value::Null);
-    }
-    let mismatch = || {
-        err(
-            path,
-            format!("expected {}, found {}", ty.to_json(), json_kind(json)),
-        )
-    };
-    match ty {
-        Type::Bool => json.as_bool().map(Value::Bool).ok_or_else(mismatch),
-        Type::String => json.as_str().map(Value::string).ok_or_else(mismatch),
-        Type::Number => {
-            let text = match json {
-                J::Number(n) => n.to_string(),
-                J::String(s) => s.clone(),
-                _ => return Err(mismatch()),
-            };
-            BigDecimal::from_str(&text)
-                .map(Value::Number)
-                .map_err(|_| err(path, format!("invalid number {text:?}")))
-        }
-        Type::List(et) | Type::Set(et) => {
-            let items = json
-                .as_array()
-                .ok_or_else(mismatch)?
-                .iter()
-                .enumerate()
-                .map(|(i, item)| from_json(item, et, &path.index(i as i64)))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(if matches!(ty, Type::List(_)) {
-                Value::List(items)
-            } else {
-                Value::Set(items)
-            })
-        }
-        Type::Tuple(ets) => {
-            let items = json.as_array().ok_or_else(mismatch)?;
-            if items.len() != ets.len() {
-                return Err(err(
-                    path,
-                    format!("tuple has {} elements, expected {}", items.len(), ets.len()),
-                ));
-            }
-            Ok(Value::Tuple(
-                items
-                    .iter()
-                    .zip(ets)
-                    .enumerate()
-                    .map(|(i, (item, et))| from_json(item, et, &path.index(i as i64)))
-                    .collect::<Result<_, _>>()?,
-            ))
-        }
-        Type::Map(et) => Ok(Value::Map(
-            json.as_object()
-                .ok_or_else(mismatch)?
-                .iter()
-                .map(|(k, v)| Ok((k.clone(), from_json(v, et, &path.key(k.clone()))?)))
-                .collect::<Result<_, CodecError>>()?,
-        )),
-        Type::Object(attrs, _) => {
-            let fields = json.as_object().ok_or_else(mismatch)?;
-            if let Some(extra) = fields.keys().find(|k| !attrs.contains_key(*k)) {
-                return Err(err(&path.at(extra.clone()), "unsupported attribute"));
-            }
-            let mut out = BTreeMap::new();
-            for (name, at) in attrs {
-                let v = match fields.get(name) {
-                    Some(j) => from_json(j, at, &path.at(name.clone()))?,
-                    None => Value::Null,
-                };
-                out.insert(name.clone(), v);
-            }
-            Ok(Value::Object(out))
-        }
-        Type::Dynamic => {
-            let fields = json.as_object().ok_or_else(|| {
-                err(
-                    path,
-                    "dynamic value must be an object with \"type\" and \"value\"",
-                )
-            })?;
-            let type_json = fields
-                .get("type")
-                .ok_or_else(|| err(path, "dynamic value without \"type\""))?;
-            let ty = Type::from_json(type_json)
-                .map_err(|e| err(path, format!("invalid dynamic value type: {e}")))?;
-            let inner = from_json(
-                fields.get("value").unwrap_or(&serde_json::Value::Null),
-                &ty,
-                path,
-            )?;
-            Ok(Value::Dynamic(ty, Box::new(inner)))
-        }
-    }
+    let json: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| err(&AttributePath::root(), format!("malformed JSON: {e}")))?;
+    value_json::from_json(&json, ty, JsonOptions::default()).map_err(|e| CodecError {
+        path: e.path,
+        message: e.message,
+    })
 }
 
 #[cfg(test)]
@@ -732,7 +618,7 @@ mod tests {
             Some(&Value::Dynamic(Type::String, Box::new(Value::string("x"))))
         );
         assert_eq!(v.attr("s"), Some(&Value::Set(vec!["a".into()])));
-        let e = decode_json(br#"{"s": [1]}"#, &ty).expect_err("must fail");
+        let e = decode_json(br#"{"s": [{}]}"#, &ty).expect_err("must fail");
         assert_eq!(e.path, AttributePath::attr("s").index(0));
         assert_eq!(decode_dynamic_value(None, &ty), Ok(Value::Null));
     }

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use base64::Engine as _;
 use gpucloud::framework::{
     Attribute, ConfigureInfo, Ctx, DataSource, Diagnostics, DynDataSource, DynResource, Failure,
-    Provider, Resource, Schema,
+    ImportForm, Provider, Resource, Schema,
 };
 use gpucloud::plugin::proto::tfplugin6::provider_client::ProviderClient;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -114,6 +114,9 @@ impl Resource for Widget {
     }
     async fn delete(&self, _ctx: &Ctx<'_, ()>, _state: WidgetModel) -> Result<(), Diagnostics> {
         Ok(())
+    }
+    fn import_form(&self) -> ImportForm {
+        ImportForm::prefixed("w-")
     }
 }
 

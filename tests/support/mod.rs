@@ -101,6 +101,11 @@ impl Emulator {
             .sum()
     }
 
+    /// Every `<api>.<operationId>` served so far, with its count.
+    pub fn requests(&self) -> std::collections::BTreeMap<String, u64> {
+        self.handle().shared().ledger.counts()
+    }
+
     pub fn live(&self) -> Vec<LiveObject> {
         self.handle().live_objects()
     }

@@ -4,6 +4,7 @@
 //! defaults and "known after apply" are decided by the plan walk (`plan.rs`), and apply results
 //! are reconciled with the plan (`state.rs`) so no resource can produce an inconsistent result.
 
+mod fields;
 mod plan;
 mod state;
 mod validate;
@@ -11,7 +12,8 @@ mod validate;
 use super::diag::Diagnostics;
 use super::path::AttributePath;
 use super::resource::{
-    AnyClient, ConfigureInfo, DynCtx, DynResource, Notes, Operation, REPLACE_KEY,
+    AnyClient, ConfigureInfo, DynCtx, DynResource, ModifyPlanRequest, Notes, Operation,
+    REPLACE_KEY,
 };
 use super::server::*;
 use super::timeouts::timeout_for;
@@ -162,9 +164,27 @@ impl ProviderServer {
             }
         };
         let planned = plan::plan(&*r, &req.prior_state, &req.proposed_new_state, &req.config);
+        resp.diags = planned.diags;
+        // Checks against the API's public data run only on a plan that is otherwise sound, and
+        // only once the provider is configured (it always is when Terraform plans).
+        if let (false, Ok(client)) = (resp.diags.has_errors(), self.configured_client()) {
+            let notes = Notes::default();
+            let timeout = timeout_for(
+                planned.state.attr("timeouts"),
+                "read",
+                r.default_timeout(Operation::Read),
+            );
+            let ctx = self.ctx(&*client, timeout, &notes);
+            let req = ModifyPlanRequest {
+                config: &req.config,
+                prior_state: &req.prior_state,
+            };
+            resp.diags
+                .extend(r.check_plan(&ctx, &req, &planned.state).await);
+            resp.diags.extend(state::take_warnings(&notes));
+        }
         resp.planned_state = planned.state;
         resp.requires_replace = planned.requires_replace;
-        resp.diags = planned.diags;
         if let Some(reason) = replacement_reason(&req.prior_private) {
             // The last refresh found the object failed upstream: an unknown `id` forces
             // Terraform to replace it (it re-plans the new object from a null prior).
@@ -239,7 +259,7 @@ impl ProviderServer {
                 },
                 Err((diags, partial)) => {
                     let failed = diags.has_errors();
-                    resp.diags.extend(diags);
+                    resp.diags.extend(fields::name_attributes(&schema, diags));
                     if creating && failed && partial.is_some() {
                         resp.diags.warning(
                             format!("The new {} was created but did not finish", req.type_name),
@@ -287,7 +307,8 @@ impl ProviderServer {
             }
         };
         match r
-            .import(&req.id)
+            .import_form()
+            .parse(&req.type_name, &req.id)
             .and_then(|json| state::imported(&r.schema(), json))
         {
             // Terraform reads the object right after import; that read fills in the rest, or

@@ -5,6 +5,7 @@ use crate::framework::diag::Diagnostics;
 use crate::framework::resource::Notes;
 use crate::framework::schema::{Attribute, AttributeType, Schema};
 use crate::framework::value::Value;
+use crate::framework::value_json::{self, JsonOptions};
 use std::collections::BTreeMap;
 
 /// The JSON a model is decoded from: the value without the `timeouts` block.
@@ -168,23 +169,25 @@ pub fn imported(schema: &Schema, json: serde_json::Value) -> Result<Value, Diagn
     decode(schema, json, None)
 }
 
-/// State stored under an older schema, after the upgraders ran: attributes the schema no longer
-/// has are dropped (they were removed on purpose), missing ones become null.
-pub fn upgraded(schema: &Schema, mut json: serde_json::Value) -> Result<Value, Diagnostics> {
-    let timeouts = json
-        .as_object_mut()
-        .and_then(|o| o.remove("timeouts"))
-        .filter(|t| !t.is_null())
-        .and_then(|t| {
-            let ty = schema
-                .blocks
-                .iter()
-                .find(|b| b.name == "timeouts")?
-                .value_type();
-            Value::from_json(&t, &ty).ok()
-        });
-    let timeouts = timeouts.unwrap_or(Value::Null);
-    decode(schema, json, Some(&timeouts))
+/// State stored under an older schema, after the upgraders ran, read the way
+/// terraform-plugin-go reads raw state (see `value_json`): leniently, with attributes the
+/// schema no longer has ignored (they were removed on purpose) and missing ones null.
+pub fn upgraded(schema: &Schema, json: serde_json::Value) -> Result<Value, Diagnostics> {
+    let opts = JsonOptions {
+        ignore_undefined_attributes: true,
+    };
+    let mut v = value_json::from_json(&json, &schema.value_type(), opts).map_err(|e| {
+        Diagnostics::single_error(
+            "Unable to read previously saved state",
+            format!(
+                "The saved state does not fit the resource's schema: {e}. If the state was \
+                 edited by hand, make it match the schema again; otherwise this is a bug in the \
+                 provider."
+            ),
+        )
+    })?;
+    null_write_only(&schema.attributes, &mut v);
+    Ok(v)
 }
 
 pub fn notes_from_private(bytes: &[u8]) -> Notes {

@@ -6,7 +6,9 @@ use crate::framework::resource::{
 use crate::framework::schema::Nesting;
 use crate::framework::server::*;
 use crate::framework::validators;
-use crate::framework::{Attribute, AttributePath, Diagnostics, Schema, Severity, Value};
+use crate::framework::{
+    Attribute, AttributePath, Diagnostics, ImportForm, Schema, Severity, Value,
+};
 use async_trait::async_trait;
 use std::sync::{Arc, Mutex};
 
@@ -59,10 +61,13 @@ impl Resource for Widget {
                 Attribute::nested(
                     "launch",
                     Nesting::Single,
-                    vec![Attribute::string("kind")
-                        .optional()
-                        .one_of(&["a", "b"])
-                        .description("k")],
+                    vec![
+                        Attribute::string("kind")
+                            .optional()
+                            .one_of(&["a", "b"])
+                            .description("k"),
+                        Attribute::string("phase").computed().description("p"),
+                    ],
                 )
                 .optional()
                 .description("l"),
@@ -86,6 +91,9 @@ impl Resource for Widget {
     }
     async fn delete(&self, _ctx: &Ctx<'_, ()>, _state: Json) -> Result<(), Diagnostics> {
         Ok(())
+    }
+    fn import_form(&self) -> ImportForm {
+        ImportForm::prefixed("w-")
     }
     /// Version 0 called `name` `label`.
     fn upgrade_state(&self, from: i64, mut state: Json) -> Result<Json, Diagnostics> {
@@ -466,4 +474,107 @@ fn state_from_an_older_schema_version_is_upgraded_and_removed_attributes_dropped
     assert_eq!(r.upgraded_state.attr("name"), Some(&Value::string("old")));
     assert_eq!(r.upgraded_state.attr("size"), Some(&Value::number(50)));
     assert!(r.upgraded_state.attr("gone").is_none());
+}
+
+#[tokio::test]
+async fn import_ids_are_checked_against_the_form_before_anything_else() {
+    let (s, _) = ok_server();
+    let r = s
+        .import_resource_state(ImportRequest {
+            type_name: "test_widget".into(),
+            id: "gadget-7".into(),
+        })
+        .await;
+    assert!(r.imported.is_empty());
+    let d = r.diags.iter().next().expect("an error");
+    assert_eq!(d.summary, "Invalid import ID for test_widget");
+    assert!(
+        d.detail.contains("w-<lower-case letters and digits>")
+            && d.detail
+                .contains("terraform import test_widget.example w-abc123"),
+        "{}",
+        d.detail
+    );
+}
+
+#[tokio::test]
+async fn configured_read_only_values_are_refused_at_their_path() {
+    let (s, _) = ok_server();
+    let config = obj(&[("name", "a".into()), ("status", "stopped".into())]);
+    let d = s.validate_resource_config(&ValidateResourceRequest {
+        type_name: "test_widget",
+        config: &config,
+        write_only_allowed: true,
+    });
+    let d: Vec<_> = d.iter().collect();
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(
+        d[0].summary,
+        "Invalid Configuration for Read-Only Attribute"
+    );
+    assert_eq!(d[0].path, Some(AttributePath::attr("status")));
+    let unknown = obj(&[("name", "a".into()), ("id", Value::Unknown)]);
+    let d = s.validate_resource_config(&ValidateResourceRequest {
+        type_name: "test_widget",
+        config: &unknown,
+        write_only_allowed: true,
+    });
+    assert!(d.iter().any(|d| d.path == Some(AttributePath::attr("id"))));
+    let launch = Value::Object(
+        [
+            ("kind".to_string(), Value::string("a")),
+            ("phase".to_string(), Value::string("done")),
+        ]
+        .into(),
+    );
+    let nested = obj(&[("name", "a".into()), ("launch", launch)]);
+    let d = s.validate_resource_config(&ValidateResourceRequest {
+        type_name: "test_widget",
+        config: &nested,
+        write_only_allowed: true,
+    });
+    let paths: Vec<String> = d
+        .iter()
+        .filter_map(|d| d.path.as_ref().map(|p| p.to_string()))
+        .collect();
+    assert_eq!(paths, vec!["launch.phase".to_string()]);
+    let d = s.validate_data_source_config("test_echo", &obj(&[("result", "mine".into())]));
+    assert!(d
+        .iter()
+        .any(|d| d.path == Some(AttributePath::attr("result")) && d.summary.contains("Read-Only")));
+}
+
+#[test]
+fn state_is_upgraded_as_terraform_plugin_go_reads_it() {
+    let (s, _) = ok_server();
+    // Version 1 is current: no upgrader runs, but the state is still read leniently.
+    let raw = serde_json::json!({
+        "id": 7, "name": true, "size": "60", "status": null, "dropped_later": {"x": 1},
+        "launch": {"kind": "a", "removed": 1}, "timeouts": {"create": "5m"}
+    });
+    let r = s.upgrade_resource_state(UpgradeRequest {
+        type_name: "test_widget".into(),
+        version: 1,
+        raw_state: raw,
+    });
+    assert!(r.diags.is_empty(), "{:?}", r.diags);
+    let st = &r.upgraded_state;
+    assert_eq!(st.attr("id"), Some(&Value::string("7")));
+    assert_eq!(st.attr("name"), Some(&Value::string("true")));
+    assert_eq!(st.attr("size"), Some(&Value::number(60)));
+    assert_eq!(
+        st.attr("launch").and_then(|l| l.attr("kind")),
+        Some(&Value::string("a"))
+    );
+    assert_eq!(
+        st.attr("timeouts").and_then(|t| t.attr("create")),
+        Some(&Value::string("5m"))
+    );
+    let bad = s.upgrade_resource_state(UpgradeRequest {
+        type_name: "test_widget".into(),
+        version: 1,
+        raw_state: serde_json::json!({"size": "lots"}),
+    });
+    let d = bad.diags.iter().next().expect("an error");
+    assert!(d.detail.contains("size"), "{}", d.detail);
 }

@@ -1,10 +1,11 @@
 //! ValidateResourceConfig and friends: every declared validator runs on its attribute (nested
 //! attributes too, with element paths), then the schema's whole-config validators. Terraform
-//! itself checks types and required arguments, so this reports only what the schema adds.
+//! itself checks types and required arguments, so this reports what the schema adds, and
+//! refuses values for read-only (computed-only) attributes, which Terraform passes through.
 
 use crate::framework::diag::Diagnostics;
 use crate::framework::path::AttributePath;
-use crate::framework::schema::{Attribute, AttributeType, Block, Nesting, Schema};
+use crate::framework::schema::{Attribute, AttributeType, Block, Mode, Nesting, Schema};
 use crate::framework::validators::ValidateRequest;
 use crate::framework::value::Value;
 
@@ -51,6 +52,20 @@ impl Walk<'_> {
 
     fn attribute(&mut self, a: &Attribute, v: &Value, path: &AttributePath) {
         let set = !v.is_null();
+        // Terraform hands configured read-only values to the provider and leaves refusing them
+        // to it (terraform-plugin-framework does the same, in the same words).
+        if a.mode == Mode::Computed && set {
+            self.diags.attribute_error(
+                path.clone(),
+                "Invalid Configuration for Read-Only Attribute",
+                format!(
+                    "Cannot set a value for `{path}`: the provider sets it, so it is read-only. \
+                     Remove the line setting `{path}` from the configuration (read the value \
+                     from the resource instead)."
+                ),
+            );
+            return;
+        }
         if a.write_only && set && !self.write_only_allowed {
             self.diags.attribute_error(
                 path.clone(),

@@ -11,6 +11,7 @@ use super::quoted;
 use crate::client::{list_all_offset, Api, Client, ClientError};
 use crate::framework::schema::{Attribute, Schema};
 use crate::framework::{validators, Ctx, Diagnostics, Failure, Resource};
+use crate::framework::{IdKind, ImportForm};
 use crate::providers::common;
 use crate::providers::common::lifecycle::{self, LongRunning, Statuses};
 use async_trait::async_trait;
@@ -244,6 +245,12 @@ impl Resource for AmdInstance {
             Some(id) => lifecycle::delete(&common::api(ctx), &Instances, id).await,
             None => Ok(()),
         }
+    }
+
+    fn import_form(&self) -> ImportForm {
+        ImportForm::id(IdKind::Text {
+            example: "inst-001",
+        })
     }
 }
 

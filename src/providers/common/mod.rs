@@ -18,9 +18,12 @@ pub mod lifecycle;
 
 use crate::client::{Api, Auth, Client, ClientConfig, ClientError, Deadline, Secret};
 use crate::framework::timeouts::parse_duration;
-use crate::framework::validators;
+use crate::framework::validators::{self, Validator};
 use crate::framework::{Attribute, AttributePath, Ctx, Diagnostics, Failure};
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::CertificateDer;
 use serde::{Deserialize, Deserializer};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The deadline of the operation `ctx` belongs to, with Terraform's cancellation.
@@ -185,11 +188,44 @@ pub fn connection_attributes(
             ),
         Attribute::string("ca_cert_pem")
             .optional()
+            .validator(pem_certificates())
             .description("PEM-encoded CA certificate(s) trusted in addition to the system roots (private endpoints)."),
         Attribute::bool("insecure_skip_verify")
             .optional()
             .description("Skip TLS certificate verification. Only for testing against self-signed endpoints."),
     ]
+}
+
+/// `ca_cert_pem` holds at least one PEM certificate and each one decodes and parses as the
+/// TLS stack will parse it, so a damaged bundle is reported here, not later as a TLS failure
+/// that points at `endpoint`. Blank means none.
+fn pem_certificates() -> Arc<dyn Validator> {
+    validators::from_fn(
+        "value must hold PEM-encoded certificates (`-----BEGIN CERTIFICATE-----` blocks)",
+        |v| {
+            let Some(pem) = v.as_str().filter(|p| !p.trim().is_empty()) else {
+                return Ok(());
+            };
+            let mut roots = rustls::RootCertStore::empty();
+            for (i, cert) in CertificateDer::pem_slice_iter(pem.as_bytes()).enumerate() {
+                let n = i + 1;
+                let cert = cert.map_err(|e| {
+                    format!("Certificate {n} is not valid PEM ({e}); its body must be base64.")
+                })?;
+                roots.add(cert).map_err(|e| {
+                    format!("Certificate {n} is not a usable X.509 certificate ({e}).")
+                })?;
+            }
+            if roots.is_empty() {
+                return Err(
+                    "It holds no `-----BEGIN CERTIFICATE-----` block; paste the CA certificate \
+                     in PEM form (for example `file(\"ca.pem\")`)."
+                        .into(),
+                );
+            }
+            Ok(())
+        },
+    )
 }
 
 /// The connection part of a member's provider block. The credential is read from whichever
@@ -473,6 +509,45 @@ mod tests {
         let d = err.iter().next().expect("one diagnostic");
         assert!(d.detail.contains("SHADEFORM_ENDPOINT"), "{}", d.detail);
         assert_eq!(d.path, Some(AttributePath::attr("endpoint")));
+    }
+
+    fn ca_check(pem: &str) -> Result<(), String> {
+        let v = pem_certificates();
+        let mut d = Diagnostics::new();
+        let path = AttributePath::attr("ca_cert_pem");
+        v.validate(
+            &crate::framework::validators::ValidateRequest {
+                path: &path,
+                value: &crate::framework::Value::string(pem),
+                config: &crate::framework::Value::Null,
+            },
+            &mut d,
+        );
+        let first = d.iter().next().cloned();
+        match first {
+            None => Ok(()),
+            Some(e) => {
+                assert_eq!(e.path.as_ref(), Some(&path));
+                Err(e.detail)
+            }
+        }
+    }
+
+    #[test]
+    fn ca_cert_pem_is_checked_at_the_attribute() {
+        let ca = rcgen::generate_simple_self_signed(vec!["localhost".into()]).expect("cert");
+        assert_eq!(ca_check(&ca.cert.pem()), Ok(()));
+        assert_eq!(ca_check("  "), Ok(()));
+        let not_base64 =
+            "-----BEGIN CERTIFICATE-----\n!!!not base64!!!\n-----END CERTIFICATE-----\n";
+        assert!(ca_check(not_base64)
+            .expect_err("bad body")
+            .contains("base64"));
+        let not_x509 = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+        assert!(ca_check(not_x509).expect_err("bad der").contains("X.509"));
+        assert!(ca_check("hello")
+            .expect_err("no block")
+            .contains("BEGIN CERTIFICATE"));
     }
 
     #[test]

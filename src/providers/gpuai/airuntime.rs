@@ -8,6 +8,7 @@ use super::GpuAiClient;
 use crate::client::{list_all_pages, Api, ClientError};
 use crate::framework::schema::{Attribute, Nesting, Schema};
 use crate::framework::{validators, Ctx, Diagnostics, Failure, Operation, Resource, Type};
+use crate::framework::{IdKind, IdPart, ImportForm};
 use crate::providers::common;
 use crate::providers::common::lifecycle::{self, LongRunning, Statuses};
 use async_trait::async_trait;
@@ -402,28 +403,6 @@ impl LongRunning for Runtimes {
     }
 }
 
-/// Parses `org_id/project_id/airuntime_id`.
-pub fn parse_import_id(id: &str) -> Result<(String, String, String), Diagnostics> {
-    let expected = "Expected an import ID of the form `org_id/project_id/airuntime_id`, e.g. \
-                    `org-abc123/prj-abc123/3f2b6c1e-8a4d-4c8e-9f57-2d1c0b7a9e10`.";
-    let parts: Vec<&str> = id.split('/').collect();
-    match parts.as_slice() {
-        [org, project, rt] if !org.is_empty() && !project.is_empty() && !rt.is_empty() => {
-            if uuid::Uuid::parse_str(rt).is_err() {
-                return Err(Diagnostics::single_error(
-                    "Invalid import ID",
-                    format!("{rt:?} is not an AI runtime id (a UUID). {expected} Got {id:?}."),
-                ));
-            }
-            Ok((org.to_string(), project.to_string(), rt.to_string()))
-        }
-        _ => Err(Diagnostics::single_error(
-            "Invalid import ID",
-            format!("{expected} Got {id:?}."),
-        )),
-    }
-}
-
 fn ids(m: &Model) -> (String, String, String) {
     (
         m.org_id.clone().unwrap_or_default(),
@@ -492,9 +471,12 @@ impl Resource for AiRuntime {
         lifecycle::delete(&api, &Runtimes::of(&state), &id).await
     }
 
-    fn import(&self, id: &str) -> Result<serde_json::Value, Diagnostics> {
-        let (org, project, rt) = parse_import_id(id)?;
-        Ok(serde_json::json!({ "org_id": org, "project_id": project, "id": rt }))
+    fn import_form(&self) -> ImportForm {
+        ImportForm::path(vec![
+            IdPart::text("org_id", "org-abc123"),
+            IdPart::text("project_id", "prj-abc123"),
+            IdPart::new("airuntime_id", IdKind::Uuid).fills(&["id"]),
+        ])
     }
 }
 
@@ -572,28 +554,6 @@ mod tests {
         assert_eq!(body["templateID"], "tpl-jupyterlab-pytorch");
         assert_eq!(body["storage"], serde_json::json!({"sizeGb": 200}));
         assert!(body.get("gpuConfigID").is_none());
-    }
-
-    #[test]
-    fn import_ids_name_the_expected_form() {
-        let ok = parse_import_id("org-abc123/prj-abc123/3f2b6c1e-8a4d-4c8e-9f57-2d1c0b7a9e10")
-            .expect("valid");
-        assert_eq!(ok.0, "org-abc123");
-        for bad in [
-            "x",
-            "a/b",
-            "a//3f2b6c1e-8a4d-4c8e-9f57-2d1c0b7a9e10",
-            "a/b/c/d",
-            "a/b/not-a-uuid",
-        ] {
-            let err = parse_import_id(bad).expect_err(bad);
-            let d = err.iter().next().expect("diag");
-            assert!(
-                d.detail.contains("org_id/project_id/airuntime_id"),
-                "{bad}: {}",
-                d.detail
-            );
-        }
     }
 
     fn config(pairs: &[(&str, Value)]) -> Value {

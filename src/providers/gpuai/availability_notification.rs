@@ -7,6 +7,7 @@ use super::GpuAiClient;
 use crate::client::{create_reconciled, ClientError};
 use crate::framework::schema::{Attribute, Schema};
 use crate::framework::{validators, Ctx, Diagnostics, Failure, Resource};
+use crate::framework::{IdKind, ImportForm};
 use crate::providers::common;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -176,6 +177,10 @@ impl Resource for AvailabilityNotification {
             ),
         );
         Ok(())
+    }
+
+    fn import_form(&self) -> ImportForm {
+        ImportForm::id(IdKind::Uuid)
     }
 }
 

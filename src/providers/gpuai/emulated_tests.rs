@@ -100,14 +100,15 @@ async fn runtime_create_read_delete() {
 
     // Import: the bare identity reads back to the same state.
     let ident: airuntime::Model = serde_json::from_value(
-        Resource::import(
-            &airuntime::AiRuntime,
-            &format!(
-                "org-abc123/prj-abc123/{}",
-                st.id.as_deref().unwrap_or_default()
-            ),
-        )
-        .expect("import id"),
+        Resource::import_form(&airuntime::AiRuntime)
+            .parse(
+                "gpuai_airuntime",
+                &format!(
+                    "org-abc123/prj-abc123/{}",
+                    st.id.as_deref().unwrap_or_default()
+                ),
+            )
+            .expect("import id"),
     )
     .expect("model");
     let imported = airuntime::AiRuntime

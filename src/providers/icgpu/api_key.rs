@@ -3,6 +3,7 @@
 
 use super::api::{ApiKey, CreateApiKey, API_KEY_PERMISSIONS, API_KEY_SCOPES};
 use super::IcGpuClient;
+use crate::framework::ImportForm;
 use crate::framework::{
     validators, Attribute, Ctx, Diagnostics, Failure, Resource, Schema, Type, Value,
 };
@@ -94,22 +95,26 @@ impl Resource for ApiKeyResource {
             Attribute::set_of("scopes", Type::String)
                 .optional_computed()
                 .validator(validators::each(validators::one_of(API_KEY_SCOPES)))
+                .validator(validators::size_at_least(1))
                 .use_state_for_unknown()
                 .requires_replace()
                 .description(
                     "Resource families the key may access: any of `instances`, `models`, `vms`, \
                      `clusters`, `functions`, `batch_jobs`, `webhooks`, `spending_alerts`, \
                      `ssh_keys`, `ssh_key_groups`, `api_keys`, `tokens`, `teams`, \
-                     `slurm_environments`, `vm_networks`, `vm_disks`. Omitted: all scopes.",
+                     `slurm_environments`, `vm_networks`, `vm_disks`. Omitted: all scopes; an empty set \
+                     is refused.",
                 ),
         )
         .attribute(
             Attribute::set_of("permissions", Type::String)
                 .default(Value::Set(vec![Value::string("read")]))
                 .validator(validators::each(validators::one_of(API_KEY_PERMISSIONS)))
+                .validator(validators::size_at_least(1))
                 .requires_replace()
                 .description(
-                    "`read` (GET) and/or `write` (POST, PUT, PATCH, DELETE). Default `[\"read\"]`.",
+                    "`read` (GET) and/or `write` (POST, PUT, PATCH, DELETE), at least one. \
+                     Default `[\"read\"]`.",
                 ),
         )
         .attribute(
@@ -231,8 +236,8 @@ impl Resource for ApiKeyResource {
         }
     }
 
-    fn import(&self, id: &str) -> Result<serde_json::Value, Diagnostics> {
-        super::prefixed_import_id("icgpu_api_key", "ak-", id)
+    fn import_form(&self) -> ImportForm {
+        ImportForm::prefixed("ak-")
     }
 }
 
@@ -273,11 +278,5 @@ mod tests {
         never.expires_at = None;
         m.observe(&never);
         assert_eq!(m.expires_in_days, None);
-    }
-
-    #[test]
-    fn import_needs_an_api_key_id() {
-        assert!(ApiKeyResource.import("ak-abc123").is_ok());
-        assert!(ApiKeyResource.import("sk-ic-abc123").is_err());
     }
 }

@@ -6,6 +6,7 @@ use super::api::{Cluster, CreateCluster};
 use super::IcGpuClient;
 use crate::client::{list_all_token, Api, ClientError};
 use crate::framework::resource::Operation;
+use crate::framework::ImportForm;
 use crate::framework::{validators, Attribute, Ctx, Diagnostics, Failure, Resource, Schema};
 use crate::providers::common::lifecycle::{self, LongRunning, Statuses};
 use async_trait::async_trait;
@@ -278,8 +279,8 @@ impl Resource for ClusterResource {
         }
     }
 
-    fn import(&self, id: &str) -> Result<serde_json::Value, Diagnostics> {
-        super::prefixed_import_id("icgpu_cluster", "cls-", id)
+    fn import_form(&self) -> ImportForm {
+        ImportForm::prefixed("cls-")
     }
 }
 
@@ -308,11 +309,5 @@ mod tests {
             Some("https://cls-abc123.k8s.gpu.local:443")
         );
         assert_eq!(m.version.as_deref(), Some("1.31"));
-    }
-
-    #[test]
-    fn import_needs_a_cluster_id() {
-        assert!(ClusterResource.import("cls-abc123").is_ok());
-        assert!(ClusterResource.import("vm-abc123").is_err());
     }
 }

@@ -5,6 +5,7 @@ use super::api::{CreateInstance, Instance, TIERS, WORKLOAD_TYPES};
 use super::{ssh_public_key, IcGpuClient};
 use crate::client::{list_all_token, Api, ClientError};
 use crate::framework::resource::Operation;
+use crate::framework::ImportForm;
 use crate::framework::{validators, Attribute, Ctx, Diagnostics, Failure, Resource, Schema};
 use crate::providers::common::lifecycle::{self, LongRunning, Statuses};
 use async_trait::async_trait;
@@ -432,8 +433,8 @@ impl Resource for InstanceResource {
         }
     }
 
-    fn import(&self, id: &str) -> Result<serde_json::Value, Diagnostics> {
-        super::prefixed_import_id("icgpu_instance", "inst-", id)
+    fn import_form(&self) -> ImportForm {
+        ImportForm::prefixed("inst-")
     }
 }
 
@@ -585,18 +586,6 @@ mod tests {
             InstanceResource.default_timeout(Operation::Delete),
             Duration::from_secs(600)
         );
-    }
-
-    #[test]
-    fn import_checks_the_id_form() {
-        assert_eq!(
-            InstanceResource.import("inst-abc123").expect("valid"),
-            serde_json::json!({"id": "inst-abc123"})
-        );
-        for bad in ["abc123", "inst-", "wh-abc", "inst-ABC", "inst-a b"] {
-            let d = InstanceResource.import(bad).expect_err(bad);
-            assert!(errors_text(&d).contains("inst-"), "{bad}");
-        }
     }
 
     #[test]

@@ -82,31 +82,6 @@ pub(crate) fn ssh_public_key() -> Arc<dyn Validator> {
     )
 }
 
-/// Checks an import ID of the form `<prefix><lower-case letters and digits>` (the API's ID
-/// pattern) and names the expected form when it does not match.
-pub(crate) fn prefixed_import_id(
-    type_name: &str,
-    prefix: &str,
-    id: &str,
-) -> Result<serde_json::Value, Diagnostics> {
-    let ok = id.strip_prefix(prefix).is_some_and(|rest| {
-        !rest.is_empty()
-            && rest
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-    });
-    if !ok {
-        return Err(Diagnostics::single_error(
-            format!("Invalid import ID for {type_name}"),
-            format!(
-                "{id:?} is not a valid ID. Expected the form {prefix}<lower-case letters and \
-                 digits>, e.g. `terraform import {type_name}.example {prefix}abc123`."
-            ),
-        ));
-    }
-    Ok(serde_json::json!({ "id": id }))
-}
-
 #[async_trait]
 impl Provider for IcGpu {
     type Client = IcGpuClient;

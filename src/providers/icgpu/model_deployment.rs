@@ -9,6 +9,7 @@ use crate::client::{list_all_token, Api, Client, ClientError, Poll};
 use crate::framework::resource::Operation;
 use crate::framework::{validators, Attribute, Ctx, Diagnostics, Failure, Resource, Schema, Value};
 use crate::providers::common::lifecycle::{self, LongRunning, Statuses};
+use crate::framework::{IdKind, ImportForm};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -427,18 +428,8 @@ impl Resource for ModelDeploymentResource {
         }
     }
 
-    fn import(&self, id: &str) -> Result<serde_json::Value, Diagnostics> {
-        let re = regex::Regex::new(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$");
-        if !re.is_ok_and(|re| re.is_match(id)) {
-            return Err(Diagnostics::single_error(
-                "Invalid import ID for icgpu_model_deployment",
-                format!(
-                    "{id:?} is not a deployment name. Import by the deployment's name (a DNS \
-                     label), e.g. `terraform import icgpu_model_deployment.example my-llama`."
-                ),
-            ));
-        }
-        Ok(serde_json::json!({ "id": id, "name": id }))
+    fn import_form(&self) -> ImportForm {
+        ImportForm::id(IdKind::DnsLabel).also_fills("name")
     }
 }
 
@@ -531,14 +522,5 @@ mod tests {
         assert_eq!(m.enabled, Some(false));
         assert_eq!(m.id.as_deref(), Some("my-llama"));
         assert_eq!(m.wait_for_endpoint, Some(false));
-    }
-
-    #[test]
-    fn import_by_name() {
-        assert_eq!(
-            ModelDeploymentResource.import("my-llama").expect("valid"),
-            serde_json::json!({"id": "my-llama", "name": "my-llama"})
-        );
-        assert!(ModelDeploymentResource.import("My Llama").is_err());
     }
 }

@@ -3,6 +3,7 @@
 
 use super::api::{CreateSpendingAlert, SpendingAlert, UpdateSpendingAlert, NOTIFY_VIA};
 use super::IcGpuClient;
+use crate::framework::ImportForm;
 use crate::framework::{validators, Attribute, Ctx, Diagnostics, Failure, Resource, Schema, Value};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -199,8 +200,8 @@ impl Resource for SpendingAlertResource {
         }
     }
 
-    fn import(&self, id: &str) -> Result<serde_json::Value, Diagnostics> {
-        super::prefixed_import_id("icgpu_spending_alert", "alert-", id)
+    fn import_form(&self) -> ImportForm {
+        ImportForm::prefixed("alert-")
     }
 }
 
@@ -231,11 +232,5 @@ mod tests {
             serde_json::to_value(&p).expect("serializes"),
             serde_json::json!({"name": "lower", "notifyVia": "in_app"})
         );
-    }
-
-    #[test]
-    fn import_needs_an_alert_id() {
-        assert!(SpendingAlertResource.import("alert-abc123").is_ok());
-        assert!(SpendingAlertResource.import("abc123").is_err());
     }
 }

@@ -5,6 +5,7 @@
 use super::api::{CreateSshKey, GenerateSshKey, SshKey};
 use super::{ssh_public_key, IcGpuClient};
 use crate::framework::planmod::requires_replace_if;
+use crate::framework::ImportForm;
 use crate::framework::{
     validators, Attribute, AttributePath, Ctx, Diagnostics, Failure, Resource, Schema, Value,
 };
@@ -232,8 +233,8 @@ impl Resource for SshKeyResource {
         }
     }
 
-    fn import(&self, id: &str) -> Result<serde_json::Value, Diagnostics> {
-        super::prefixed_import_id("icgpu_ssh_key", "key-", id)
+    fn import_form(&self) -> ImportForm {
+        ImportForm::prefixed("key-")
     }
 }
 

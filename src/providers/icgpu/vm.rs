@@ -7,6 +7,7 @@ use super::instance::{observed_desired_state, DESIRED_STATES};
 use super::{ssh_public_key, IcGpuClient};
 use crate::client::{list_all_token, Api, ClientError};
 use crate::framework::resource::{ModifyPlanRequest, Operation};
+use crate::framework::ImportForm;
 use crate::framework::{
     validators, Attribute, AttributePath, Ctx, Diagnostics, Failure, Resource, Schema, Value,
 };
@@ -372,6 +373,15 @@ impl Resource for VmResource {
         }
     }
 
+    async fn check_plan(
+        &self,
+        ctx: &Ctx<'_, IcGpuClient>,
+        req: &ModifyPlanRequest<'_>,
+        plan: &Value,
+    ) -> Diagnostics {
+        super::vm_templates::check_vm_plan(ctx, req, plan).await
+    }
+
     async fn create(
         &self,
         ctx: &Ctx<'_, IcGpuClient>,
@@ -471,8 +481,8 @@ impl Resource for VmResource {
         }
     }
 
-    fn import(&self, id: &str) -> Result<serde_json::Value, Diagnostics> {
-        super::prefixed_import_id("icgpu_vm", "vm-", id)
+    fn import_form(&self) -> ImportForm {
+        ImportForm::prefixed("vm-")
     }
 }
 
@@ -543,11 +553,5 @@ mod tests {
         let mut diags = Diagnostics::new();
         VmResource.modify_plan(&req, &mut plan, &mut diags);
         assert!(!diags.has_errors(), "{diags:?}");
-    }
-
-    #[test]
-    fn import_needs_a_vm_id() {
-        assert!(VmResource.import("vm-abc123").is_ok());
-        assert!(VmResource.import("inst-abc123").is_err());
     }
 }

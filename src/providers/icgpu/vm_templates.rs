@@ -1,9 +1,14 @@
-//! `data.icgpu_vm_templates`: the public list of templates VMs are created from.
+//! `data.icgpu_vm_templates`: the public list of templates VMs are created from. The same list
+//! checks an `icgpu_vm` plan: its template exists and `disk_gb` reaches the template's minimum.
 
 use super::api::VmTemplate;
 use super::IcGpuClient;
-use crate::client::list_all_token;
-use crate::framework::{Attribute, Ctx, DataSource, Diagnostics, Nesting, Schema};
+use crate::client::{list_all_token, ClientError};
+use crate::framework::resource::ModifyPlanRequest;
+use crate::framework::{
+    Attribute, AttributePath, Ctx, DataSource, Diagnostics, Nesting, Schema, Value,
+};
+use crate::providers::common;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
@@ -46,6 +51,75 @@ impl From<VmTemplate> for VmTemplateModel {
             min_disk_gb: t.min_disk_gb,
         }
     }
+}
+
+/// Every template, from the public list (no token needed).
+async fn list_templates(ctx: &Ctx<'_, IcGpuClient>) -> Result<Vec<VmTemplate>, ClientError> {
+    let req = ctx
+        .client
+        .http
+        .get("/api/v1/vm-templates")
+        .public()
+        .describe("list VM templates")
+        .budget(&common::budget(ctx));
+    list_all_token(req, "vmTemplates").await
+}
+
+/// The `icgpu_vm` plan check: `template_id` is a listed template and a configured `disk_gb` is
+/// at least its `minDiskGb`. Only a new or changed template or disk is checked, and a list that
+/// cannot be read skips the check: the API has the final word at apply either way.
+pub(crate) async fn check_vm_plan(
+    ctx: &Ctx<'_, IcGpuClient>,
+    req: &ModifyPlanRequest<'_>,
+    plan: &Value,
+) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    let Some(template_id) = plan.attr("template_id").and_then(Value::as_str) else {
+        return diags;
+    };
+    let disk_gb = plan.attr("disk_gb").and_then(Value::as_i64);
+    let unchanged = |name: &str| req.prior_state.attr(name) == plan.attr(name);
+    if !req.prior_state.is_null() && unchanged("template_id") && unchanged("disk_gb") {
+        return diags;
+    }
+    let templates = match list_templates(ctx).await {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::debug!(error = %e.summary(), "VM templates unreadable at plan; the API checks at apply");
+            return diags;
+        }
+    };
+    match templates.iter().find(|t| t.id == template_id) {
+        None => {
+            let ids: Vec<String> = templates.iter().map(|t| format!("`{}`", t.id)).collect();
+            diags.attribute_error(
+                AttributePath::attr("template_id"),
+                "Unknown VM template",
+                format!(
+                    "{template_id:?} is not one of the platform's VM templates ({}); see \
+                     data.icgpu_vm_templates.",
+                    ids.join(", ")
+                ),
+            );
+        }
+        Some(t) => {
+            if let (Some(disk), Some(min)) = (disk_gb, t.min_disk_gb) {
+                if disk < min {
+                    diags.attribute_error(
+                        AttributePath::attr("disk_gb"),
+                        "Invalid value for disk_gb",
+                        format!(
+                            "disk_gb = {disk} is below the minimum of template {template_id:?}: \
+                             it needs at least {min} GB (`min_disk_gb` in \
+                             data.icgpu_vm_templates). Raise disk_gb to {min} or more, or leave \
+                             it out to get the template's default."
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    diags
 }
 
 /// The templates that pass the optional filters (`gpu_model` compares case-insensitively).
@@ -142,12 +216,7 @@ impl DataSource for VmTemplatesDataSource {
         ctx: &Ctx<'_, IcGpuClient>,
         config: VmTemplatesModel,
     ) -> Result<VmTemplatesModel, Diagnostics> {
-        let req = super::public_api(ctx)
-            .get("/api/v1/vm-templates")
-            .public()
-            .describe("list VM templates");
-        let all: Vec<VmTemplate> = list_all_token(req, "vmTemplates").await?;
-        let vm_templates = filter(all, &config);
+        let vm_templates = filter(list_templates(ctx).await?, &config);
         Ok(VmTemplatesModel {
             vm_templates: Some(vm_templates),
             ..config

@@ -4,6 +4,7 @@
 use super::api::{CreateWebhook, UpdateWebhook, Webhook, WEBHOOK_EVENTS};
 use super::IcGpuClient;
 use crate::framework::validators::{self, ValidateRequest, Validator};
+use crate::framework::ImportForm;
 use crate::framework::{Attribute, Ctx, Diagnostics, Failure, Resource, Schema, Type, Value};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -107,17 +108,20 @@ impl Resource for WebhookResource {
             Attribute::string("url")
                 .required()
                 .validator(Arc::new(WebhookUrl))
+                .validator(validators::length_between(1, 2048))
                 .description(
-                    "HTTPS endpoint that receives deliveries. `http://` is accepted only for a \
-                     loopback host (localhost, 127.0.0.1, ::1), with a warning, for testing.",
+                    "HTTPS endpoint that receives deliveries, at most 2048 characters. `http://` \
+                     is accepted only for a loopback host (localhost, 127.0.0.1, ::1), with a \
+                     warning, for testing.",
                 ),
         )
         .attribute(
             Attribute::set_of("events", Type::String)
                 .required()
                 .validator(validators::each(validators::one_of(WEBHOOK_EVENTS)))
+                .validator(validators::size_at_least(1))
                 .description(
-                    "Events to deliver: any of `instance.created`, `instance.started`, \
+                    "Events to deliver (at least one): any of `instance.created`, `instance.started`, \
                      `instance.stopped`, `instance.terminated`, `instance.error`, \
                      `instance.preempted`, `vm.created`, `vm.started`, `vm.stopped`, \
                      `vm.terminated`, `vm.error`, `balance.low`, `balance.depleted`, \
@@ -251,23 +255,8 @@ impl Resource for WebhookResource {
         }
     }
 
-    fn import(&self, id: &str) -> Result<serde_json::Value, Diagnostics> {
-        let ok = id.strip_prefix("wh-").is_some_and(|rest| {
-            !rest.is_empty()
-                && rest
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        });
-        if !ok {
-            return Err(Diagnostics::single_error(
-                "Invalid import ID for icgpu_webhook",
-                format!(
-                    "{id:?} is not a webhook ID. Expected the form wh-<lower-case letters and \
-                     digits>, e.g. `terraform import icgpu_webhook.example wh-abc123`."
-                ),
-            ));
-        }
-        Ok(serde_json::json!({ "id": id }))
+    fn import_form(&self) -> ImportForm {
+        ImportForm::prefixed("wh-")
     }
 }
 
@@ -340,14 +329,5 @@ mod tests {
             secret: None,
         });
         assert_eq!(m.secret.as_deref(), Some("whsec_x"));
-    }
-
-    #[test]
-    fn import_checks_the_id_form() {
-        assert!(WebhookResource.import("wh-abc123").is_ok());
-        let d = WebhookResource
-            .import("inst-abc")
-            .expect_err("wrong prefix");
-        assert!(errors_text(&d).contains("wh-"));
     }
 }

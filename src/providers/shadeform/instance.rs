@@ -13,6 +13,7 @@ use crate::framework::schema::{Attribute, Nesting, Schema};
 use crate::framework::{
     validators, AttributePath, Ctx, Diagnostics, Failure, Resource, Type, Value,
 };
+use crate::framework::{IdKind, ImportForm};
 use crate::providers::common;
 use crate::providers::common::lifecycle::{self, LongRunning, Statuses};
 use async_trait::async_trait;
@@ -622,6 +623,10 @@ impl Resource for ShadeformInstance {
             Some(id) => lifecycle::delete(&common::api(ctx), &Instances, id).await,
             None => Ok(()),
         }
+    }
+
+    fn import_form(&self) -> ImportForm {
+        ImportForm::id(IdKind::Uuid)
     }
 }
 

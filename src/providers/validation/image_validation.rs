@@ -6,6 +6,7 @@ use super::probe::{self, Compiler, ProbeOptions, ProbeReport, Verdict};
 use super::ssh::{Session, SshError, Target};
 use crate::framework::schema::Nesting;
 use crate::framework::validators;
+use crate::framework::ImportForm;
 use crate::framework::{
     Attribute, AttributePath, Ctx, Diagnostics, Failure, Operation, Resource, Schema, Type,
 };
@@ -118,7 +119,7 @@ impl<C: Send + Sync + 'static> Resource for ImageValidation<C> {
             Attribute::string("arch").optional().description("GPU architecture every device must report, such as `gfx942` (MI300X) or `sm_90` (H100)."),
             Attribute::number("min_memory_gib").optional().validator(validators::greater_than(0.0)).description("Memory each GPU must have, in GiB (at least 0.95 times this)."),
         ]).optional().description("What the machine must have; the device check fails otherwise.")))
-        .attribute(input(Attribute::map_of("thresholds", Type::Number).optional().description("Threshold overrides by name, such as `hbm_copy_fail_gbps` or `h2d_warn_gbps`; see the probe's calibration notes for the names and defaults.")))
+        .attribute(input(Attribute::map_of("thresholds", Type::Number).optional().validator(validators::keys_one_of(probe::THRESHOLD_KEYS)).description(format!("Threshold overrides in GB/s by name: {}; see the probe's calibration notes for the defaults.", validators::quoted_list(probe::THRESHOLD_KEYS)))))
         .attribute(input(Attribute::bool("fail_on_warn").default(false).description("Fail the apply when the verdict is `warn`.")))
         .attribute(input(Attribute::string("compiler").default("auto").one_of(COMPILERS).description(format!("How to build the probe on the machine: `auto` (hipcc, else nvcc, else the CPU shim with g++), `hipcc` or `nvcc`. One of: {}.", COMPILERS.join(", ")))))
         .attribute(input(Attribute::map_of("triggers", Type::String).optional().description("Arbitrary values; any change runs the validation again (for example the instance id).")))
@@ -236,11 +237,10 @@ impl<C: Send + Sync + 'static> Resource for ImageValidation<C> {
         Ok(())
     }
 
-    fn import(&self, _id: &str) -> Result<serde_json::Value, Diagnostics> {
-        Err(Diagnostics::single_error(
-            "Import not supported",
+    fn import_form(&self) -> ImportForm {
+        ImportForm::unsupported(
             "An image validation is a record of one probe run; create it instead of importing it.",
-        ))
+        )
     }
 }
 

@@ -18,6 +18,21 @@ pub const BINARY: &str = "gpu-probe";
 /// AMD targets built by default: MI200 series and MI300 series.
 pub const AMD_ARCHS: &[&str] = &["gfx90a", "gfx942"];
 
+/// The limits `--thresholds` overrides, one per measured check (`LIMIT_KEYS` in the probe);
+/// any other key makes the probe refuse to run.
+pub const THRESHOLD_KEYS: &[&str] = &[
+    "hbm_copy_fail_gbps",
+    "hbm_copy_warn_gbps",
+    "hbm_triad_fail_gbps",
+    "hbm_triad_warn_gbps",
+    "h2d_fail_gbps",
+    "h2d_warn_gbps",
+    "d2h_fail_gbps",
+    "d2h_warn_gbps",
+    "p2p_fail_gbps",
+    "p2p_warn_gbps",
+];
+
 /// The probe's sources as (file name, contents), to be written into one directory on the host.
 pub const SOURCES: &[(&str, &str)] = &[
     ("probe.hip.cpp", include_str!("probe/probe.hip.cpp")),
@@ -586,5 +601,16 @@ mod tests {
             run_command("/opt/p", &ProbeOptions::default()),
             "cd /opt/p && ./gpu-probe"
         );
+    }
+
+    #[test]
+    fn threshold_keys_are_the_probes_limit_keys() {
+        let src = SOURCES[0].1;
+        let start = src
+            .find("LIMIT_KEYS[] = {")
+            .expect("LIMIT_KEYS in the probe");
+        let end = start + src[start..].find("};").expect("end of LIMIT_KEYS");
+        let keys: Vec<&str> = src[start..end].split('"').skip(1).step_by(2).collect();
+        assert_eq!(keys, THRESHOLD_KEYS);
     }
 }
