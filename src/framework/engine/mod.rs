@@ -4,6 +4,7 @@
 //! defaults and "known after apply" are decided by the plan walk (`plan.rs`), and apply results
 //! are reconciled with the plan (`state.rs`) so no resource can produce an inconsistent result.
 
+mod moved;
 mod plan;
 mod state;
 mod validate;
