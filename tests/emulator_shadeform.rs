@@ -394,7 +394,12 @@ async fn volumes_mount_on_one_instance_and_outlive_it() {
     elsewhere["volume_ids"] = json!([vol]);
     let (s, e) = post(&emu, "/instances/create", elsewhere).await;
     assert_error(s, &e, StatusCode::BAD_REQUEST);
-    assert!(e["error"].as_str().is_some_and(|m| m.contains("same cloud and region")), "{e}");
+    assert!(
+        e["error"]
+            .as_str()
+            .is_some_and(|m| m.contains("same cloud and region")),
+        "{e}"
+    );
 
     let mut body = create_body("datacrunch", "helsinki-finland-2", "H200");
     body["volume_ids"] = json!([vol]);
@@ -418,19 +423,30 @@ async fn volumes_mount_on_one_instance_and_outlive_it() {
         .into_iter()
         .map(|o| (o.kind, o.status))
         .collect();
-    assert!(kinds.contains(&("volume".into(), "mounted".into())), "{kinds:?}");
+    assert!(
+        kinds.contains(&("volume".into(), "mounted".into())),
+        "{kinds:?}"
+    );
 
     let mut keyed = create_body("datacrunch", "helsinki-finland-2", "H200");
     keyed["ssh_key_id"] = json!("key-2");
     let (_, k) = post(&emu, "/instances/create", keyed).await;
-    let (_, kinfo) = get(&emu, &format!("/instances/{}/info", k["id"].as_str().expect("id"))).await;
+    let (_, kinfo) = get(
+        &emu,
+        &format!("/instances/{}/info", k["id"].as_str().expect("id")),
+    )
+    .await;
     assert_eq!(kinfo["ssh_key_id"], "key-2");
     assert_ne!(default_key, "key-2");
     assert_eq!(kinfo["volume_ids"], json!([]));
 
     post(&emu, &format!("/instances/{id}/delete"), json!({})).await;
     let (_, v) = get(&emu, &format!("/volumes/{vol}/info")).await;
-    assert_eq!(v["mounted_by"], Value::Null, "deleting the instance unmounts");
+    assert_eq!(
+        v["mounted_by"],
+        Value::Null,
+        "deleting the instance unmounts"
+    );
     let (_, list) = get(&emu, "/volumes").await;
     assert_eq!(list["volumes"][0]["id"], json!(vol));
     let (s, _) = post(&emu, &format!("/volumes/{vol}/delete"), json!({})).await;
@@ -454,8 +470,17 @@ async fn volumes_mount_on_one_instance_and_outlive_it() {
     let (s, e) = post(&emu, "/instances/create", two).await;
     assert_error(s, &e, StatusCode::BAD_REQUEST);
     let counts = emu.shared().ledger.counts();
-    for op in ["VolumesTypes", "Volumes", "VolumesCreate", "VolumesInfo", "VolumesDelete"] {
-        assert!(counts.contains_key(&format!("shadeform.{op}")), "{op}: {counts:?}");
+    for op in [
+        "VolumesTypes",
+        "Volumes",
+        "VolumesCreate",
+        "VolumesInfo",
+        "VolumesDelete",
+    ] {
+        assert!(
+            counts.contains_key(&format!("shadeform.{op}")),
+            "{op}: {counts:?}"
+        );
     }
     emu.shutdown().await;
 }
@@ -471,7 +496,10 @@ async fn clouds_beyond_the_spec_enum_launch_and_added_keys_are_accepted() {
     .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let http = reqwest::Client::new();
-    let their_key = || http.get(url(&emu, "/instances")).header("X-API-KEY", "YOUR_API_KEY");
+    let their_key = || {
+        http.get(url(&emu, "/instances"))
+            .header("X-API-KEY", "YOUR_API_KEY")
+    };
     let (s, _) = send(their_key()).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     let admin = format!("{}/_admin/shadeform/api_keys", emu.base_url());

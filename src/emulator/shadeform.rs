@@ -631,8 +631,8 @@ fn validate_create(req: CreateRequest, st: &Store) -> Result<PendingCreate, Resp
         Some(s) if s.trim().is_empty() => Err(bad_request(format!("{field} must not be empty"))),
         other => Ok(other),
     };
-    let ssh_key_id = non_empty(req.ssh_key_id, "ssh_key_id")?
-        .unwrap_or_else(|| st.default_ssh_key_id.clone());
+    let ssh_key_id =
+        non_empty(req.ssh_key_id, "ssh_key_id")?.unwrap_or_else(|| st.default_ssh_key_id.clone());
     let template_id = non_empty(req.template_id, "template_id")?;
     Ok(PendingCreate {
         spec,
@@ -650,7 +650,9 @@ fn validate_create(req: CreateRequest, st: &Store) -> Result<PendingCreate, Resp
 /// (unless the volume supports multi-mount).
 fn check_volumes(st: &Store, ids: &[String], cloud: &str, region: &str) -> Result<(), Response> {
     if ids.len() > 1 {
-        return Err(bad_request("volume_ids currently supports 1 volume at a time"));
+        return Err(bad_request(
+            "volume_ids currently supports 1 volume at a time",
+        ));
     }
     for id in ids {
         let Some(v) = st.volumes.iter().find(|v| &v.id == id) else {
@@ -956,7 +958,12 @@ impl ApiModule for Shadeform {
             api: API.into(),
             kind: "volume".into(),
             id: v.id.clone(),
-            status: if v.mounts.is_empty() { "available" } else { "mounted" }.into(),
+            status: if v.mounts.is_empty() {
+                "available"
+            } else {
+                "mounted"
+            }
+            .into(),
         });
         instances.chain(volumes).collect()
     }

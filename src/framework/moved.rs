@@ -100,7 +100,8 @@ mod tests {
 
     #[test]
     fn every_spelling_of_a_source_address_reads_the_same() {
-        let want = ProviderAddress::parse("registry.terraform.io/shadeform/shadeform").expect("bare");
+        let want =
+            ProviderAddress::parse("registry.terraform.io/shadeform/shadeform").expect("bare");
         for text in [
             "provider[\"registry.terraform.io/shadeform/shadeform\"]",
             "module.gpus.provider[\"registry.terraform.io/shadeform/shadeform\"].eu",
@@ -109,13 +110,23 @@ mod tests {
         ] {
             assert_eq!(ProviderAddress::parse(text).as_ref(), Some(&want), "{text}");
         }
-        assert_eq!(want.to_string(), "registry.terraform.io/shadeform/shadeform");
+        assert_eq!(
+            want.to_string(),
+            "registry.terraform.io/shadeform/shadeform"
+        );
         assert!(!want.is("registry.terraform.io/gpucloud/shadeform"));
         assert!(!want.is("example.com/shadeform/shadeform"));
-        let tofu = ProviderAddress::parse("provider[\"registry.opentofu.org/shadeform/shadeform\"]")
-            .expect("tofu");
-        assert!(tofu.is("shadeform/shadeform"), "no host: either public registry");
-        assert!(!tofu.is("registry.terraform.io/shadeform/shadeform"), "a host is exact");
+        let tofu =
+            ProviderAddress::parse("provider[\"registry.opentofu.org/shadeform/shadeform\"]")
+                .expect("tofu");
+        assert!(
+            tofu.is("shadeform/shadeform"),
+            "no host: either public registry"
+        );
+        assert!(
+            !tofu.is("registry.terraform.io/shadeform/shadeform"),
+            "a host is exact"
+        );
         let private = ProviderAddress::parse("example.com/shadeform/shadeform").expect("private");
         assert!(!private.is("shadeform/shadeform"));
         for bad in ["", "shadeform", "a/b/c/d", "provider[\"x", "//"] {
@@ -127,7 +138,9 @@ mod tests {
     fn a_source_matches_on_provider_and_type() {
         let state = serde_json::json!({});
         let src = MoveSource {
-            provider: ProviderAddress::parse("provider[\"registry.terraform.io/shadeform/shadeform\"]"),
+            provider: ProviderAddress::parse(
+                "provider[\"registry.terraform.io/shadeform/shadeform\"]",
+            ),
             provider_text: "provider[\"registry.terraform.io/shadeform/shadeform\"]",
             type_name: "shadeform_volume",
             schema_version: 0,

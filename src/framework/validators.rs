@@ -414,7 +414,11 @@ mod tests {
     fn list_sizes() {
         let v = size_at_most(1);
         assert!(run(&v, Value::List(vec![Value::string("a")])).is_empty());
-        assert!(run(&v, Value::List(vec![Value::string("a"), Value::string("b")])).has_errors());
+        assert!(run(
+            &v,
+            Value::List(vec![Value::string("a"), Value::string("b")])
+        )
+        .has_errors());
         assert!(run(&v, Value::Unknown).is_empty());
     }
 

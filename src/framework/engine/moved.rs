@@ -143,17 +143,29 @@ mod tests {
         assert!(resp.diags.is_empty());
         let v = resp.target_state;
         assert_eq!(v.attr("size").and_then(Value::as_i64), Some(40));
-        assert!(v.attr("colour").is_none(), "attributes the schema lacks are dropped");
+        assert!(
+            v.attr("colour").is_none(),
+            "attributes the schema lacks are dropped"
+        );
         assert_eq!(
-            v.attr("timeouts").and_then(|t| t.attr("create")).and_then(Value::as_str),
+            v.attr("timeouts")
+                .and_then(|t| t.attr("create"))
+                .and_then(Value::as_str),
             Some("5m")
         );
 
         let resp = server.move_resource_state(request("example/other", "legacy_disk"));
         assert!(resp.target_state.is_null());
         let d = resp.diags.iter().next().expect("refused");
-        assert_eq!((d.severity, d.summary.as_str()), (Severity::Error, "Move not supported"));
-        assert!(d.detail.contains("registry.terraform.io/example/other"), "{}", d.detail);
+        assert_eq!(
+            (d.severity, d.summary.as_str()),
+            (Severity::Error, "Move not supported")
+        );
+        assert!(
+            d.detail.contains("registry.terraform.io/example/other"),
+            "{}",
+            d.detail
+        );
         let resp = server.move_resource_state(MoveRequest {
             target_type_name: "cloud_nope".into(),
             ..request("example/legacy", "legacy_disk")
