@@ -1,8 +1,10 @@
 //! Acceptance tests for the `shadeform` member: the real `terraform` against the built provider
-//! and the in-process emulator. `shadeform_instance` is created, planned empty, replaced by a
-//! forcing change, imported (CLI and `import {}` + `-generate-config-out`) and destroyed with
-//! nothing left live; an unavailable (cloud, region, type) fails before any create call and
-//! lists alternatives; a bad launch configuration fails at validate; examples apply.
+//! and the in-process emulator. `shadeform_instance` and `shadeform_volume` are created, planned
+//! empty, replaced by a forcing change, imported (CLI and `import {}` + `-generate-config-out`)
+//! and destroyed with nothing left live; a mounted volume is not destroyed; an unavailable
+//! (cloud, region, type) fails before any create call and lists alternatives; a bad launch
+//! configuration fails at validate, an unlisted cloud only warns; examples apply, and so do
+//! the official provider's three published examples (tests/fixtures/shadeform_official).
 
 mod support;
 
@@ -37,6 +39,35 @@ resource "shadeform_instance" "a" {{
 }}
 "#
     )
+}
+
+/// An `import {}` block with `-generate-config-out` writes configuration that plans nothing but
+/// the import, and applying it leaves an empty plan. Returns the generated configuration.
+fn generated_config_plans_clean(emu: &Emulator, address: &str, id: &str) -> String {
+    let gen = Tf::new(emu);
+    gen.config(
+        &["shadeform"],
+        &format!("import {{\n  to = {address}\n  id = \"{id}\"\n}}\n"),
+    );
+    gen.ok(&[
+        "plan",
+        "-input=false",
+        "-no-color",
+        "-generate-config-out=gen.tf",
+    ]);
+    let generated = gen.read("gen.tf");
+    let plan = gen.plan_text();
+    assert!(
+        plan.contains("1 to import, 0 to add, 0 to change, 0 to destroy"),
+        "generated configuration differs from the imported object:\n{plan}\n{generated}"
+    );
+    gen.apply();
+    assert_eq!(
+        gen.plan_exit_code(),
+        0,
+        "{address}: plan after import not empty"
+    );
+    generated
 }
 
 fn live_instances(emu: &Emulator) -> Vec<String> {
@@ -100,26 +131,8 @@ fn instance_create_replace_import_destroy() {
         "plan after terraform import not empty"
     );
 
-    let gen = Tf::new(&emu);
-    gen.config(
-        &["shadeform"],
-        &format!("import {{\n  to = shadeform_instance.a\n  id = \"{id}\"\n}}\n"),
-    );
-    gen.ok(&[
-        "plan",
-        "-input=false",
-        "-no-color",
-        "-generate-config-out=gen.tf",
-    ]);
-    let generated = gen.read("gen.tf");
+    let generated = generated_config_plans_clean(&emu, "shadeform_instance.a", &id);
     assert!(generated.contains(SCRIPT), "{generated}");
-    let plan = gen.plan_text();
-    assert!(
-        plan.contains("1 to import, 0 to add, 0 to change, 0 to destroy"),
-        "generated configuration differs from the imported object:\n{plan}\n{generated}"
-    );
-    gen.apply();
-    assert_eq!(gen.plan_exit_code(), 0);
 
     let creates = emu.count("shadeform.Create");
     tf.destroy();
@@ -195,6 +208,13 @@ resource "shadeform_instance" "a" {
         "{out}"
     );
 
+    assert_eq!(emu.total("shadeform"), 0);
+}
+
+#[test]
+fn an_unlisted_cloud_warns_at_validate_and_fails_before_create_when_not_offered() {
+    let emu = Emulator::start();
+    let tf = Tf::new(&emu);
     tf.config(
         &["shadeform"],
         r#"
@@ -202,13 +222,16 @@ resource "shadeform_instance" "a" {
   cloud               = "nowhere"
   region              = "na-us-bos-1"
   shade_instance_type = "A6000"
-  name                = "bad-cloud"
+  name                = "unlisted-cloud"
 }
 "#,
     );
-    let out = tf.fails(&["validate", "-no-color"]);
-    assert!(out.contains("Invalid value for cloud"), "{out}");
-    assert_eq!(emu.total("shadeform"), 0);
+    let out = tf.validate();
+    assert!(out.contains("Unlisted value for cloud"), "{out}");
+    assert_eq!(emu.total("shadeform"), 0, "validate calls nothing");
+    let out = tf.fails(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    assert!(out.contains(r#""nowhere" does not offer "A6000""#), "{out}");
+    assert_eq!(emu.count("shadeform.Create"), 0);
 }
 
 #[test]
@@ -243,11 +266,18 @@ output "one_gpu_prices" {
 }
 "#,
     );
+    tf.write(
+        "volume.tf",
+        &example("resources/shadeform_volume/resource.tf"),
+    );
     tf.config(
         &["shadeform"],
         &example("resources/shadeform_instance/resource.tf"),
     );
     tf.apply();
+    let models = tf.resource("shadeform_volume.models");
+    let trainer = tf.resource("shadeform_instance.trainer");
+    assert_eq!(trainer["volume_ids"], serde_json::json!([models["id"]]));
     let cheapest = tf.output("cheapest_a6000");
     assert_eq!(cheapest["cloud"], "tensordock", "{cheapest}");
     assert_eq!(cheapest["region"], "na-us-bos-1", "{cheapest}");
@@ -298,4 +328,248 @@ fn a_lost_create_response_adopts_the_instance_instead_of_launching_another() {
     assert_eq!(live_instances(&emu), vec![s(&a["id"]).to_string()]);
     tf.destroy();
     assert!(live_instances(&emu).is_empty(), "{:?}", emu.live());
+}
+
+fn volume_and_instance(size: u32) -> String {
+    format!(
+        r#"
+resource "shadeform_volume" "data" {{
+  cloud      = "datacrunch"
+  region     = "helsinki-finland-2"
+  name       = "acc-sf-data"
+  size_in_gb = {size}
+}}
+
+resource "shadeform_instance" "a" {{
+  cloud               = "datacrunch"
+  region              = "helsinki-finland-2"
+  shade_instance_type = "H200"
+  name                = "acc-sf-mounted"
+  volume_ids          = [shadeform_volume.data.id]
+  template_id         = "template-123"
+}}
+"#
+    )
+}
+
+fn live(emu: &Emulator, kind: &str) -> Vec<String> {
+    emu.live()
+        .into_iter()
+        .filter(|o| o.api == "shadeform" && o.kind == kind)
+        .map(|o| o.id)
+        .collect()
+}
+
+#[test]
+fn volume_mounted_at_launch_replace_import_destroy() {
+    let emu = Emulator::start();
+    let tf = Tf::new(&emu);
+    tf.config(&["shadeform"], &volume_and_instance(101));
+    tf.apply();
+    let v = tf.resource("shadeform_volume.data");
+    let a = tf.resource("shadeform_instance.a");
+    assert_eq!(v["size_in_gb"], 101);
+    assert_eq!(v["fixed_size"], true);
+    assert_eq!(v["supports_multi_mount"], false);
+    assert!(!s(&v["cloud_assigned_id"]).is_empty(), "{v}");
+    assert_eq!(a["volume_ids"], serde_json::json!([v["id"]]));
+    assert!(!s(&a["ssh_key_id"]).is_empty(), "the default key: {a}");
+    assert_eq!(s(&a["template_id"]), "template-123");
+    assert_eq!(emu.count("shadeform.VolumesCreate"), 1);
+    emu.reset_ledger();
+    assert_eq!(tf.plan_exit_code(), 0, "plan after create not empty");
+    assert_eq!(emu.count("shadeform.Volumes"), 1, "refresh reads the list");
+    assert_eq!(emu.count("shadeform.VolumesInfo"), 0);
+    tf.ok(&[
+        "apply",
+        "-refresh-only",
+        "-auto-approve",
+        "-input=false",
+        "-no-color",
+    ]);
+    assert_eq!(
+        s(&tf.resource("shadeform_volume.data")["mounted_by"]),
+        s(&a["id"]),
+        "the refresh sees the mount"
+    );
+
+    tf.config(&["shadeform"], &volume_and_instance(200));
+    let plan = tf.plan_text();
+    assert!(
+        plan.contains("shadeform_volume.data must be replaced")
+            && plan.contains("shadeform_instance.a must be replaced"),
+        "{plan}"
+    );
+    tf.apply();
+    let v2 = tf.resource("shadeform_volume.data");
+    let a2 = tf.resource("shadeform_instance.a");
+    assert_ne!(v["id"], v2["id"]);
+    assert_eq!(v2["size_in_gb"], 200);
+    assert_eq!(a2["volume_ids"], serde_json::json!([v2["id"]]));
+    assert_eq!(live(&emu, "volume"), vec![s(&v2["id"]).to_string()]);
+    assert_eq!(live(&emu, "instance"), vec![s(&a2["id"]).to_string()]);
+
+    let cli = Tf::new(&emu);
+    cli.config(&["shadeform"], &volume_and_instance(200));
+    cli.import("shadeform_volume.data", s(&v2["id"]));
+    cli.import("shadeform_instance.a", s(&a2["id"]));
+    assert_eq!(
+        cli.plan_exit_code(),
+        0,
+        "plan after terraform import not empty"
+    );
+
+    let generated = generated_config_plans_clean(&emu, "shadeform_volume.data", s(&v2["id"]));
+    assert!(generated.contains("size_in_gb = 200"), "{generated}");
+
+    let creates = emu.count("shadeform.VolumesCreate");
+    tf.destroy();
+    assert!(
+        live(&emu, "volume").is_empty() && live(&emu, "instance").is_empty(),
+        "{:?}",
+        emu.live()
+    );
+    assert_eq!(
+        emu.count("shadeform.VolumesCreate"),
+        creates,
+        "import never creates"
+    );
+}
+
+#[test]
+fn a_volume_still_mounted_is_not_destroyed() {
+    let emu = Emulator::start();
+    let tf = Tf::new(&emu);
+    tf.config(&["shadeform"], &volume_and_instance(101));
+    tf.apply();
+    let a = tf.resource("shadeform_instance.a");
+    let vol = tf.resource("shadeform_volume.data");
+    // The instance leaves Terraform's hands but keeps running with the volume mounted.
+    tf.ok(&["state", "rm", "-no-color", "shadeform_instance.a"]);
+    let out = tf.fails(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    assert!(out.contains("Shadeform volume is still mounted"), "{out}");
+    assert!(out.contains(s(&a["id"])), "{out}");
+    assert_eq!(
+        emu.count("shadeform.VolumesDelete"),
+        0,
+        "no delete was sent"
+    );
+    assert_eq!(live(&emu, "volume"), vec![s(&vol["id"]).to_string()]);
+
+    tf.import("shadeform_instance.a", s(&a["id"]));
+    tf.destroy();
+    assert!(
+        emu.live().iter().all(|o| o.api != "shadeform"),
+        "{:?}",
+        emu.live()
+    );
+}
+
+/// One of the official provider's published examples, as copied under tests/fixtures.
+fn official(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/shadeform_official")
+        .join(name)
+        .join("main.tf");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn the_official_providers_examples_validate_and_apply_unchanged() {
+    let emu = Emulator::start();
+    // The examples spell their key in the provider block; the emulator learns it.
+    emu.post(
+        "/_admin/shadeform/api_keys",
+        serde_json::json!({"api_key": "YOUR_API_KEY"}),
+    );
+    for name in ["instance", "volume", "instance_types"] {
+        let tf = Tf::new(&emu);
+        tf.write("main.tf", &official(name));
+        let out = tf.validate();
+        if name != "volume" {
+            assert!(
+                out.contains("Unlisted value for cloud") && out.contains("scaleway"),
+                "{name}: {out}"
+            );
+        }
+        tf.apply();
+        let state = tf.state_json();
+        let instances: Vec<&serde_json::Value> = state["values"]["root_module"]["resources"]
+            .as_array()
+            .expect("resources")
+            .iter()
+            .filter(|r| r["type"] == "shadeform_instance")
+            .collect();
+        assert_eq!(instances.len(), 1, "{name}: {state}");
+        let i = &instances[0]["values"];
+        assert_eq!(s(&i["status"]), "active", "{name}: {i}");
+        if name == "volume" {
+            let v = tf.resource("shadeform_volume.test-volume");
+            assert_eq!(i["volume_ids"], serde_json::json!([v["id"]]));
+        } else {
+            assert_eq!(s(&i["cloud"]), "scaleway");
+        }
+        assert_eq!(tf.plan_exit_code(), 0, "{name}: plan after apply not empty");
+        tf.destroy();
+        assert!(
+            emu.live().iter().all(|o| o.api != "shadeform"),
+            "{name}: {:?}",
+            emu.live()
+        );
+    }
+}
+
+#[test]
+fn a_lost_volume_create_response_adopts_the_volume_instead_of_making_another() {
+    let emu = Emulator::start();
+    let tf = Tf::new(&emu);
+    // A same-named volume made earlier elsewhere must not be mistaken for ours.
+    tf.config(
+        &["shadeform"],
+        r#"
+resource "shadeform_volume" "old" {
+  cloud      = "datacrunch"
+  region     = "helsinki-finland-2"
+  name       = "acc-sf-lost"
+  size_in_gb = 50
+}
+"#,
+    );
+    tf.apply();
+    let old = tf.resource("shadeform_volume.old");
+    tf.ok(&["state", "rm", "-no-color", "shadeform_volume.old"]);
+    emu.post(
+        "/_admin/faults",
+        serde_json::json!({"api": "shadeform", "method": "POST",
+                           "path_prefix": "/shadeform/v1/volumes/create",
+                           "times": 1, "action": "lose_response"}),
+    );
+    emu.reset_ledger();
+    tf.config(
+        &["shadeform"],
+        r#"
+resource "shadeform_volume" "data" {
+  cloud      = "datacrunch"
+  region     = "helsinki-finland-2"
+  name       = "acc-sf-lost"
+  size_in_gb = 50
+}
+"#,
+    );
+    tf.apply();
+    let v = tf.resource("shadeform_volume.data");
+    assert_ne!(
+        v["id"], old["id"],
+        "adopted the new volume, not the older namesake"
+    );
+    assert_eq!(emu.count("shadeform.VolumesCreate"), 1, "no second create");
+    let mut volumes = live(&emu, "volume");
+    volumes.sort();
+    let mut want = vec![s(&old["id"]).to_string(), s(&v["id"]).to_string()];
+    want.sort();
+    assert_eq!(volumes, want);
+    tf.destroy();
+    tf.import("shadeform_volume.data", s(&old["id"]));
+    tf.destroy();
+    assert!(live(&emu, "volume").is_empty(), "{:?}", emu.live());
 }

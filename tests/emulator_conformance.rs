@@ -351,6 +351,32 @@ async fn rocm_conforms_to_its_spec() {
     emu.shutdown().await;
 }
 
+/// The published Shadeform spec with the live API's additions merged over it (same-named
+/// paths and schemas replace the published ones; see `specs/shadeform-live.openapi.yml`).
+fn shadeform_live_spec(mut spec: Value) -> Value {
+    let live = load_spec("shadeform-live.openapi.yml");
+    for (section, key) in [("paths", None), ("components", Some("schemas"))] {
+        let (Some(into), Some(from)) = (
+            spec.get_mut(section)
+                .and_then(|v| match key {
+                    Some(k) => v.get_mut(k),
+                    None => Some(v),
+                })
+                .and_then(Value::as_object_mut),
+            live.get(section)
+                .and_then(|v| match key {
+                    Some(k) => v.get(k),
+                    None => Some(v),
+                })
+                .and_then(Value::as_object),
+        ) else {
+            panic!("both specs have {section}");
+        };
+        into.extend(from.clone());
+    }
+    spec
+}
+
 #[tokio::test]
 async fn shadeform_conforms_to_its_spec() {
     let (mut w, emu) = Walk::new(
@@ -358,9 +384,19 @@ async fn shadeform_conforms_to_its_spec() {
         &[("X-API-KEY", "shadeform-test-key")],
     )
     .await;
+    w.spec = shadeform_live_spec(w.spec);
     let m = "/shadeform/v1";
-    w.call(m, "GET", "/instances/types", "/instances/types", None)
+    let (_, all) = w
+        .call(m, "GET", "/instances/types", "/instances/types", None)
         .await;
+    assert!(
+        all["instance_types"]
+            .as_array()
+            .expect("types")
+            .iter()
+            .any(|t| t["cloud"] == "scaleway"),
+        "clouds beyond the published enum are offered"
+    );
     w.call(
         m,
         "GET",
@@ -369,9 +405,28 @@ async fn shadeform_conforms_to_its_spec() {
         None,
     )
     .await;
-    // The spec's own example values (CreateRequest has no example body).
+    w.call(m, "GET", "/volumes/types", "/volumes/types", None)
+        .await;
+    let (s, vol) = w
+        .call(
+            m,
+            "POST",
+            "/volumes/create",
+            "/volumes/create",
+            Some(json!({"cloud": "tensordock", "region": "na-us-bos-1", "size_in_gb": 100, "name": "My storage volume"})),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let vol_id = vol["id"].as_str().expect("volume id").to_owned();
+    let vol_info = format!("/volumes/{vol_id}/info");
+    let (_, v) = w
+        .call(m, "GET", "/volumes/{id}/info", &vol_info, None)
+        .await;
+    assert_eq!(v["mounted_by"], Value::Null);
+    // The spec's own example values (CreateRequest has no example body), mounting the volume.
     let body = json!({"cloud": "tensordock", "region": "na-us-bos-1", "shade_instance_type": "A100", "shade_cloud": true, "name": "cool-gpu-server",
-        "launch_configuration": {"type": "docker", "docker_configuration": {"image": "vllm/vllm-openai:latest", "port_mappings": [{"host_port": 80, "container_port": 8000}]}}});
+        "launch_configuration": {"type": "docker", "docker_configuration": {"image": "vllm/vllm-openai:latest", "port_mappings": [{"host_port": 80, "container_port": 8000}]}},
+        "volume_ids": [vol_id], "template_id": "template-123"});
     let (s, c) = w
         .call(
             m,
@@ -385,11 +440,21 @@ async fn shadeform_conforms_to_its_spec() {
     let id = c["id"].as_str().expect("id").to_owned();
     let info = format!("/instances/{id}/info");
     w.call(m, "GET", "/instances/{id}/info", &info, None).await;
-    w.poll(m, "/instances/{id}/info", &info, |_, v| {
-        v["status"] == "active"
-    })
-    .await;
+    let (_, active) = w
+        .poll(m, "/instances/{id}/info", &info, |_, v| {
+            v["status"] == "active"
+        })
+        .await;
+    assert_eq!(active["volume_ids"], json!([vol_id]));
+    assert!(active["ssh_key_id"].as_str().is_some_and(|k| !k.is_empty()));
     w.call(m, "GET", "/instances", "/instances", None).await;
+    let (_, vols) = w.call(m, "GET", "/volumes", "/volumes", None).await;
+    assert_eq!(vols["volumes"][0]["mounted_by"], json!(id));
+    let vol_delete = format!("/volumes/{vol_id}/delete");
+    let (s, _) = w
+        .call(m, "POST", "/volumes/{id}/delete", &vol_delete, None)
+        .await;
+    assert_eq!(s, 409, "a mounted volume stays");
     let (s, _) = w
         .call(
             m,
@@ -402,6 +467,14 @@ async fn shadeform_conforms_to_its_spec() {
     assert_eq!(s, 200);
     let (_, v) = w.call(m, "GET", "/instances/{id}/info", &info, None).await;
     assert_eq!(v["status"], "deleted");
+    let (s, _) = w
+        .call(m, "POST", "/volumes/{id}/delete", &vol_delete, None)
+        .await;
+    assert_eq!(s, 200);
+    let (s, _) = w
+        .call(m, "GET", "/volumes/{id}/info", &vol_info, None)
+        .await;
+    assert_eq!(s, 404);
     w.finish();
     emu.shutdown().await;
 }

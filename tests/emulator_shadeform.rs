@@ -1,6 +1,7 @@
 //! The Shadeform emulator over real HTTP: the instance-type catalogue and its filters,
 //! create validation (launch configurations, unavailable capacity), the pending → active →
-//! deleted → 404 lifecycle, auth, the admin availability hook and the ledger.
+//! deleted → 404 lifecycle, volumes and the instances mounting them, auth (with added keys),
+//! the admin hooks and the ledger.
 
 use std::time::{Duration, Instant};
 
@@ -357,5 +358,157 @@ async fn the_ledger_uses_the_spec_operation_ids() {
             "{op}: {counts:?}"
         );
     }
+    emu.shutdown().await;
+}
+
+fn volume_body(cloud: &str, region: &str, name: &str) -> Value {
+    json!({"cloud": cloud, "region": region, "size_in_gb": 101, "name": name})
+}
+
+#[tokio::test]
+async fn volumes_mount_on_one_instance_and_outlive_it() {
+    let emu = emulator(FROZEN).await;
+    let (s, types) = get(&emu, "/volumes/types").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(types["volume_types"]
+        .as_array()
+        .expect("volume_types")
+        .iter()
+        .any(|t| t["cloud"] == "datacrunch" && t["region"] == "helsinki-finland-2"));
+    let (s, c) = post(
+        &emu,
+        "/volumes/create",
+        volume_body("datacrunch", "helsinki-finland-2", "data"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{c}");
+    let vol = c["id"].as_str().expect("id").to_owned();
+    let (_, v) = get(&emu, &format!("/volumes/{vol}/info")).await;
+    assert_eq!(v["size_in_gb"], 101);
+    assert_eq!(v["fixed_size"], true);
+    assert_eq!(v["supports_multi_mount"], false);
+    assert_eq!(v["mounted_by"], Value::Null);
+    assert!(v["cost_estimate"].is_string() && v["cloud_assigned_id"].is_string());
+
+    let mut elsewhere = create_body("tensordock", "na-us-bos-1", "A6000");
+    elsewhere["volume_ids"] = json!([vol]);
+    let (s, e) = post(&emu, "/instances/create", elsewhere).await;
+    assert_error(s, &e, StatusCode::BAD_REQUEST);
+    assert!(
+        e["error"]
+            .as_str()
+            .is_some_and(|m| m.contains("same cloud and region")),
+        "{e}"
+    );
+
+    let mut body = create_body("datacrunch", "helsinki-finland-2", "H200");
+    body["volume_ids"] = json!([vol]);
+    body["template_id"] = json!("template-123");
+    let (s, i) = post(&emu, "/instances/create", body.clone()).await;
+    assert_eq!(s, StatusCode::OK, "{i}");
+    let id = i["id"].as_str().expect("id").to_owned();
+    let (_, info) = get(&emu, &format!("/instances/{id}/info")).await;
+    assert_eq!(info["volume_ids"], json!([vol]));
+    assert_eq!(info["template_id"], "template-123");
+    let default_key = info["ssh_key_id"].as_str().expect("default key").to_owned();
+    let (_, v) = get(&emu, &format!("/volumes/{vol}/info")).await;
+    assert_eq!(v["mounted_by"], json!(id));
+    let (s, e) = post(&emu, "/instances/create", body).await;
+    assert_error(s, &e, StatusCode::CONFLICT);
+    assert_eq!(e["error_code"], "VOLUME_IN_USE", "one instance per volume");
+    let (s, e) = post(&emu, &format!("/volumes/{vol}/delete"), json!({})).await;
+    assert_error(s, &e, StatusCode::CONFLICT);
+    let kinds: Vec<(String, String)> = emu
+        .live_objects()
+        .into_iter()
+        .map(|o| (o.kind, o.status))
+        .collect();
+    assert!(
+        kinds.contains(&("volume".into(), "mounted".into())),
+        "{kinds:?}"
+    );
+
+    let mut keyed = create_body("datacrunch", "helsinki-finland-2", "H200");
+    keyed["ssh_key_id"] = json!("key-2");
+    let (_, k) = post(&emu, "/instances/create", keyed).await;
+    let (_, kinfo) = get(
+        &emu,
+        &format!("/instances/{}/info", k["id"].as_str().expect("id")),
+    )
+    .await;
+    assert_eq!(kinfo["ssh_key_id"], "key-2");
+    assert_ne!(default_key, "key-2");
+    assert_eq!(kinfo["volume_ids"], json!([]));
+
+    post(&emu, &format!("/instances/{id}/delete"), json!({})).await;
+    let (_, v) = get(&emu, &format!("/volumes/{vol}/info")).await;
+    assert_eq!(
+        v["mounted_by"],
+        Value::Null,
+        "deleting the instance unmounts"
+    );
+    let (_, list) = get(&emu, "/volumes").await;
+    assert_eq!(list["volumes"][0]["id"], json!(vol));
+    let (s, _) = post(&emu, &format!("/volumes/{vol}/delete"), json!({})).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, e) = get(&emu, &format!("/volumes/{vol}/info")).await;
+    assert_error(s, &e, StatusCode::NOT_FOUND);
+    let (_, list) = get(&emu, "/volumes").await;
+    assert_eq!(list["volumes"], json!([]));
+
+    for bad in [
+        volume_body("datacrunch", "mars-1", "x"),
+        volume_body("datacrunch", "helsinki-finland-2", " "),
+        json!({"cloud": "datacrunch", "region": "helsinki-finland-2", "size_in_gb": 0, "name": "x"}),
+        json!({"cloud": "datacrunch", "region": "helsinki-finland-2", "name": "x"}),
+    ] {
+        let (s, e) = post(&emu, "/volumes/create", bad).await;
+        assert_error(s, &e, StatusCode::BAD_REQUEST);
+    }
+    let mut two = create_body("datacrunch", "helsinki-finland-2", "H200");
+    two["volume_ids"] = json!(["a", "b"]);
+    let (s, e) = post(&emu, "/instances/create", two).await;
+    assert_error(s, &e, StatusCode::BAD_REQUEST);
+    let counts = emu.shared().ledger.counts();
+    for op in [
+        "VolumesTypes",
+        "Volumes",
+        "VolumesCreate",
+        "VolumesInfo",
+        "VolumesDelete",
+    ] {
+        assert!(
+            counts.contains_key(&format!("shadeform.{op}")),
+            "{op}: {counts:?}"
+        );
+    }
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn clouds_beyond_the_spec_enum_launch_and_added_keys_are_accepted() {
+    let emu = emulator(FROZEN).await;
+    let (s, v) = post(
+        &emu,
+        "/instances/create",
+        create_body("scaleway", "paris-france-1", "H100"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let http = reqwest::Client::new();
+    let their_key = || {
+        http.get(url(&emu, "/instances"))
+            .header("X-API-KEY", "YOUR_API_KEY")
+    };
+    let (s, _) = send(their_key()).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let admin = format!("{}/_admin/shadeform/api_keys", emu.base_url());
+    let (s, _) = send(http.post(&admin).json(&json!({"api_key": "YOUR_API_KEY"}))).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, list) = send(their_key()).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(list["instances"][0]["cloud"], "scaleway");
+    let (s, _) = send(http.post(&admin).json(&json!({"api_key": ""}))).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
     emu.shutdown().await;
 }

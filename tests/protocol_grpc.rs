@@ -1,6 +1,7 @@
 //! The plugin server end to end, in-process: go-plugin handshake line, AutoMTLS with a
 //! Terraform-shaped P-521 client certificate over the real unix socket, the tfplugin6 RPCs,
-//! the health check, GRPCController.Shutdown, StopProvider and debug mode.
+//! the health check, GRPCController.Shutdown, StopProvider, debug mode, and MoveResourceState
+//! taking over the official Shadeform provider's v0.1.3 state.
 
 mod protocol_support;
 
@@ -21,6 +22,10 @@ struct Fixture {
 
 async fn start_tls() -> Fixture {
     let (server, _signals) = test_server();
+    serve_tls(server).await
+}
+
+async fn serve_tls(server: Arc<ProviderServer>) -> Fixture {
     let cert = terraform_like_cert();
     let running = gpucloud::plugin::start(
         server.clone(),
@@ -454,4 +459,216 @@ async fn stop_provider_interrupts_a_waiting_create() {
         .get_metadata(pb::get_metadata::Request {})
         .await
         .expect("still serving");
+}
+
+/// The official provider's v0.1.3 state for its volume example (tests/fixtures).
+fn official_state() -> serde_json::Value {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/shadeform_official/v0.1.3.tfstate");
+    serde_json::from_str(&std::fs::read_to_string(path).expect("fixture")).expect("state JSON")
+}
+
+/// One resource instance of a state file: (provider, schema version, attributes).
+fn state_instance(state: &serde_json::Value, ty: &str) -> (String, i64, serde_json::Value) {
+    let r = state["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .find(|r| r["type"] == ty)
+        .expect("resource in state");
+    let i = &r["instances"][0];
+    (
+        r["provider"].as_str().expect("provider").to_owned(),
+        i["schema_version"].as_i64().expect("version"),
+        i["attributes"].clone(),
+    )
+}
+
+#[tokio::test]
+async fn moved_blocks_take_over_the_official_providers_v0_1_3_state() {
+    use gpucloud::framework::{Type, Value};
+    use gpucloud::plugin::codec::{decode_dynamic_value, encode_dynamic_value};
+    use serde_json::json;
+
+    // The objects the state describes, live in the emulator.
+    let emu = gpucloud::emulator::start(
+        gpucloud::emulator::EmulatorConfig {
+            step: Duration::from_millis(20),
+            ..Default::default()
+        },
+        "127.0.0.1:0".parse().expect("addr"),
+    )
+    .await
+    .expect("emulator starts");
+    let api = format!("{}/shadeform/v1", emu.base_url());
+    let http = reqwest::Client::new();
+    let post = |path: &str, body: serde_json::Value| {
+        http.post(format!("{api}{path}"))
+            .header("X-API-KEY", "shadeform-test-key")
+            .json(&body)
+            .send()
+    };
+    let mut state = official_state();
+    let (_, _, mut volume) = state_instance(&state, "shadeform_volume");
+    let (_, _, mut instance) = state_instance(&state, "shadeform_instance");
+    let vol: serde_json::Value = post("/volumes/create", json!({"cloud": "datacrunch", "region": "helsinki-finland-2", "size_in_gb": 101, "name": "terraform-test-volume"}))
+        .await
+        .expect("volume")
+        .json()
+        .await
+        .expect("json");
+    let inst: serde_json::Value = post("/instances/create", json!({"cloud": "datacrunch", "region": "helsinki-finland-2", "shade_instance_type": "H200", "shade_cloud": true,
+        "name": "terraform-test-instance", "volume_ids": [vol["id"]], "ssh_key_id": instance["ssh_key_id"]}))
+        .await
+        .expect("instance")
+        .json()
+        .await
+        .expect("json");
+    volume["id"] = vol["id"].clone();
+    volume["mounted_by"] = inst["id"].clone();
+    instance["id"] = inst["id"].clone();
+    instance["volume_ids"] = json!([vol["id"]]);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    state["resources"][0]["instances"][0]["attributes"] = instance;
+    state["resources"][1]["instances"][0]["attributes"] = volume;
+
+    let server = Arc::new(ProviderServer::new(
+        gpucloud::providers::member("shadeform").expect("member"),
+    ));
+    let schemas = server.resource_schemas();
+    let f = serve_tls(server.clone()).await;
+    let mut client = f.client().await;
+    let schema = client
+        .get_provider_schema(pb::get_provider_schema::Request {})
+        .await
+        .expect("GetProviderSchema")
+        .into_inner();
+    assert!(
+        schema
+            .server_capabilities
+            .expect("caps")
+            .move_resource_state
+    );
+    let provider_ty = server.provider_schema().value_type();
+    let mut config = Value::null_object(&provider_ty);
+    let obj = config.as_object_mut().expect("object");
+    obj.insert("endpoint".into(), Value::string(api.clone()));
+    obj.insert("api_key".into(), Value::string("shadeform-test-key"));
+    let configured = client
+        .configure_provider(pb::configure_provider::Request {
+            terraform_version: "1.11.4".into(),
+            config: Some(encode_dynamic_value(&config, &provider_ty).expect("encodes")),
+            ..Default::default()
+        })
+        .await
+        .expect("ConfigureProvider")
+        .into_inner();
+    assert!(
+        configured.diagnostics.is_empty(),
+        "{:?}",
+        configured.diagnostics
+    );
+
+    let mv = |ty: &str, provider: &str, version: i64, attrs: &serde_json::Value| {
+        pb::move_resource_state::Request {
+            source_provider_address: provider.to_owned(),
+            source_type_name: ty.to_owned(),
+            source_schema_version: version,
+            source_state: Some(pb::RawState {
+                json: serde_json::to_vec(attrs).expect("json"),
+                flatmap: Default::default(),
+            }),
+            target_type_name: ty.to_owned(),
+            ..Default::default()
+        }
+    };
+    let mut moved = std::collections::BTreeMap::new();
+    for ty in ["shadeform_volume", "shadeform_instance"] {
+        let (provider, version, attrs) = state_instance(&state, ty);
+        assert_eq!(
+            provider,
+            "provider[\"registry.terraform.io/shadeform/shadeform\"]"
+        );
+        let resp = client
+            .move_resource_state(mv(ty, &provider, version, &attrs))
+            .await
+            .expect("MoveResourceState")
+            .into_inner();
+        assert!(resp.diagnostics.is_empty(), "{ty}: {:?}", resp.diagnostics);
+        let t: Type = schemas[ty].value_type();
+        let v = decode_dynamic_value(resp.target_state.as_ref(), &t).expect("target state decodes");
+        assert_eq!(
+            v.attr("id").and_then(Value::as_str),
+            attrs["id"].as_str(),
+            "{ty}"
+        );
+        assert_eq!(
+            v.attr("name").and_then(Value::as_str),
+            attrs["name"].as_str(),
+            "{ty}"
+        );
+        moved.insert(ty, (t, resp.target_state));
+    }
+
+    // The refresh after the move fills what the official provider never stored.
+    let mut refresh = |ty: &'static str| {
+        let (t, target) = moved.remove(ty).expect("moved");
+        let mut client = client.clone();
+        async move {
+            let read = client
+                .read_resource(pb::read_resource::Request {
+                    type_name: ty.into(),
+                    current_state: target,
+                    ..Default::default()
+                })
+                .await
+                .expect("ReadResource")
+                .into_inner();
+            assert!(read.diagnostics.is_empty(), "{ty}: {:?}", read.diagnostics);
+            decode_dynamic_value(read.new_state.as_ref(), &t)
+                .expect("decodes")
+                .to_json()
+        }
+    };
+    let v = refresh("shadeform_instance").await;
+    assert_eq!(v["hourly_price"], 359, "{v}");
+    assert_eq!(v["ssh_port"], 22);
+    assert_eq!(v["configuration"]["gpu_type"], "H200");
+    assert_eq!(v["volume_ids"], json!([vol["id"]]));
+    assert_eq!(v["ssh_key_id"], "3b7f5c2e-1d9a-4e8b-b6c4-7a2f0e9d1c35");
+    assert_eq!(v["shade_cloud"], true);
+    assert_eq!(v["launch_configuration"], serde_json::Value::Null);
+    let v = refresh("shadeform_volume").await;
+    assert_eq!(v["mounted_by"], inst["id"], "{v}");
+    assert!(v["cloud_assigned_id"]
+        .as_str()
+        .is_some_and(|c| !c.is_empty()));
+
+    // What the provider does not know it refuses, naming the way out.
+    let (_, _, attrs) = state_instance(&state, "shadeform_volume");
+    for (ty, provider, version, want) in [
+        (
+            "shadeform_volume",
+            "provider[\"registry.terraform.io/hashicorp/aws\"]",
+            0,
+            "import",
+        ),
+        (
+            "shadeform_volume",
+            "registry.terraform.io/shadeform/shadeform",
+            1,
+            "version 1",
+        ),
+    ] {
+        let resp = client
+            .move_resource_state(mv(ty, provider, version, &attrs))
+            .await
+            .expect("MoveResourceState")
+            .into_inner();
+        assert!(resp.target_state.is_none());
+        let d = &resp.diagnostics[0];
+        assert_eq!(d.severity, pb::diagnostic::Severity::Error as i32);
+        assert!(d.detail.contains(want), "{}", d.detail);
+    }
+    emu.shutdown().await;
 }

@@ -1,15 +1,27 @@
-//! The Shadeform API (`specs/shadeform.openapi.json`), mounted at `/shadeform/v1`.
+//! The Shadeform API (`specs/shadeform.openapi.json`, plus the live API's volumes and instance
+//! fields in `specs/shadeform-live.openapi.yml`), mounted at `/shadeform/v1`.
 //!
-//! Auth: `X-API-KEY: shadeform-test-key`. The spec defines no error body; the emulator answers
-//! `{"error": "<message>", "error_code": "<CODE>"}` so a client can show the message.
+//! Auth: `X-API-KEY: shadeform-test-key`, plus keys added with the admin route below (so a
+//! configuration that spells its own key, like the official provider's examples, can run). The
+//! spec defines no error body; the emulator answers `{"error": "<message>", "error_code":
+//! "<CODE>"}` so a client can show the message.
 //!
 //! Catalogue: one `InstanceType` per (cloud, shade_instance_type), with per-region availability.
-//! Fixed anchors tests can rely on, whatever the seed:
-//! - available: (`tensordock`, `na-us-bos-1`, `A6000` and `A100`, the spec's example) and
-//!   (`lambdalabs`, `us-west-1`, `H100`);
+//! Clouds go beyond the spec's `Cloud` enum, as on the live API (`scaleway`). Fixed anchors
+//! tests can rely on, whatever the seed:
+//! - available: (`tensordock`, `na-us-bos-1`, `A6000` and `A100`, the spec's example),
+//!   (`lambdalabs`, `us-west-1`, `H100`), and the official provider's examples (`scaleway`,
+//!   `paris-france-1`, `H100`) and (`datacrunch`, `helsinki-finland-2`, `H200`);
 //! - unavailable: (`tensordock`, `na-us-bos-2`, `A6000`) and (`aws`, `eu-central-1`, `8xH100`).
 //!
 //! Other regions' availability is drawn from the seed.
+//!
+//! Volumes: created at once in a (cloud, region) of `VOLUME_TYPES` (`GET /volumes/types`), no
+//! status; `POST /volumes/{id}/delete` removes one (404 afterwards) and answers 409
+//! `VOLUME_IN_USE` while a live instance mounts it. An instance created with `volume_ids` (one
+//! at most, same cloud and region, not mounted elsewhere unless the volume supports multi-mount)
+//! mounts them; deleting the instance unmounts them. `ssh_key_id` defaults to the account's
+//! key; `template_id` is echoed when given.
 //!
 //! Instance lifecycle (lazy): `pending` for two steps, then `active`. `POST /instances/{id}/delete`
 //! answers 200; the instance then reads `deleted` (with `deleted_at`) for one step and 404 after
@@ -19,7 +31,8 @@
 //! Creating a (cloud, region, type) that is unavailable answers 409 `INSTANCE_TYPE_UNAVAILABLE`.
 //!
 //! Admin: `POST /_admin/shadeform/availability` with
-//! `{"cloud", "region", "shade_instance_type", "available": bool}` flips one region's availability.
+//! `{"cloud", "region", "shade_instance_type", "available": bool}` flips one region's availability;
+//! `POST /_admin/shadeform/api_keys` with `{"api_key": "..."}` accepts one more key.
 //! Instances honour the shared provisioning controls: a held instance stays `pending` until
 //! released, and a queued outcome replaces `active` (the spec's `Instance` has no message
 //! field, so an outcome's message is not shown).
@@ -50,21 +63,6 @@ use super::core::{release, ApiModule, EmulatorConfig, LiveObject, Outcome, Share
 
 const API: &str = "shadeform";
 const API_KEY: &str = "shadeform-test-key";
-/// The spec's `Cloud` enum.
-const CLOUDS: [&str; 12] = [
-    "aws",
-    "azure",
-    "lambdalabs",
-    "tensordock",
-    "runpod",
-    "latitude",
-    "jarvislabs",
-    "oblivus",
-    "paperspace",
-    "datacrunch",
-    "massedcompute",
-    "vultr",
-];
 const OS_OPTIONS: [&str; 2] = [
     "ubuntu22.04_cuda12.2_shade_os",
     "ubuntu20.04_cuda12.0_shade_os",
@@ -94,6 +92,10 @@ fn bad_request(message: impl Into<String>) -> Response {
 
 fn not_found() -> Response {
     error(StatusCode::NOT_FOUND, "NOT_FOUND", "instance not found")
+}
+
+fn volume_not_found() -> Response {
+    error(StatusCode::NOT_FOUND, "NOT_FOUND", "volume not found")
 }
 
 /// One catalogue entry (a cloud's offering of a shade instance type).
@@ -128,12 +130,30 @@ const CATALOGUE: &[TypeSpec] = &[
     TypeSpec { cloud: "runpod", shade_instance_type: "RTX4090", cloud_instance_type: "NVIDIA GeForce RTX 4090", gpu_type: "RTX4090", num_gpus: 1, vram_per_gpu_in_gb: 24, vcpus: 16, memory_in_gb: 62, storage_in_gb: 100, interconnect: "pcie", hourly_price: 74, regions: &["US-CA-1", "EU-RO-1"] },
     TypeSpec { cloud: "vultr", shade_instance_type: "L40S", cloud_instance_type: "vcg-l40s-16c-180g-48vram", gpu_type: "L40S", num_gpus: 1, vram_per_gpu_in_gb: 48, vcpus: 16, memory_in_gb: 180, storage_in_gb: 1200, interconnect: "pcie", hourly_price: 167, regions: &["ewr", "lax", "ams"] },
     TypeSpec { cloud: "massedcompute", shade_instance_type: "A6000", cloud_instance_type: "gpu_1x_a6000", gpu_type: "A6000", num_gpus: 1, vram_per_gpu_in_gb: 48, vcpus: 6, memory_in_gb: 48, storage_in_gb: 256, interconnect: "pcie", hourly_price: 57, regions: &["na-us-kc-1"] },
+    TypeSpec { cloud: "datacrunch", shade_instance_type: "H200", cloud_instance_type: "1H200.141S.44V", gpu_type: "H200", num_gpus: 1, vram_per_gpu_in_gb: 141, vcpus: 44, memory_in_gb: 185, storage_in_gb: 512, interconnect: "sxm5", hourly_price: 359, regions: &["helsinki-finland-2", "FIN-01"] },
+    // Beyond the spec's `Cloud` enum, as the live API is.
+    TypeSpec { cloud: "scaleway", shade_instance_type: "H100", cloud_instance_type: "H100-1-80G", gpu_type: "H100", num_gpus: 1, vram_per_gpu_in_gb: 80, vcpus: 24, memory_in_gb: 240, storage_in_gb: 3000, interconnect: "pcie", hourly_price: 299, regions: &["paris-france-1", "paris-france-2"] },
+    TypeSpec { cloud: "scaleway", shade_instance_type: "L40S", cloud_instance_type: "L40S-1-48G", gpu_type: "L40S", num_gpus: 1, vram_per_gpu_in_gb: 48, vcpus: 8, memory_in_gb: 96, storage_in_gb: 1600, interconnect: "pcie", hourly_price: 152, regions: &["paris-france-2"] },
+];
+
+/// Where volumes can be created: (cloud, region, fixed_size, supports_multi_mount, price in
+/// US dollars per GB-hour).
+#[rustfmt::skip]
+const VOLUME_TYPES: &[(&str, &str, bool, bool, f64)] = &[
+    ("datacrunch", "helsinki-finland-2", true, false, 0.000_27),
+    ("datacrunch", "FIN-01", true, false, 0.000_27),
+    ("tensordock", "na-us-bos-1", true, false, 0.000_14),
+    ("lambdalabs", "us-west-1", false, true, 0.000_28),
+    ("scaleway", "paris-france-1", true, false, 0.000_11),
 ];
 
 /// Availability that does not depend on the seed: (cloud, region, type) → available.
-const ANCHORS: [(&str, &str, &str, bool); 5] = [
+const ANCHORS: [(&str, &str, &str, bool); 7] = [
     // The spec's own create example (tensordock, na-us-bos-1, A100) works as written.
     ("tensordock", "na-us-bos-1", "A100", true),
+    // So do the official Terraform provider's examples.
+    ("scaleway", "paris-france-1", "H100", true),
+    ("datacrunch", "helsinki-finland-2", "H200", true),
     ("tensordock", "na-us-bos-1", "A6000", true),
     ("tensordock", "na-us-bos-2", "A6000", false),
     ("lambdalabs", "us-west-1", "H100", true),
@@ -185,6 +205,9 @@ struct Instance {
     os: String,
     shade_cloud: bool,
     launch_configuration: Option<Value>,
+    volume_ids: Vec<String>,
+    ssh_key_id: String,
+    template_id: Option<String>,
     ip: String,
     created_at: DateTime<Utc>,
     /// When the lifecycle began: the create, or the release of a hold.
@@ -238,17 +261,61 @@ impl Instance {
             "hourly_price": self.spec.hourly_price,
             "created_at": rfc3339(self.created_at),
             "deleted_at": self.deleted.map(|(_, at)| rfc3339(at)),
+            "volume_ids": self.volume_ids,
+            "ssh_key_id": self.ssh_key_id,
         });
-        if let (Some(lc), Some(obj)) = (&self.launch_configuration, v.as_object_mut()) {
-            obj.insert("launch_configuration".into(), lc.clone());
+        if let Some(obj) = v.as_object_mut() {
+            if let Some(lc) = &self.launch_configuration {
+                obj.insert("launch_configuration".into(), lc.clone());
+            }
+            if let Some(t) = &self.template_id {
+                obj.insert("template_id".into(), json!(t));
+            }
         }
         v
     }
 }
 
+struct Volume {
+    id: String,
+    cloud_assigned_id: String,
+    cloud: String,
+    region: String,
+    name: String,
+    size_in_gb: u64,
+    fixed_size: bool,
+    supports_multi_mount: bool,
+    price_per_gb_hour: f64,
+    /// Instances mounting the volume, oldest first.
+    mounts: Vec<String>,
+    created_at: DateTime<Utc>,
+}
+
+impl Volume {
+    fn to_json(&self) -> Value {
+        let hours = (Utc::now() - self.created_at).num_milliseconds().max(0) as f64 / 3_600_000.0;
+        let cost = hours * self.size_in_gb as f64 * self.price_per_gb_hour;
+        json!({
+            "id": self.id,
+            "cloud": self.cloud,
+            "cloud_assigned_id": self.cloud_assigned_id,
+            "region": self.region,
+            "name": self.name,
+            "fixed_size": self.fixed_size,
+            "size_in_gb": self.size_in_gb,
+            "cost_estimate": format!("{cost:.2}"),
+            "supports_multi_mount": self.supports_multi_mount,
+            "mounted_by": self.mounts.first(),
+        })
+    }
+}
+
 struct Store {
     instances: Vec<Instance>,
+    volumes: Vec<Volume>,
     availability: BTreeMap<AvailKey, bool>,
+    /// The key `ssh_key_id` defaults to.
+    default_ssh_key_id: String,
     rng: StdRng,
 }
 
@@ -256,6 +323,8 @@ struct Store {
 pub struct Shadeform {
     config: EmulatorConfig,
     state: Mutex<Store>,
+    /// Keys accepted besides `API_KEY`.
+    extra_keys: Mutex<Vec<String>>,
 }
 
 impl Shadeform {
@@ -263,14 +332,18 @@ impl Shadeform {
         Self {
             config: config.clone(),
             state: Mutex::new(Self::fresh(config.seed)),
+            extra_keys: Mutex::new(Vec::new()),
         }
     }
 
     fn fresh(seed: u64) -> Store {
+        let mut rng = StdRng::seed_from_u64(seed ^ 0x7368_6164_0001);
         Store {
             instances: Vec::new(),
+            volumes: Vec::new(),
             availability: seeded_availability(seed),
-            rng: StdRng::seed_from_u64(seed ^ 0x7368_6164_0001),
+            default_ssh_key_id: uuid_from(&mut rng),
+            rng,
         }
     }
 
@@ -278,6 +351,10 @@ impl Shadeform {
         let mut st = lock(&self.state);
         st.instances.retain(|i| i.status(&self.config).is_some());
         st
+    }
+
+    fn accepts(&self, key: &str) -> bool {
+        key == API_KEY || lock(&self.extra_keys).iter().any(|k| k == key)
     }
 }
 
@@ -299,9 +376,14 @@ impl Ctx {
     }
 }
 
-async fn require_key(headers: HeaderMap, req: Request, next: Next) -> Response {
+async fn require_key(
+    State(sf): State<Arc<Shadeform>>,
+    headers: HeaderMap,
+    req: Request,
+    next: Next,
+) -> Response {
     match headers.get("x-api-key").and_then(|v| v.to_str().ok()) {
-        Some(API_KEY) => next.run(req).await,
+        Some(key) if sf.accepts(key) => next.run(req).await,
         _ => error(
             StatusCode::UNAUTHORIZED,
             "UNAUTHORIZED",
@@ -411,6 +493,9 @@ struct CreateRequest {
     name: Option<String>,
     os: Option<String>,
     launch_configuration: Option<Value>,
+    volume_ids: Option<Vec<String>>,
+    ssh_key_id: Option<String>,
+    template_id: Option<String>,
 }
 
 fn required<T>(v: Option<T>, field: &str) -> Result<T, Response> {
@@ -513,12 +598,6 @@ fn validate_create(req: CreateRequest, st: &Store) -> Result<PendingCreate, Resp
     if name.trim().is_empty() {
         return Err(bad_request("name must not be empty"));
     }
-    if !CLOUDS.contains(&cloud.as_str()) {
-        return Err(bad_request(format!(
-            "cloud must be one of {}",
-            CLOUDS.join(", ")
-        )));
-    }
     if !shade_cloud {
         return Err(bad_request(format!(
             "no cloud credentials are configured for {cloud}; use shade_cloud: true"
@@ -560,13 +639,54 @@ fn validate_create(req: CreateRequest, st: &Store) -> Result<PendingCreate, Resp
     if let Some(lc) = &launch_configuration {
         check_launch_configuration(lc)?;
     }
+    let volume_ids = req.volume_ids.unwrap_or_default();
+    check_volumes(st, &volume_ids, &cloud, &region)?;
+    let non_empty = |v: Option<String>, field: &str| match v {
+        Some(s) if s.trim().is_empty() => Err(bad_request(format!("{field} must not be empty"))),
+        other => Ok(other),
+    };
+    let ssh_key_id =
+        non_empty(req.ssh_key_id, "ssh_key_id")?.unwrap_or_else(|| st.default_ssh_key_id.clone());
+    let template_id = non_empty(req.template_id, "template_id")?;
     Ok(PendingCreate {
         spec,
         region,
         name,
         os,
         launch_configuration,
+        volume_ids,
+        ssh_key_id,
+        template_id,
     })
+}
+
+/// An instance can mount one volume of its own cloud and region that no live instance holds
+/// (unless the volume supports multi-mount).
+fn check_volumes(st: &Store, ids: &[String], cloud: &str, region: &str) -> Result<(), Response> {
+    if ids.len() > 1 {
+        return Err(bad_request(
+            "volume_ids currently supports 1 volume at a time",
+        ));
+    }
+    for id in ids {
+        let Some(v) = st.volumes.iter().find(|v| &v.id == id) else {
+            return Err(bad_request(format!("volume {id} does not exist")));
+        };
+        if v.cloud != cloud || v.region != region {
+            return Err(bad_request(format!(
+                "volume {id} is in {} {}; the instance must be in the same cloud and region",
+                v.cloud, v.region
+            )));
+        }
+        if let Some(holder) = v.mounts.first().filter(|_| !v.supports_multi_mount) {
+            return Err(error(
+                StatusCode::CONFLICT,
+                "VOLUME_IN_USE",
+                format!("volume {id} is already mounted by instance {holder}"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 struct PendingCreate {
@@ -575,6 +695,9 @@ struct PendingCreate {
     name: String,
     os: String,
     launch_configuration: Option<Value>,
+    volume_ids: Vec<String>,
+    ssh_key_id: String,
+    template_id: Option<String>,
 }
 
 async fn create(State(ctx): State<Ctx>, body: Bytes) -> Response {
@@ -596,6 +719,13 @@ async fn create(State(ctx): State<Ctx>, body: Bytes) -> Response {
         st.rng.random_range(0u8..=255),
         st.rng.random_range(1u8..=254)
     );
+    for v in st
+        .volumes
+        .iter_mut()
+        .filter(|v| p.volume_ids.contains(&v.id))
+    {
+        v.mounts.push(id.clone());
+    }
     st.instances.push(Instance {
         id: id.clone(),
         cloud_assigned_id: cloud_assigned_id.clone(),
@@ -605,6 +735,9 @@ async fn create(State(ctx): State<Ctx>, body: Bytes) -> Response {
         os: p.os,
         shade_cloud: true,
         launch_configuration: p.launch_configuration,
+        volume_ids: p.volume_ids,
+        ssh_key_id: p.ssh_key_id,
+        template_id: p.template_id,
         ip,
         created_at: Utc::now(),
         created: Instant::now(),
@@ -635,10 +768,119 @@ async fn delete(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
             if i.deleted.is_none() {
                 i.deleted = Some((Instant::now(), Utc::now()));
             }
+            for v in &mut st.volumes {
+                v.mounts.retain(|m| *m != id);
+            }
             StatusCode::OK.into_response()
         }
         None => not_found(),
     }
+}
+
+async fn volume_types(State(ctx): State<Ctx>) -> Response {
+    ctx.record("VolumesTypes");
+    let types: Vec<Value> = VOLUME_TYPES
+        .iter()
+        .map(|(cloud, region, fixed, multi, price)| {
+            json!({
+                "cloud": cloud, "region": region, "fixed_size": fixed,
+                "supports_multi_mount": multi, "price_per_gb_per_hour": format!("{price}"),
+            })
+        })
+        .collect();
+    Json(json!({ "volume_types": types })).into_response()
+}
+
+async fn list_volumes(State(ctx): State<Ctx>) -> Response {
+    ctx.record("Volumes");
+    let st = ctx.sf.state();
+    let items: Vec<Value> = st.volumes.iter().map(Volume::to_json).collect();
+    Json(json!({ "volumes": items })).into_response()
+}
+
+#[derive(Deserialize)]
+struct CreateVolumeRequest {
+    cloud: Option<String>,
+    region: Option<String>,
+    size_in_gb: Option<u64>,
+    name: Option<String>,
+}
+
+async fn create_volume(State(ctx): State<Ctx>, body: Bytes) -> Response {
+    ctx.record("VolumesCreate");
+    let req: CreateVolumeRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return bad_request(format!("invalid request body: {e}")),
+    };
+    let fields = required(req.cloud, "cloud").and_then(|c| {
+        Ok((
+            c,
+            required(req.region, "region")?,
+            required(req.size_in_gb, "size_in_gb")?,
+            required(req.name, "name")?,
+        ))
+    });
+    let (cloud, region, size_in_gb, name) = match fields {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    if name.trim().is_empty() {
+        return bad_request("name must not be empty");
+    }
+    if size_in_gb == 0 {
+        return bad_request("size_in_gb must be at least 1");
+    }
+    let Some((_, _, fixed_size, multi, price)) = VOLUME_TYPES
+        .iter()
+        .find(|(c, r, ..)| *c == cloud && *r == region)
+    else {
+        return bad_request(format!(
+            "storage volumes are not offered in region {region} on {cloud} (see /volumes/types)"
+        ));
+    };
+    let mut st = ctx.sf.state();
+    let id = uuid_from(&mut st.rng);
+    let cloud_assigned_id = uuid_from(&mut st.rng);
+    st.volumes.push(Volume {
+        id: id.clone(),
+        cloud_assigned_id,
+        cloud,
+        region,
+        name,
+        size_in_gb,
+        fixed_size: *fixed_size,
+        supports_multi_mount: *multi,
+        price_per_gb_hour: *price,
+        mounts: Vec::new(),
+        created_at: Utc::now(),
+    });
+    Json(json!({ "id": id })).into_response()
+}
+
+async fn volume_info(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
+    ctx.record("VolumesInfo");
+    let st = ctx.sf.state();
+    st.volumes
+        .iter()
+        .find(|v| v.id == id)
+        .map_or_else(volume_not_found, |v| Json(v.to_json()).into_response())
+}
+
+async fn delete_volume(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
+    ctx.record("VolumesDelete");
+    let mut st = ctx.sf.state();
+    let Some(pos) = st.volumes.iter().position(|v| v.id == id) else {
+        return volume_not_found();
+    };
+    if let Some(holder) = st.volumes[pos].mounts.first() {
+        return error(
+            StatusCode::CONFLICT,
+            "VOLUME_IN_USE",
+            format!("volume {id} is mounted by instance {holder}; delete the instance first"),
+        );
+    }
+    st.volumes.remove(pos);
+    StatusCode::OK.into_response()
 }
 
 #[derive(Deserialize)]
@@ -647,6 +889,21 @@ struct AvailabilityChange {
     region: String,
     shade_instance_type: String,
     available: bool,
+}
+
+#[derive(Deserialize)]
+struct ExtraKey {
+    api_key: String,
+}
+
+async fn admin_api_keys(State(ctx): State<Ctx>, body: Bytes) -> Response {
+    match serde_json::from_slice::<ExtraKey>(&body) {
+        Ok(k) if !k.api_key.is_empty() => {
+            lock(&ctx.sf.extra_keys).push(k.api_key);
+            StatusCode::OK.into_response()
+        }
+        _ => bad_request("body must be {\"api_key\": \"<non-empty key>\"}"),
+    }
 }
 
 async fn admin_availability(State(ctx): State<Ctx>, body: Bytes) -> Response {
@@ -692,28 +949,46 @@ impl ApiModule for Shadeform {
             .route("/instances/create", post(create))
             .route("/instances/{id}/info", get(info))
             .route("/instances/{id}/delete", post(delete))
-            .route_layer(axum::middleware::from_fn(require_key))
+            .route("/volumes/types", get(volume_types))
+            .route("/volumes", get(list_volumes))
+            .route("/volumes/create", post(create_volume))
+            .route("/volumes/{id}/info", get(volume_info))
+            .route("/volumes/{id}/delete", post(delete_volume))
+            .route_layer(axum::middleware::from_fn_with_state(
+                self.clone(),
+                require_key,
+            ))
             .with_state(Ctx { sf: self, shared })
     }
 
     fn live_objects(&self) -> Vec<LiveObject> {
         let st = self.state();
-        st.instances
-            .iter()
-            .filter_map(|i| {
-                let s = i.status(&self.config)?;
-                (s != "deleted").then(|| LiveObject {
-                    api: API.into(),
-                    kind: "instance".into(),
-                    id: i.id.clone(),
-                    status: s.into(),
-                })
+        let instances = st.instances.iter().filter_map(|i| {
+            let s = i.status(&self.config)?;
+            (s != "deleted").then(|| LiveObject {
+                api: API.into(),
+                kind: "instance".into(),
+                id: i.id.clone(),
+                status: s.into(),
             })
-            .collect()
+        });
+        let volumes = st.volumes.iter().map(|v| LiveObject {
+            api: API.into(),
+            kind: "volume".into(),
+            id: v.id.clone(),
+            status: if v.mounts.is_empty() {
+                "available"
+            } else {
+                "mounted"
+            }
+            .into(),
+        });
+        instances.chain(volumes).collect()
     }
 
     fn reset(&self) {
         *lock(&self.state) = Self::fresh(self.config.seed);
+        lock(&self.extra_keys).clear();
     }
 
     fn release_held(&self) -> usize {
@@ -723,6 +998,7 @@ impl ApiModule for Shadeform {
     fn admin_router(self: Arc<Self>, shared: Arc<Shared>) -> Router {
         Router::new()
             .route("/availability", post(admin_availability))
+            .route("/api_keys", post(admin_api_keys))
             .with_state(Ctx { sf: self, shared })
     }
 

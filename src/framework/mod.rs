@@ -5,6 +5,7 @@
 pub mod diag;
 pub mod engine;
 pub mod import;
+pub mod moved;
 pub mod path;
 pub mod planmod;
 pub mod resource;
@@ -17,6 +18,7 @@ pub mod value_json;
 
 pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use import::{IdKind, IdPart, ImportForm};
+pub use moved::{MoveSource, ProviderAddress};
 pub use path::{AttributePath, PathStep};
 pub use resource::{
     ConfigureInfo, Ctx, DataSource, DynDataSource, DynProvider, DynResource, Failure,

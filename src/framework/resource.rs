@@ -8,6 +8,7 @@
 
 use super::diag::Diagnostics;
 use super::import::ImportForm;
+use super::moved::MoveSource;
 use super::schema::Schema;
 use super::value::Value;
 use async_trait::async_trait;
@@ -218,6 +219,14 @@ pub trait Resource: Send + Sync + 'static {
             format!("This provider cannot upgrade state from schema version {from_version}."),
         ))
     }
+
+    /// Takes over an object another resource type or provider managed (a `moved {}` block):
+    /// `None` when this type does not accept `from`; otherwise this type's state as JSON (the
+    /// model's fields, plus `timeouts` when kept). Attributes left out become null, and the
+    /// refresh that follows fills them from the API.
+    fn move_state(&self, _from: &MoveSource<'_>) -> Option<Result<serde_json::Value, Diagnostics>> {
+        None
+    }
 }
 
 #[async_trait]
@@ -305,6 +314,7 @@ pub trait DynResource: Send + Sync {
         from_version: i64,
         state: serde_json::Value,
     ) -> Result<serde_json::Value, Diagnostics>;
+    fn move_state(&self, from: &MoveSource<'_>) -> Option<Result<serde_json::Value, Diagnostics>>;
 }
 
 #[async_trait]
@@ -452,6 +462,9 @@ impl<R: Resource> DynResource for R {
         state: serde_json::Value,
     ) -> Result<serde_json::Value, Diagnostics> {
         Resource::upgrade_state(self, from_version, state)
+    }
+    fn move_state(&self, from: &MoveSource<'_>) -> Option<Result<serde_json::Value, Diagnostics>> {
+        Resource::move_state(self, from)
     }
 }
 

@@ -99,6 +99,21 @@ pub struct UpgradeResponse {
     pub diags: Diagnostics,
 }
 
+pub struct MoveRequest {
+    /// The source provider as Terraform names it (e.g. `provider["registry.terraform.io/a/b"]`).
+    pub source_provider_address: String,
+    pub source_type_name: String,
+    pub source_schema_version: i64,
+    /// The source state as JSON (null when Terraform sent none).
+    pub source_state: serde_json::Value,
+    pub target_type_name: String,
+}
+
+pub struct MoveResponse {
+    pub target_state: Value,
+    pub diags: Diagnostics,
+}
+
 pub struct ReadDataRequest {
     pub type_name: String,
     pub config: Value,

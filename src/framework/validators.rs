@@ -87,6 +87,49 @@ pub fn one_of(allowed: &[&str]) -> Arc<dyn Validator> {
     })
 }
 
+/// A string the API documents a list for but accepts beyond it (a marketplace adding clouds):
+/// a value outside `known` is a warning, never an error.
+pub fn usually_one_of(known: &[&str]) -> Arc<dyn Validator> {
+    Arc::new(UsuallyOneOf(known.iter().map(|s| s.to_string()).collect()))
+}
+
+struct UsuallyOneOf(Vec<String>);
+
+impl Validator for UsuallyOneOf {
+    fn description(&self) -> String {
+        let known: Vec<&str> = self.0.iter().map(String::as_str).collect();
+        format!(
+            "value is usually one of: {} (others are accepted with a warning)",
+            quoted_list(&known)
+        )
+    }
+    fn validate(&self, req: &ValidateRequest<'_>, diags: &mut Diagnostics) {
+        let Some(s) = req.value.as_str() else { return };
+        if self.0.iter().any(|k| k == s) {
+            return;
+        }
+        let known: Vec<&str> = self.0.iter().map(String::as_str).collect();
+        diags.attribute_warning(
+            req.path.clone(),
+            format!("Unlisted value for {}", req.path),
+            format!(
+                "{s:?} is not among the documented values ({}). It is sent as written; the API \
+                 rejects it if it does not know it.",
+                quoted_list(&known)
+            ),
+        );
+    }
+}
+
+/// A list or set with at most `max` elements.
+pub fn size_at_most(max: usize) -> Arc<dyn Validator> {
+    let description = format!("at most {max} element{}", if max == 1 { "" } else { "s" });
+    from_fn(description.clone(), move |v| match v.as_elements() {
+        Some(e) if e.len() > max => Err(format!("{} elements given: {description}.", e.len())),
+        _ => Ok(()),
+    })
+}
+
 /// A whole number.
 pub fn integer() -> Arc<dyn Validator> {
     from_fn("value must be a whole number", |v| match v.as_number() {
@@ -421,6 +464,32 @@ mod tests {
         assert_eq!(diag.path, Some(AttributePath::attr("x")));
         assert!(run(&one_of(&["a"]), Value::Unknown).is_empty());
         assert!(run(&one_of(&["a"]), Value::Null).is_empty());
+    }
+
+    #[test]
+    fn unlisted_values_warn_and_listed_ones_pass() {
+        let v = usually_one_of(&["aws", "azure"]);
+        assert!(run(&v, Value::string("aws")).is_empty());
+        assert!(run(&v, Value::Unknown).is_empty());
+        let d = run(&v, Value::string("scaleway"));
+        assert!(!d.has_errors());
+        let w = d.iter().next().expect("a warning");
+        assert_eq!(w.severity, crate::framework::Severity::Warning);
+        assert_eq!(w.path, Some(AttributePath::attr("x")));
+        assert!(w.detail.contains("\"scaleway\"") && w.detail.contains("`azure`"));
+        assert!(v.description().contains("warning"));
+    }
+
+    #[test]
+    fn list_sizes() {
+        let v = size_at_most(1);
+        assert!(run(&v, Value::List(vec![Value::string("a")])).is_empty());
+        assert!(run(
+            &v,
+            Value::List(vec![Value::string("a"), Value::string("b")])
+        )
+        .has_errors());
+        assert!(run(&v, Value::Unknown).is_empty());
     }
 
     #[test]

@@ -10,8 +10,8 @@ use super::proto::tfplugin6::provider_server::Provider;
 use crate::framework::diag::Diagnostics;
 use crate::framework::schema::Schema;
 use crate::framework::server::{
-    ApplyRequest, ConfigureRequest, ImportRequest, PlanRequest, ProviderServer, ReadDataRequest,
-    ReadRequest, UpgradeRequest, ValidateResourceRequest,
+    ApplyRequest, ConfigureRequest, ImportRequest, MoveRequest, PlanRequest, ProviderServer,
+    ReadDataRequest, ReadRequest, UpgradeRequest, ValidateResourceRequest,
 };
 use crate::framework::value::{Type, Value};
 use futures::Stream;
@@ -98,7 +98,7 @@ impl ProviderService {
         pb::ServerCapabilities {
             plan_destroy: true,
             get_provider_schema_optional: true,
-            move_resource_state: false,
+            move_resource_state: true,
             generate_resource_config: false,
         }
     }
@@ -548,20 +548,43 @@ impl Provider for ProviderService {
         request: Request<pb::move_resource_state::Request>,
     ) -> Reply<pb::move_resource_state::Response> {
         let req = request.into_inner();
-        debug!(rpc = "MoveResourceState", target = %req.target_type_name, "received");
-        let diags = Diagnostics::single_error(
-            "Move not supported",
-            format!(
-                "The provider {:?} does not support moving resources of type {:?} from {:?}; \
-                 remove the `moved` block and import the object instead.",
-                self.server.name(),
-                req.source_type_name,
-                req.source_provider_address
-            ),
-        );
+        debug!(rpc = "MoveResourceState", source = %req.source_type_name, target = %req.target_type_name, "received");
+        let mut diags = Diagnostics::new();
+        let mut target_state = None;
+        if let Some(t) = self.resource(&req.target_type_name, &mut diags) {
+            // Terraform sends moved state as JSON only.
+            let raw = req.source_state.map(|s| s.json).unwrap_or_default();
+            let source_state = if raw.is_empty() {
+                Ok(serde_json::Value::Null)
+            } else {
+                serde_json::from_slice::<serde_json::Value>(&raw)
+            };
+            match source_state {
+                Err(e) => diags.error(
+                    "Invalid source state",
+                    format!("The state to move is not valid JSON: {e}."),
+                ),
+                Ok(source_state) => {
+                    let resp = self.server.move_resource_state(MoveRequest {
+                        source_provider_address: req.source_provider_address,
+                        source_type_name: req.source_type_name,
+                        source_schema_version: req.source_schema_version,
+                        source_state,
+                        target_type_name: req.target_type_name.clone(),
+                    });
+                    diags.extend(resp.diags);
+                    if !diags.has_errors() {
+                        target_state = encode(&resp.target_state, &t.ty, "moved state", &mut diags);
+                    }
+                }
+            }
+        }
+        done("MoveResourceState", &req.target_type_name, &diags);
         Ok(Response::new(pb::move_resource_state::Response {
+            target_state,
             diagnostics: convert::diagnostics(&diags),
-            ..Default::default()
+            target_private: Vec::new(),
+            target_identity: None,
         }))
     }
 

@@ -5,6 +5,7 @@
 //! are reconciled with the plan (`state.rs`) so no resource can produce an inconsistent result.
 
 mod fields;
+mod moved;
 mod plan;
 mod state;
 mod validate;
@@ -12,8 +13,7 @@ mod validate;
 use super::diag::Diagnostics;
 use super::path::AttributePath;
 use super::resource::{
-    AnyClient, ConfigureInfo, DynCtx, DynResource, ModifyPlanRequest, Notes, Operation,
-    REPLACE_KEY,
+    AnyClient, ConfigureInfo, DynCtx, DynResource, ModifyPlanRequest, Notes, Operation, REPLACE_KEY,
 };
 use super::server::*;
 use super::timeouts::timeout_for;

@@ -8,7 +8,6 @@ use crate::framework::resource::ModifyPlanRequest;
 use crate::framework::{
     Attribute, AttributePath, Ctx, DataSource, Diagnostics, Nesting, Schema, Value,
 };
-use crate::providers::common;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
@@ -55,13 +54,10 @@ impl From<VmTemplate> for VmTemplateModel {
 
 /// Every template, from the public list (no token needed).
 async fn list_templates(ctx: &Ctx<'_, IcGpuClient>) -> Result<Vec<VmTemplate>, ClientError> {
-    let req = ctx
-        .client
-        .http
+    let req = super::public_api(ctx)
         .get("/api/v1/vm-templates")
         .public()
-        .describe("list VM templates")
-        .budget(&common::budget(ctx));
+        .describe("list VM templates");
     list_all_token(req, "vmTemplates").await
 }
 

@@ -1,9 +1,14 @@
-//! Serde models of the Shadeform API (`specs/shadeform.openapi.json`). The API spells its fields
-//! in snake_case already, so several of these double as Terraform models.
+//! Serde models of the Shadeform API (`specs/shadeform.openapi.json`, plus what the live API
+//! documents beyond it: volumes and the instance's `volume_ids`, `ssh_key_id` and `template_id`,
+//! see `specs/shadeform-live.openapi.yml`). The API spells its fields in snake_case already, so
+//! several of these double as Terraform models.
 
+use crate::client::{path_segment, Api, ClientError};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-/// The spec's `Cloud` enum.
+/// The spec's `Cloud` enum. The live API launches in more clouds than it lists (`scaleway`,
+/// `hyperstack`, ...), so configurations outside it get a warning, not an error.
 pub const CLOUDS: &[&str] = &[
     "aws",
     "azure",
@@ -170,6 +175,9 @@ pub struct Instance {
     pub created_at: Option<String>,
     pub deleted_at: Option<String>,
     pub launch_configuration: Option<LaunchConfiguration>,
+    pub volume_ids: Option<Vec<String>>,
+    pub ssh_key_id: Option<String>,
+    pub template_id: Option<String>,
 }
 
 /// `InstancesResponse`.
@@ -191,14 +199,105 @@ pub struct CreateRequest {
     pub os: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub launch_configuration: Option<LaunchConfiguration>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub volume_ids: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ssh_key_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template_id: Option<String>,
+}
+
+/// `Volume` (live API): persistent block storage in one cloud region. There is no status: a
+/// volume exists from create until delete.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Volume {
+    pub id: Option<String>,
+    pub cloud: Option<String>,
+    pub cloud_assigned_id: Option<String>,
+    pub region: Option<String>,
+    pub name: Option<String>,
+    pub fixed_size: Option<bool>,
+    pub size_in_gb: Option<i64>,
+    pub cost_estimate: Option<String>,
+    pub supports_multi_mount: Option<bool>,
+    /// The instance that mounts the volume; null or empty when none does.
+    pub mounted_by: Option<String>,
+}
+
+/// `CreateVolumeRequest`.
+#[derive(Clone, Debug, Serialize)]
+pub struct CreateVolumeRequest {
+    pub cloud: String,
+    pub region: String,
+    pub size_in_gb: i64,
+    pub name: String,
+}
+
+/// `CreateVolumeResponse`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CreateVolumeResponse {
+    pub id: Option<String>,
 }
 
 /// The path of an instance operation (`info`, `delete`); ids are escaped.
 pub fn instance_path(id: &str, op: &str) -> String {
-    let id: String = url::form_urlencoded::byte_serialize(id.as_bytes())
-        .collect::<String>()
-        .replace('+', "%20");
-    format!("/instances/{id}/{op}")
+    format!("/instances/{}/{op}", path_segment(id))
+}
+
+/// The path of a volume operation (`info`, `delete`); ids are escaped.
+pub fn volume_path(id: &str, op: &str) -> String {
+    format!("/volumes/{}/{op}", path_segment(id))
+}
+
+/// One object of a kind the API lists at `/<kind>s` and shows at `/<kind>s/{id}/info`
+/// (`instance`, `volume`), read for a refresh: one list per plan serves every object of the
+/// kind (the client's `ReadCache`), and one the list lacks is read on its own. `None` when it
+/// is gone.
+pub async fn refresh<T: DeserializeOwned>(
+    api: &Api,
+    kind: &str,
+    id: &str,
+) -> Result<Option<T>, ClientError> {
+    api.cache()
+        .read(
+            &format!("shadeform.{kind}"),
+            id,
+            || list_raw(api, kind),
+            || info(api, kind, id),
+        )
+        .await
+}
+
+/// `GET /<kind>s/{id}/info`; `None` on 404.
+pub async fn info<T: DeserializeOwned>(
+    api: &Api,
+    kind: &str,
+    id: &str,
+) -> Result<Option<T>, ClientError> {
+    api.get(&format!("/{kind}s/{}/info", path_segment(id)))
+        .describe(format!("read Shadeform {kind} {id:?}"))
+        .send_optional()
+        .await
+}
+
+/// `GET /<kind>s` as raw JSON objects (the refresh cache indexes them by `id`).
+pub async fn list_raw(api: &Api, kind: &str) -> Result<Vec<serde_json::Value>, ClientError> {
+    let mut body: serde_json::Value = api
+        .get(&format!("/{kind}s"))
+        .describe(format!("list Shadeform {kind}s"))
+        .send()
+        .await?;
+    Ok(
+        match body
+            .get_mut(format!("{kind}s"))
+            .map(serde_json::Value::take)
+        {
+            Some(serde_json::Value::Array(items)) => items,
+            _ => Vec::new(),
+        },
+    )
 }
 
 #[cfg(test)]
@@ -231,5 +330,6 @@ mod tests {
         assert!(!t.available_in(Some("c")));
         assert!(t.available_in(None));
         assert_eq!(instance_path("x y", "info"), "/instances/x%20y/info");
+        assert_eq!(volume_path("a/b", "delete"), "/volumes/a%2Fb/delete");
     }
 }

@@ -7,11 +7,11 @@
 //! delete through `POST /instances/{id}/delete`) is the shared lifecycle's.
 
 use super::api::{self, CreateRequest, Instance, InstanceTypesResponse};
-use super::quoted;
+use super::{official, quoted};
 use crate::client::{Api, Client, ClientError};
 use crate::framework::schema::{Attribute, Nesting, Schema};
 use crate::framework::{
-    validators, AttributePath, Ctx, Diagnostics, Failure, Resource, Type, Value,
+    validators, AttributePath, Ctx, Diagnostics, Failure, MoveSource, Resource, Type, Value,
 };
 use crate::framework::{IdKind, ImportForm};
 use crate::providers::common;
@@ -58,6 +58,9 @@ pub struct InstanceModel {
     pub name: Option<String>,
     pub os: Option<String>,
     pub launch_configuration: Option<LaunchModel>,
+    pub volume_ids: Option<Vec<String>>,
+    pub ssh_key_id: Option<String>,
+    pub template_id: Option<String>,
     pub cloud_assigned_id: Option<String>,
     pub cloud_instance_type: Option<String>,
     pub ip: Option<String>,
@@ -215,8 +218,13 @@ fn schema() -> Schema {
         Attribute::string("cloud")
             .required()
             .requires_replace()
-            .one_of(api::CLOUDS)
-            .description(format!("Underlying cloud provider: one of {}.", quoted(api::CLOUDS))),
+            .validator(validators::usually_one_of(api::CLOUDS))
+            .description(format!(
+                "Underlying cloud provider, e.g. {}. Shadeform adds clouds faster than its API \
+                 reference lists them, so another name is accepted with a warning (see \
+                 `shadeform_instance_types` for what is offered now).",
+                quoted(api::CLOUDS)
+            )),
     )
     .attribute(
         Attribute::string("region")
@@ -252,6 +260,28 @@ fn schema() -> Schema {
             .description("Operating system image, e.g. `ubuntu22.04_cuda12.2_shade_os`; the type's default when omitted."),
     )
     .attribute(launch_configuration_attribute())
+    .attribute(
+        Attribute::list_of("volume_ids", Type::String)
+            .optional()
+            .requires_replace()
+            .validator(validators::size_at_most(1))
+            .validator(validators::each(validators::length_between(1, 128)))
+            .description("Volumes to mount at launch (`shadeform_volume` IDs in the same cloud and region); Shadeform mounts one volume per instance."),
+    )
+    .attribute(
+        Attribute::string("ssh_key_id")
+            .optional_computed()
+            .requires_replace()
+            .validator(validators::length_between(1, 128))
+            .description("ID of the Shadeform SSH key installed on the instance; the account's default key when omitted."),
+    )
+    .attribute(
+        Attribute::string("template_id")
+            .optional()
+            .requires_replace()
+            .validator(validators::length_between(1, 128))
+            .description("ID of a Shadeform template to launch from (its saved launch settings)."),
+    )
     .attribute(computed("cloud_assigned_id", "The instance's ID at the underlying cloud.").use_state_for_unknown())
     .attribute(computed("cloud_instance_type", "The underlying cloud's instance type.").use_state_for_unknown())
     .attribute(computed("ip", "Public IP address (or DNS name) of the instance."))
@@ -418,6 +448,10 @@ fn model_from(i: Instance, prior: &InstanceModel) -> InstanceModel {
             .and_then(|c| c.os.clone())
             .or_else(|| prior.os.clone()),
         launch_configuration,
+        volume_ids: keep_empty(i.volume_ids, prior.volume_ids.as_ref()),
+        ssh_key_id: i.ssh_key_id.or_else(|| prior.ssh_key_id.clone()),
+        // The API need not echo the template; keep what was configured.
+        template_id: i.template_id.or_else(|| prior.template_id.clone()),
         cloud_assigned_id: i.cloud_assigned_id,
         cloud_instance_type: i.cloud_instance_type,
         ip: i.ip,
@@ -575,6 +609,10 @@ impl Resource for ShadeformInstance {
         check_launch_configuration(config, diags);
     }
 
+    fn move_state(&self, from: &MoveSource<'_>) -> Option<Result<serde_json::Value, Diagnostics>> {
+        official::instance(from)
+    }
+
     async fn create(
         &self,
         ctx: &Ctx<'_, Client>,
@@ -594,6 +632,9 @@ impl Resource for ShadeformInstance {
                 name: name.to_string(),
                 os: plan.os.clone(),
                 launch_configuration: plan.launch_configuration.as_ref().map(launch_to_api),
+                volume_ids: plan.volume_ids.clone(),
+                ssh_key_id: plan.ssh_key_id.clone(),
+                template_id: plan.template_id.clone(),
             };
             api.post("/instances/create")
                 .json(&body)

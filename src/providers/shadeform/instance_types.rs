@@ -81,8 +81,11 @@ fn schema() -> Schema {
     .attribute(
         Attribute::string("cloud")
             .optional()
-            .one_of(api::CLOUDS)
-            .description(format!("Only this cloud: one of {}.", quoted(api::CLOUDS))),
+            .validator(validators::usually_one_of(api::CLOUDS))
+            .description(format!(
+                "Only this cloud, e.g. {}; another name is accepted with a warning.",
+                quoted(api::CLOUDS)
+            )),
     )
     .attribute(
         Attribute::string("region")

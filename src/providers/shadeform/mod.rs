@@ -1,9 +1,13 @@
-//! The `shadeform` member: the Shadeform GPU marketplace (instance types across clouds and
-//! instances launched through it), authenticated with an `X-API-KEY` header.
+//! The `shadeform` member: the Shadeform GPU marketplace (instance types across clouds,
+//! instances launched through it and storage volumes they mount), authenticated with an
+//! `X-API-KEY` header. Its instances and volumes can be taken over from the official
+//! provider with `moved {}` blocks (`official.rs`).
 
 pub mod api;
 pub mod instance;
 pub mod instance_types;
+pub mod official;
+pub mod volume;
 
 use crate::client::Client;
 use crate::framework::schema::Schema;
@@ -27,8 +31,8 @@ impl Provider for Shadeform {
 
     fn schema(&self) -> Schema {
         let s = Schema::new(
-            "The Shadeform GPU marketplace: instance types with availability across clouds, and \
-             instances launched through Shadeform.",
+            "The Shadeform GPU marketplace: instance types with availability across clouds, \
+             instances launched through Shadeform, and storage volumes they mount.",
         );
         common::SHADEFORM
             .attributes()
@@ -47,6 +51,7 @@ impl Provider for Shadeform {
     fn resources(&self) -> Vec<Arc<dyn DynResource>> {
         vec![
             Arc::new(instance::ShadeformInstance),
+            Arc::new(volume::ShadeformVolume),
             Arc::new(crate::providers::validation::ImageValidation::<Client>::new()),
         ]
     }
@@ -70,7 +75,7 @@ mod tests {
             .iter()
             .map(|r| r.type_name())
             .collect();
-        assert_eq!(r, ["instance", "image_validation"]);
+        assert_eq!(r, ["instance", "volume", "image_validation"]);
         assert_eq!(Shadeform.data_sources().len(), 1);
     }
 }
