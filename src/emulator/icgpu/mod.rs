@@ -13,7 +13,9 @@
 mod account;
 mod catalog;
 mod compute;
+mod disk;
 mod models;
+mod network;
 mod store;
 mod web;
 
@@ -361,6 +363,8 @@ impl ApiModule for IcGpu {
             .merge(compute::routes())
             .merge(models::routes())
             .merge(account::routes())
+            .merge(network::routes())
+            .merge(disk::routes())
             .route_layer(axum::middleware::from_fn_with_state(
                 app.clone(),
                 middleware,
@@ -376,6 +380,8 @@ impl ApiModule for IcGpu {
             .into_iter()
             .chain(models::live(&store, self.config.step))
             .chain(account::live(&store))
+            .chain(network::live(&store))
+            .chain(disk::live(&store, self.config.step))
             .map(|(kind, id, status)| LiveObject {
                 api: API.to_string(),
                 kind: kind.to_string(),
@@ -559,6 +565,8 @@ impl App {
 
 fn op_for(method: &Method, route: &str) -> Option<(&'static str, Access, bool)> {
     OPS.iter()
+        .chain(network::OPS)
+        .chain(disk::OPS)
         .find(|(m, r, ..)| *m == method.as_str() && *r == route)
         .map(|(_, _, op, access, idem)| (*op, *access, *idem))
 }
