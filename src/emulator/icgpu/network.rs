@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::store::{newest, rfc3339, Store};
+use super::store::{newest, newest_first, rfc3339, Store};
 use super::web::{created, list_response, parse_body, ApiError, ApiResult, Checks};
 use super::{Access, App};
 
@@ -99,7 +99,7 @@ pub struct Networks {
 }
 
 /// An IPv4 network: address and prefix length, host bits zero.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Cidr {
     addr: u32,
     prefix: u8,
@@ -169,19 +169,19 @@ pub fn routes() -> Router<App> {
         )
         .route(
             "/api/v1/vm-networks/{id}/subnets",
-            get(list_subnets).post(create_subnet),
+            get(list_parts::<Subnet>).post(create_subnet),
         )
         .route(
             "/api/v1/vm-networks/{id}/subnets/{subnet_id}",
-            get(get_subnet).delete(delete_subnet),
+            get(get_part::<Subnet>).delete(delete_part::<Subnet>),
         )
         .route(
             "/api/v1/vm-networks/{id}/firewall-rules",
-            get(list_rules).post(create_rule),
+            get(list_parts::<FirewallRule>).post(create_rule),
         )
         .route(
             "/api/v1/vm-networks/{id}/firewall-rules/{rule_id}",
-            get(get_rule).delete(delete_rule),
+            get(get_part::<FirewallRule>).delete(delete_part::<FirewallRule>),
         )
 }
 
@@ -200,22 +200,6 @@ fn network_json(n: &Network) -> Value {
     json!({
         "id": n.id, "name": n.name, "description": n.description,
         "created_at": rfc3339(n.created_at), "updated_at": rfc3339(n.updated_at),
-    })
-}
-
-fn subnet_json(s: &Subnet) -> Value {
-    json!({
-        "id": s.id, "network_id": s.network_id, "name": s.name, "cidr": s.cidr.to_string(),
-        "gateway_ip": Ipv4Addr::from(s.cidr.addr.wrapping_add(1)).to_string(),
-        "created_at": rfc3339(s.created_at),
-    })
-}
-
-fn rule_json(r: &FirewallRule) -> Value {
-    json!({
-        "id": r.id, "network_id": r.network_id, "direction": r.direction,
-        "protocol": r.protocol, "port_range": r.port_range, "source": r.source.to_string(),
-        "action": r.action, "created_at": rfc3339(r.created_at),
     })
 }
 
@@ -341,8 +325,115 @@ async fn delete_network(State(app): State<App>, Path(id): Path<String>) -> ApiRe
 }
 
 // ---------------------------------------------------------------------------------------------
-// Subnets
+// What a network holds: subnets and firewall rules, listed, read and deleted alike
 // ---------------------------------------------------------------------------------------------
+
+trait Part: Sized + Send + 'static {
+    /// For messages: "Subnet".
+    const WHAT: &'static str;
+    /// The list key and the path segment below the network: ("subnets", "subnets").
+    const LIST: (&'static str, &'static str);
+    fn all(n: &mut Networks) -> &mut Vec<Self>;
+    /// `(seq, id, network id)`.
+    fn key(&self) -> (u64, &str, &str);
+    fn json(&self) -> Value;
+}
+
+impl Part for Subnet {
+    const WHAT: &'static str = "Subnet";
+    const LIST: (&'static str, &'static str) = ("subnets", "subnets");
+    fn all(n: &mut Networks) -> &mut Vec<Self> {
+        &mut n.subnets
+    }
+    fn key(&self) -> (u64, &str, &str) {
+        (self.seq, &self.id, &self.network_id)
+    }
+    fn json(&self) -> Value {
+        json!({
+            "id": self.id, "network_id": self.network_id, "name": self.name,
+            "cidr": self.cidr.to_string(),
+            "gateway_ip": Ipv4Addr::from(self.cidr.addr.wrapping_add(1)).to_string(),
+            "created_at": rfc3339(self.created_at),
+        })
+    }
+}
+
+impl Part for FirewallRule {
+    const WHAT: &'static str = "Firewall rule";
+    const LIST: (&'static str, &'static str) = ("firewallRules", "firewall-rules");
+    fn all(n: &mut Networks) -> &mut Vec<Self> {
+        &mut n.rules
+    }
+    fn key(&self) -> (u64, &str, &str) {
+        (self.seq, &self.id, &self.network_id)
+    }
+    fn json(&self) -> Value {
+        json!({
+            "id": self.id, "network_id": self.network_id, "direction": self.direction,
+            "protocol": self.protocol, "port_range": self.port_range,
+            "source": self.source.to_string(), "action": self.action,
+            "created_at": rfc3339(self.created_at),
+        })
+    }
+}
+
+/// The parts of network `net`, after checking that it exists.
+fn parts_of<'a, P: Part>(store: &'a mut Store, net: &str) -> Result<Vec<&'a P>, ApiError> {
+    find_network(store, net)?;
+    Ok(P::all(&mut store.vm_networks)
+        .iter()
+        .filter(|p| p.key().2 == net)
+        .collect())
+}
+
+fn find_part<'a, P: Part>(store: &'a mut Store, net: &str, id: &str) -> Result<&'a P, ApiError> {
+    P::all(&mut store.vm_networks)
+        .iter()
+        .find(|p| p.key().1 == id && p.key().2 == net)
+        .ok_or_else(|| ApiError::not_found(P::WHAT, id))
+}
+
+/// Files a new part and answers 201 with its `Location`.
+fn add_part<P: Part>(store: &mut Store, part: P) -> ApiResult {
+    let (_, id, net) = part.key();
+    let location = format!("/api/v1/vm-networks/{net}/{}/{id}", P::LIST.1);
+    let body = part.json();
+    P::all(&mut store.vm_networks).push(part);
+    Ok(created(location, body))
+}
+
+async fn list_parts<P: Part>(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
+    let mut store = app.store();
+    let parts = parts_of::<P>(&mut store, &id)?;
+    let items: Vec<_> = parts
+        .iter()
+        .rev()
+        .map(|p| (newest_first(p.key().0), p.json()))
+        .collect();
+    list_response(P::LIST.0, &format!("{}-{id}", P::LIST.0), items, &q)
+}
+
+async fn get_part<P: Part>(
+    State(app): State<App>,
+    Path((id, part)): Path<(String, String)>,
+) -> ApiResult {
+    let mut store = app.store();
+    Ok(Json(find_part::<P>(&mut store, &id, &part)?.json()).into_response())
+}
+
+async fn delete_part<P: Part>(
+    State(app): State<App>,
+    Path((id, part)): Path<(String, String)>,
+) -> ApiResult {
+    let mut store = app.store();
+    find_part::<P>(&mut store, &id, &part)?;
+    P::all(&mut store.vm_networks).retain(|p| p.key().1 != part);
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -351,33 +442,9 @@ struct CreateSubnet {
     cidr: String,
 }
 
-fn find_subnet<'a>(store: &'a Store, net: &str, id: &str) -> Result<&'a Subnet, ApiError> {
-    store
-        .vm_networks
-        .subnets
-        .iter()
-        .find(|s| s.network_id == net && s.id == id)
-        .ok_or_else(|| ApiError::not_found("Subnet", id))
-}
-
-async fn list_subnets(
-    State(app): State<App>,
-    Path(id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-) -> ApiResult {
-    let mut store = app.store();
-    find_network(&mut store, &id)?;
-    let items = newest(
-        &store.vm_networks.subnets,
-        |s| s.seq,
-        |s| (s.network_id == id).then(|| subnet_json(s)),
-    );
-    list_response("subnets", &format!("subnets-{id}"), items, &q)
-}
-
 async fn create_subnet(State(app): State<App>, Path(id): Path<String>, body: Bytes) -> ApiResult {
     let mut store = app.store();
-    find_network(&mut store, &id)?;
+    let siblings = parts_of::<Subnet>(&mut store, &id)?;
     let req: CreateSubnet = parse_body(&body)?;
     let mut c = Checks::default();
     c.dns_name("name", &req.name);
@@ -396,20 +463,13 @@ async fn create_subnet(State(app): State<App>, Path(id): Path<String>, body: Byt
     let Some(cidr) = cidr else {
         return Err(ApiError::validation("cidr", "invalid"));
     };
-    let siblings = || {
-        store
-            .vm_networks
-            .subnets
-            .iter()
-            .filter(|s| s.network_id == id)
-    };
-    if let Some(s) = siblings().find(|s| s.name == req.name) {
+    if let Some(s) = siblings.iter().find(|s| s.name == req.name) {
         return Err(ApiError::conflict(format!(
             "Network {id} already has a subnet named '{}' ({})",
             s.name, s.id
         )));
     }
-    if let Some(s) = siblings().find(|s| s.cidr.overlaps(cidr)) {
+    if let Some(s) = siblings.iter().find(|s| s.cidr.overlaps(cidr)) {
         return Err(ApiError::conflict(format!(
             "{cidr} overlaps subnet {} ({}) of network {id}",
             s.id, s.cidr
@@ -419,38 +479,13 @@ async fn create_subnet(State(app): State<App>, Path(id): Path<String>, body: Byt
     let subnet = Subnet {
         seq,
         id: store.random_id("subnet-", 8),
-        network_id: id.clone(),
+        network_id: id,
         name: req.name,
         cidr,
         created_at: Utc::now(),
     };
-    let body = subnet_json(&subnet);
-    let location = format!("/api/v1/vm-networks/{id}/subnets/{}", subnet.id);
-    store.vm_networks.subnets.push(subnet);
-    Ok(created(location, body))
+    add_part(&mut store, subnet)
 }
-
-async fn get_subnet(
-    State(app): State<App>,
-    Path((id, subnet_id)): Path<(String, String)>,
-) -> ApiResult {
-    let store = app.store();
-    Ok(Json(subnet_json(find_subnet(&store, &id, &subnet_id)?)).into_response())
-}
-
-async fn delete_subnet(
-    State(app): State<App>,
-    Path((id, subnet_id)): Path<(String, String)>,
-) -> ApiResult {
-    let mut store = app.store();
-    find_subnet(&store, &id, &subnet_id)?;
-    store.vm_networks.subnets.retain(|s| s.id != subnet_id);
-    Ok(StatusCode::NO_CONTENT.into_response())
-}
-
-// ---------------------------------------------------------------------------------------------
-// Firewall rules
-// ---------------------------------------------------------------------------------------------
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -473,33 +508,9 @@ fn valid_port_range(s: &str) -> bool {
     matches!((port(low), port(high)), (Some(l), Some(h)) if l <= h)
 }
 
-fn find_rule<'a>(store: &'a Store, net: &str, id: &str) -> Result<&'a FirewallRule, ApiError> {
-    store
-        .vm_networks
-        .rules
-        .iter()
-        .find(|r| r.network_id == net && r.id == id)
-        .ok_or_else(|| ApiError::not_found("Firewall rule", id))
-}
-
-async fn list_rules(
-    State(app): State<App>,
-    Path(id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-) -> ApiResult {
-    let mut store = app.store();
-    find_network(&mut store, &id)?;
-    let items = newest(
-        &store.vm_networks.rules,
-        |r| r.seq,
-        |r| (r.network_id == id).then(|| rule_json(r)),
-    );
-    list_response("firewallRules", &format!("firewallRules-{id}"), items, &q)
-}
-
 async fn create_rule(State(app): State<App>, Path(id): Path<String>, body: Bytes) -> ApiResult {
     let mut store = app.store();
-    find_network(&mut store, &id)?;
+    let siblings = parts_of::<FirewallRule>(&mut store, &id)?;
     let req: CreateRule = parse_body(&body)?;
     let action = req.action.unwrap_or_else(|| "allow".into());
     let mut c = Checks::default();
@@ -523,9 +534,8 @@ async fn create_rule(State(app): State<App>, Path(id): Path<String>, body: Bytes
     let Some(source) = source else {
         return Err(ApiError::validation("source", "invalid"));
     };
-    let same = store.vm_networks.rules.iter().find(|r| {
-        r.network_id == id
-            && r.direction == req.direction
+    let same = siblings.iter().find(|r| {
+        r.direction == req.direction
             && r.protocol == req.protocol
             && r.port_range == req.port_range
             && r.source == source
@@ -541,7 +551,7 @@ async fn create_rule(State(app): State<App>, Path(id): Path<String>, body: Bytes
     let rule = FirewallRule {
         seq,
         id: store.random_id("fwr-", 8),
-        network_id: id.clone(),
+        network_id: id,
         direction: req.direction,
         protocol: req.protocol,
         port_range: req.port_range,
@@ -549,28 +559,7 @@ async fn create_rule(State(app): State<App>, Path(id): Path<String>, body: Bytes
         action,
         created_at: Utc::now(),
     };
-    let body = rule_json(&rule);
-    let location = format!("/api/v1/vm-networks/{id}/firewall-rules/{}", rule.id);
-    store.vm_networks.rules.push(rule);
-    Ok(created(location, body))
-}
-
-async fn get_rule(
-    State(app): State<App>,
-    Path((id, rule_id)): Path<(String, String)>,
-) -> ApiResult {
-    let store = app.store();
-    Ok(Json(rule_json(find_rule(&store, &id, &rule_id)?)).into_response())
-}
-
-async fn delete_rule(
-    State(app): State<App>,
-    Path((id, rule_id)): Path<(String, String)>,
-) -> ApiResult {
-    let mut store = app.store();
-    find_rule(&store, &id, &rule_id)?;
-    store.vm_networks.rules.retain(|r| r.id != rule_id);
-    Ok(StatusCode::NO_CONTENT.into_response())
+    add_part(&mut store, rule)
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! The `icgpu` member: the IC GPU platform's Dashboard API (`specs/icgpu-platform.openapi.yml`).
 //! Resources `icgpu_instance`, `icgpu_model_deployment`, `icgpu_webhook`, `icgpu_vm`,
-//! `icgpu_cluster`, `icgpu_api_key`, `icgpu_ssh_key`, `icgpu_spending_alert`; data sources
+//! `icgpu_cluster`, `icgpu_api_key`, `icgpu_ssh_key`, `icgpu_spending_alert`, `icgpu_vm_network`,
+//! `icgpu_vm_subnet`, `icgpu_vm_firewall_rule`, `icgpu_vm_disk`, `icgpu_vm_disk_attachment`;
+//! data sources
 //! `icgpu_gpu_tiers`, `icgpu_vm_templates`, `icgpu_token_packages`, `icgpu_model_catalogue`
 //! (public, work without a token).
 
@@ -11,10 +13,17 @@ pub mod gpu_tiers;
 pub mod instance;
 pub mod model_catalogue;
 pub mod model_deployment;
+pub(crate) mod records;
 pub mod spending_alert;
 pub mod ssh_key;
 pub mod token_packages;
 pub mod vm;
+pub mod vm_disk;
+pub mod vm_disk_attachment;
+pub mod vm_firewall_rule;
+pub mod vm_net_disk_api;
+pub mod vm_network;
+pub mod vm_subnet;
 pub mod vm_templates;
 pub mod webhook;
 
@@ -76,6 +85,36 @@ pub(crate) fn ssh_public_key() -> Arc<dyn Validator> {
     )
 }
 
+/// Whether `id` is `<prefix><lower-case letters and digits>` (the API's ID pattern).
+fn is_prefixed_id(prefix: &str, id: &str) -> bool {
+    id.strip_prefix(prefix).is_some_and(|rest| {
+        !rest.is_empty()
+            && rest
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+    })
+}
+
+/// Splits an import ID of the form `<parent ID>/<child ID>` (each with its prefix, e.g.
+/// `net-abc123/subnet-def456`) and names the expected form when it does not match.
+pub(crate) fn paired_import_id(
+    type_name: &str,
+    (parent, child): (&str, &str),
+    id: &str,
+) -> Result<(String, String), Diagnostics> {
+    match id.split_once('/') {
+        Some((a, b)) if is_prefixed_id(parent, a) && is_prefixed_id(child, b) => {
+            Ok((a.to_string(), b.to_string()))
+        }
+        _ => Err(Diagnostics::single_error(
+            format!("Invalid import ID for {type_name}"),
+            format!(
+                "{id:?} is not a valid ID. Expected the form {parent}<id>/{child}<id>, e.g.                  `terraform import {type_name}.example {parent}abc123/{child}def456`."
+            ),
+        )),
+    }
+}
+
 /// Checks an import ID of the form `<prefix><lower-case letters and digits>` (the API's ID
 /// pattern) and names the expected form when it does not match.
 pub(crate) fn prefixed_import_id(
@@ -83,13 +122,7 @@ pub(crate) fn prefixed_import_id(
     prefix: &str,
     id: &str,
 ) -> Result<serde_json::Value, Diagnostics> {
-    let ok = id.strip_prefix(prefix).is_some_and(|rest| {
-        !rest.is_empty()
-            && rest
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-    });
-    if !ok {
+    if !is_prefixed_id(prefix, id) {
         return Err(Diagnostics::single_error(
             format!("Invalid import ID for {type_name}"),
             format!(
@@ -174,6 +207,11 @@ impl Provider for IcGpu {
             Arc::new(api_key::ApiKeyResource),
             Arc::new(ssh_key::SshKeyResource),
             Arc::new(spending_alert::SpendingAlertResource),
+            Arc::new(vm_network::VmNetworkResource),
+            Arc::new(vm_subnet::VmSubnetResource),
+            Arc::new(vm_firewall_rule::VmFirewallRuleResource),
+            Arc::new(vm_disk::VmDiskResource),
+            Arc::new(vm_disk_attachment::VmDiskAttachmentResource),
             Arc::new(crate::providers::validation::ImageValidation::<IcGpuClient>::new()),
         ]
     }
