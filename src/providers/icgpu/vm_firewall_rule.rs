@@ -36,6 +36,13 @@ impl Record for VmFirewallRuleModel {
             net.unwrap_or_default()
         )
     }
+    fn path(&self) -> Option<String> {
+        let (net, id) = (self.network_id.as_deref()?, self.id.as_deref()?);
+        Some(format!(
+            "{}/firewall-rules/{id}",
+            super::vm_network::path(net)
+        ))
+    }
     fn observe(&mut self, r: VmFirewallRule) {
         self.id = Some(r.id);
         self.network_id = Some(r.network_id);
@@ -45,14 +52,6 @@ impl Record for VmFirewallRuleModel {
         self.source = Some(r.source);
         self.action = Some(r.action);
         self.created_at = r.created_at;
-    }
-
-    fn path(&self) -> Option<String> {
-        let (net, id) = (self.network_id.as_deref()?, self.id.as_deref()?);
-        Some(format!(
-            "{}/firewall-rules/{id}",
-            super::vm_network::path(net)
-        ))
     }
 }
 

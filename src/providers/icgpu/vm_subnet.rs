@@ -28,6 +28,10 @@ impl Record for VmSubnetModel {
         let net = self.network_id.as_deref().unwrap_or_default();
         format!("subnet {} of VM network {net}", id.unwrap_or_default())
     }
+    fn path(&self) -> Option<String> {
+        let (net, id) = (self.network_id.as_deref()?, self.id.as_deref()?);
+        Some(format!("{}/subnets/{id}", super::vm_network::path(net)))
+    }
     fn observe(&mut self, s: VmSubnet) {
         self.id = Some(s.id);
         self.network_id = Some(s.network_id);
@@ -35,11 +39,6 @@ impl Record for VmSubnetModel {
         self.cidr = Some(s.cidr);
         self.gateway_ip = s.gateway_ip;
         self.created_at = s.created_at;
-    }
-
-    fn path(&self) -> Option<String> {
-        let (net, id) = (self.network_id.as_deref()?, self.id.as_deref()?);
-        Some(format!("{}/subnets/{id}", super::vm_network::path(net)))
     }
 }
 
