@@ -6,51 +6,10 @@
 
 mod support;
 
+use support::icgpu::{id_of, import_with_generated_config, live_icgpu};
 use support::{Emulator, Tf};
 
 const KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPiKQyUMCva8XXwnIoQFhqpWDNhV93p8WJUtwdMbvKD7 alice@work-laptop";
-
-fn live_icgpu(emu: &Emulator) -> Vec<String> {
-    emu.live()
-        .into_iter()
-        .filter(|o| o.api == "icgpu")
-        .map(|o| format!("{} {} {}", o.kind, o.id, o.status))
-        .collect()
-}
-
-fn id_of(tf: &Tf, address: &str) -> String {
-    tf.resource(address)["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{address} has no id"))
-        .to_string()
-}
-
-/// Imports `address` by `id` into a fresh directory holding only an `import` block, lets
-/// Terraform generate the configuration, applies the import and expects an empty plan.
-fn import_with_generated_config(emu: &Emulator, address: &str, id: &str) -> String {
-    let tf = Tf::new(emu);
-    tf.config(
-        &["icgpu"],
-        &format!("import {{\n  to = {address}\n  id = \"{id}\"\n}}\n"),
-    );
-    tf.ok(&[
-        "plan",
-        "-input=false",
-        "-no-color",
-        "-generate-config-out=generated.tf",
-    ]);
-    let generated = tf.read("generated.tf");
-    tf.apply();
-    assert_eq!(
-        tf.plan_exit_code(),
-        0,
-        "generated config differs from the imported object:\n{generated}\n{}",
-        tf.plan_text()
-    );
-    // Forget the object here: the original directory still owns it.
-    tf.ok(&["state", "rm", address]);
-    generated
-}
 
 /// Runs `terraform apply` with TF_LOG=TRACE and returns stdout+stderr.
 fn apply_traced(tf: &mut Tf) -> String {

@@ -3,8 +3,9 @@
 //! fields; path parameters from objects created earlier in the run) and validate the response
 //! body against the operation's schema for the returned status with `jsonschema`.
 //!
-//! Order: creates (POST on parameterless paths) → settle → GETs → other actions → DELETEs, so
-//! path parameters refer to live objects and lifecycles have had time to move.
+//! Order: creates (POST on parameterless paths, or documented with 201 under a parent such as
+//! `/networks/{id}/subnets`, parents first) → settle → GETs → other actions → DELETEs (children
+//! first), so path parameters refer to live objects and lifecycles have had time to move.
 
 // Each test crate that includes this module uses only part of it.
 #![allow(dead_code)]
@@ -253,11 +254,21 @@ fn operations(spec: &Value) -> Vec<Operation> {
     out
 }
 
-/// The collection an item path belongs to: `/a/b/{id}/c` → `/a/b`.
-fn collection(path: &str) -> &str {
-    path.find("/{").map_or(path, |i| &path[..i])
+impl Operation {
+    /// A POST that makes a new object: on a collection, or answered 201 under a parent.
+    fn is_create(&self) -> bool {
+        self.method == "POST"
+            && (!self.path.contains('{') || self.op.pointer("/responses/201").is_some())
+    }
+
+    /// How many objects deep the path is (`/a/{id}/b/{sub}` is 2).
+    fn depth(&self) -> usize {
+        self.path.matches('{').count()
+    }
 }
 
+/// Path parameter `{name}` takes the `name` (else `id`) of the object created on the path
+/// before it: `/a/{id}/b/{sub}` fills `{id}` from `/a` and `{sub}` from `/a/{id}/b`.
 fn fill_path(op: &Operation, created: &BTreeMap<String, Value>) -> String {
     let mut path = op.path.clone();
     for p in &op.params {
@@ -267,9 +278,14 @@ fn fill_path(op: &Operation, created: &BTreeMap<String, Value>) -> String {
         let Some(name) = p.get("name").and_then(Value::as_str) else {
             continue;
         };
+        let placeholder = format!("/{{{name}}}");
+        let parent = op
+            .path
+            .find(&placeholder)
+            .map_or(op.path.as_str(), |i| &op.path[..i]);
         let from_created = created
-            .get(collection(&op.path))
-            .and_then(|obj| obj.get(name))
+            .get(parent)
+            .and_then(|obj| obj.get(name).or_else(|| obj.get("id")))
             .and_then(Value::as_str)
             .map(str::to_string);
         let value = from_created
@@ -371,7 +387,7 @@ async fn run_one(
         if let Some(schema) = media.get("schema") {
             result.errors.extend(validate(spec, schema, &body));
         }
-        if (200..300).contains(&result.status) && op.method == "POST" && !op.path.contains('{') {
+        if (200..300).contains(&result.status) && op.is_create() {
             created.entry(op.path.clone()).or_insert(body);
         }
     } else if text.is_empty() {
@@ -386,8 +402,9 @@ pub async fn check_spec(spec: &Value, t: &Target<'_>) -> Vec<OpResult> {
     let ops = operations(spec);
     let mut created = BTreeMap::new();
     let mut results = Vec::new();
-    let is_create = |o: &Operation| o.method == "POST" && !o.path.contains('{');
-    for op in ops.iter().filter(|o| is_create(o)) {
+    let mut creates: Vec<&Operation> = ops.iter().filter(|o| o.is_create()).collect();
+    creates.sort_by_key(|o| o.depth());
+    for op in creates {
         results.push(run_one(spec, t, &http, op, &mut created).await);
     }
     tokio::time::sleep(t.settle).await;
@@ -396,11 +413,13 @@ pub async fn check_spec(spec: &Value, t: &Target<'_>) -> Vec<OpResult> {
     }
     for op in ops
         .iter()
-        .filter(|o| !is_create(o) && o.method != "GET" && o.method != "DELETE")
+        .filter(|o| !o.is_create() && o.method != "GET" && o.method != "DELETE")
     {
         results.push(run_one(spec, t, &http, op, &mut created).await);
     }
-    for op in ops.iter().filter(|o| o.method == "DELETE") {
+    let mut deletes: Vec<&Operation> = ops.iter().filter(|o| o.method == "DELETE").collect();
+    deletes.sort_by_key(|o| std::cmp::Reverse(o.depth()));
+    for op in deletes {
         results.push(run_one(spec, t, &http, op, &mut created).await);
     }
     results

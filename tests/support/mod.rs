@@ -13,6 +13,7 @@
 //! ```
 #![allow(dead_code)]
 
+pub mod icgpu;
 pub mod sshd;
 
 use gpucloud::emulator::{self, EmulatorConfig, EmulatorHandle, FaultTally, LiveObject};

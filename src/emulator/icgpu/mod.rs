@@ -18,7 +18,9 @@
 mod account;
 mod catalog;
 mod compute;
+mod disk;
 mod models;
+mod network;
 mod store;
 mod web;
 
@@ -366,6 +368,8 @@ impl ApiModule for IcGpu {
             .merge(compute::routes())
             .merge(models::routes())
             .merge(account::routes())
+            .merge(network::routes())
+            .merge(disk::routes())
             .route_layer(axum::middleware::from_fn_with_state(
                 app.clone(),
                 middleware,
@@ -381,6 +385,8 @@ impl ApiModule for IcGpu {
             .into_iter()
             .chain(models::live(&store, self.config.step))
             .chain(account::live(&store))
+            .chain(network::live(&store))
+            .chain(disk::live(&store, self.config.step))
             .map(|(kind, id, status)| LiveObject {
                 api: API.to_string(),
                 kind: kind.to_string(),
@@ -568,6 +574,8 @@ impl App {
 
 fn op_for(method: &Method, route: &str) -> Option<(&'static str, Access, bool)> {
     OPS.iter()
+        .chain(network::OPS)
+        .chain(disk::OPS)
         .find(|(m, r, ..)| *m == method.as_str() && *r == route)
         .map(|(_, _, op, access, idem)| (*op, *access, *idem))
 }

@@ -193,6 +193,8 @@ pub struct Store {
     pub api_keys: Vec<ApiKey>,
     pub ssh_keys: Vec<SshKey>,
     pub alerts: Vec<SpendingAlert>,
+    pub vm_networks: super::network::Networks,
+    pub vm_disks: Vec<super::disk::Disk>,
     /// `available_count` per tier, in catalogue order.
     pub capacity: Vec<(String, i64)>,
 }
@@ -210,6 +212,8 @@ impl Store {
             api_keys: Vec::new(),
             ssh_keys: Vec::new(),
             alerts: Vec::new(),
+            vm_networks: Default::default(),
+            vm_disks: Vec::new(),
             capacity: super::catalog::TIERS
                 .iter()
                 .map(|t| (t.tier.to_string(), t.available_count))

@@ -1,6 +1,8 @@
 //! The `icgpu` member: the IC GPU platform's Dashboard API (`specs/icgpu-platform.openapi.yml`).
 //! Resources `icgpu_instance`, `icgpu_model_deployment`, `icgpu_webhook`, `icgpu_vm`,
-//! `icgpu_cluster`, `icgpu_api_key`, `icgpu_ssh_key`, `icgpu_spending_alert`; data sources
+//! `icgpu_cluster`, `icgpu_api_key`, `icgpu_ssh_key`, `icgpu_spending_alert`, `icgpu_vm_network`,
+//! `icgpu_vm_subnet`, `icgpu_vm_firewall_rule`, `icgpu_vm_disk`, `icgpu_vm_disk_attachment`;
+//! data sources
 //! `icgpu_gpu_tiers`, `icgpu_vm_templates`, `icgpu_token_packages`, `icgpu_model_catalogue`
 //! (public, work without a token).
 
@@ -11,10 +13,17 @@ pub mod gpu_tiers;
 pub mod instance;
 pub mod model_catalogue;
 pub mod model_deployment;
+pub(crate) mod records;
 pub mod spending_alert;
 pub mod ssh_key;
 pub mod token_packages;
 pub mod vm;
+pub mod vm_disk;
+pub mod vm_disk_attachment;
+pub mod vm_firewall_rule;
+pub mod vm_net_disk_api;
+pub mod vm_network;
+pub mod vm_subnet;
 pub mod vm_templates;
 pub mod webhook;
 
@@ -155,6 +164,11 @@ impl Provider for IcGpu {
             Arc::new(api_key::ApiKeyResource),
             Arc::new(ssh_key::SshKeyResource),
             Arc::new(spending_alert::SpendingAlertResource),
+            Arc::new(vm_network::VmNetworkResource),
+            Arc::new(vm_subnet::VmSubnetResource),
+            Arc::new(vm_firewall_rule::VmFirewallRuleResource),
+            Arc::new(vm_disk::VmDiskResource),
+            Arc::new(vm_disk_attachment::VmDiskAttachmentResource),
             Arc::new(crate::providers::validation::ImageValidation::<IcGpuClient>::new()),
         ]
     }

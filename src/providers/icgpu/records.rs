@@ -1,0 +1,197 @@
+//! What the plain-record resources share (VM networks, subnets, firewall rules, disks): create,
+//! read and delete over a [`Record`] model, each call with the operation's deadline and
+//! cancellation, and the validators for names, IPv4 networks and ports.
+
+use super::IcGpuClient;
+use crate::framework::validators::{self, Validator};
+use crate::framework::{Attribute, Ctx, Diagnostics};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::net::Ipv4Addr;
+use std::sync::Arc;
+
+/// The Terraform model of a plain record: where the record lives and how an API answer fills
+/// the model.
+pub(crate) trait Record: Sized {
+    /// The API's shape of the record.
+    type Api: DeserializeOwned;
+    /// The record in the user's words, for messages: `VM network net-abc123`.
+    fn what(&self) -> String;
+    /// The record's path; `None` while an ID it needs is unknown.
+    fn path(&self) -> Option<String>;
+    fn observe(&mut self, answer: Self::Api);
+}
+
+/// POSTs `body` to `collection` under an `Idempotency-Key`, so a retried create never makes a
+/// second record, and fills `plan` from the answer.
+pub(crate) async fn create<M: Record>(
+    ctx: &Ctx<'_, IcGpuClient>,
+    collection: &str,
+    body: &impl Serialize,
+    mut plan: M,
+) -> Result<M, Diagnostics> {
+    let answer = super::api(ctx)?
+        .post(collection)
+        .json(body)
+        .idempotency_key(uuid::Uuid::new_v4().to_string())
+        .describe(format!("create {}", plan.what()))
+        .send()
+        .await?;
+    plan.observe(answer);
+    Ok(plan)
+}
+
+/// Refreshes `state` from the API; `None` once the record is gone.
+pub(crate) async fn read<M: Record>(
+    ctx: &Ctx<'_, IcGpuClient>,
+    mut state: M,
+) -> Result<Option<M>, Diagnostics> {
+    let Some(path) = state.path() else {
+        return Ok(None);
+    };
+    let found = super::api(ctx)?
+        .get(&path)
+        .describe(format!("read {}", state.what()))
+        .send_optional()
+        .await?;
+    Ok(found.map(|answer| {
+        state.observe(answer);
+        state
+    }))
+}
+
+/// DELETEs the record; one already gone (404) counts as deleted.
+pub(crate) async fn delete<M: Record>(
+    ctx: &Ctx<'_, IcGpuClient>,
+    state: &M,
+) -> Result<(), Diagnostics> {
+    let Some(path) = state.path() else {
+        return Ok(());
+    };
+    match super::api(ctx)?
+        .delete(&path)
+        .describe(format!("delete {}", state.what()))
+        .send_no_body()
+        .await
+    {
+        Err(e) if !e.is_not_found() => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
+/// The `created_at` attribute every record has.
+pub(crate) fn created_at() -> Attribute {
+    Attribute::string("created_at")
+        .computed()
+        .use_state_for_unknown()
+        .description("Creation time (RFC 3339).")
+}
+
+/// A name the API accepts: a DNS label.
+pub(crate) fn dns_label() -> Arc<dyn Validator> {
+    validators::regex(
+        r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$",
+        "a DNS label: 1-63 lower-case letters, digits and '-', starting and ending with a \
+         letter or digit",
+    )
+}
+
+/// An ID the API gave, with its prefix: `prefixed_id("net-", "VM network")` takes `net-abc123`
+/// (and catches a name given where the ID belongs).
+pub(crate) fn prefixed_id(prefix: &str, what: &str) -> Arc<dyn Validator> {
+    validators::regex(
+        &format!("^{prefix}[a-z0-9]+$"),
+        &format!("a {what} ID such as `{prefix}abc123`"),
+    )
+}
+
+/// An IPv4 network in CIDR notation with host bits zero and a prefix within `prefixes`
+/// (the API refuses `10.0.0.1/24`; naming the network address here saves a failed apply).
+pub(crate) fn ipv4_cidr(prefixes: std::ops::RangeInclusive<u8>) -> Arc<dyn Validator> {
+    let (low, high) = (*prefixes.start(), *prefixes.end());
+    validators::from_fn(
+        format!(
+            "value must be an IPv4 network such as \"10.100.0.0/24\", prefix /{low} to /{high}"
+        ),
+        move |v| {
+            let Some(s) = v.as_str() else { return Ok(()) };
+            let parsed = s
+                .split_once('/')
+                .and_then(|(ip, p)| Some((ip.parse::<Ipv4Addr>().ok()?, p.parse::<u8>().ok()?)));
+            let Some((ip, prefix)) = parsed.filter(|(_, p)| *p <= 32) else {
+                return Err(format!(
+                    "{s:?} is not an IPv4 network in CIDR notation, such as \"10.100.0.0/24\"."
+                ));
+            };
+            if !(low..=high).contains(&prefix) {
+                return Err(format!(
+                    "{s:?} has prefix /{prefix}; the API takes /{low} to /{high}."
+                ));
+            }
+            let mask = u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0);
+            let network = Ipv4Addr::from(u32::from(ip) & mask);
+            if network != ip {
+                return Err(format!(
+                    "{s:?} has host bits set; the network address is \"{network}/{prefix}\"."
+                ));
+            }
+            Ok(())
+        },
+    )
+}
+
+/// A port `N` or an inclusive range `N-M`, 1 ≤ N ≤ M ≤ 65535.
+pub(crate) fn port_range() -> Arc<dyn Validator> {
+    validators::from_fn(
+        "value must be a port such as \"22\" or an inclusive range such as \"8000-8100\" \
+         (1-65535)",
+        |v| {
+            let Some(s) = v.as_str() else { return Ok(()) };
+            let (low, high) = s.split_once('-').unwrap_or((s, s));
+            let port = |p: &str| {
+                p.parse::<u16>()
+                    .ok()
+                    .filter(|n| *n >= 1 && p.bytes().all(|b| b.is_ascii_digit()))
+            };
+            match (port(low), port(high)) {
+                (Some(l), Some(h)) if l <= h => Ok(()),
+                _ => Err(format!(
+                    "{s:?} is not a port (\"22\") or a range (\"8000-8100\") within 1-65535."
+                )),
+            }
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::framework::validators::ValidateRequest;
+    use crate::framework::{AttributePath, Value};
+
+    fn errors(v: &Arc<dyn Validator>, s: &str) -> Vec<String> {
+        let mut diags = Diagnostics::new();
+        v.validate(
+            &ValidateRequest {
+                path: &AttributePath::attr("cidr"),
+                value: &Value::string(s),
+                config: &Value::Null,
+            },
+            &mut diags,
+        );
+        diags.iter().map(|d| d.detail.clone()).collect()
+    }
+
+    #[test]
+    fn cidrs_must_be_network_addresses_within_the_prefixes() {
+        let subnet = ipv4_cidr(16..=29);
+        assert!(errors(&subnet, "10.100.0.0/24").is_empty());
+        let host_bits = errors(&subnet, "10.100.0.7/24");
+        assert!(host_bits[0].contains("\"10.100.0.0/24\""), "{host_bits:?}");
+        assert!(errors(&subnet, "10.0.0.0/8")[0].contains("/16 to /29"));
+        for bad in ["10.100.0.0", "10.100.0.0/33", "300.1.1.0/24", "a/b"] {
+            assert_eq!(errors(&subnet, bad).len(), 1, "{bad}");
+        }
+        assert!(errors(&ipv4_cidr(0..=32), "0.0.0.0/0").is_empty());
+    }
+}

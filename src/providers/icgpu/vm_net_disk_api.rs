@@ -1,0 +1,114 @@
+//! Serde models of the API's VM networks and disks (the page's "VM Networks & Disks" section,
+//! `specs/icgpu-platform.openapi.yml`), in snake_case as the page spells them.
+
+use serde::{Deserialize, Serialize};
+
+/// `FirewallDirection`.
+pub const FIREWALL_DIRECTIONS: &[&str] = &["ingress", "egress"];
+/// `FirewallProtocol`.
+pub const FIREWALL_PROTOCOLS: &[&str] = &["tcp", "udp", "icmp", "any"];
+/// `FirewallAction`.
+pub const FIREWALL_ACTIONS: &[&str] = &["allow", "deny"];
+
+/// `CreateVmNetworkRequest`.
+#[derive(Clone, Debug, Serialize)]
+pub struct CreateVmNetwork {
+    pub name: String,
+    pub description: String,
+}
+
+/// `UpdateVmNetworkRequest`: only the given fields change.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct UpdateVmNetwork {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// `VmNetwork`.
+#[derive(Clone, Debug, Deserialize)]
+pub struct VmNetwork {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub created_at: Option<String>,
+}
+
+/// `CreateVmSubnetRequest`.
+#[derive(Clone, Debug, Serialize)]
+pub struct CreateVmSubnet {
+    pub name: String,
+    pub cidr: String,
+}
+
+/// `VmSubnet`.
+#[derive(Clone, Debug, Deserialize)]
+pub struct VmSubnet {
+    pub id: String,
+    pub network_id: String,
+    pub name: String,
+    pub cidr: String,
+    pub gateway_ip: Option<String>,
+    pub created_at: Option<String>,
+}
+
+/// `CreateVmFirewallRuleRequest`.
+#[derive(Clone, Debug, Serialize)]
+pub struct CreateVmFirewallRule {
+    pub direction: String,
+    pub protocol: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port_range: Option<String>,
+    pub source: String,
+    pub action: String,
+}
+
+/// `VmFirewallRule`.
+#[derive(Clone, Debug, Deserialize)]
+pub struct VmFirewallRule {
+    pub id: String,
+    pub network_id: String,
+    pub direction: String,
+    pub protocol: String,
+    pub port_range: Option<String>,
+    pub source: String,
+    pub action: String,
+    pub created_at: Option<String>,
+}
+
+/// `CreateVmDiskRequest`.
+#[derive(Clone, Debug, Serialize)]
+pub struct CreateVmDisk {
+    pub name: String,
+    pub size_gb: i64,
+}
+
+/// `UpdateVmDiskRequest`.
+#[derive(Clone, Debug, Serialize)]
+pub struct RenameVmDisk {
+    pub name: String,
+}
+
+/// `ResizeVmDiskRequest`.
+#[derive(Clone, Debug, Serialize)]
+pub struct ResizeVmDisk {
+    pub size_gb: i64,
+}
+
+/// `AttachVmDiskRequest`, and `DetachVmDiskRequest` (detach only from this VM).
+#[derive(Clone, Debug, Serialize)]
+pub struct DiskVm {
+    pub vm_id: String,
+}
+
+/// `VmDisk`.
+#[derive(Clone, Debug, Deserialize)]
+pub struct VmDisk {
+    pub id: String,
+    pub name: String,
+    pub size_gb: i64,
+    pub status: String,
+    pub vm_id: Option<String>,
+    pub created_at: Option<String>,
+}

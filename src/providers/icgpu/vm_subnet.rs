@@ -1,0 +1,164 @@
+//! `icgpu_vm_subnet`: an IPv4 address range of an `icgpu_vm_network`. The API has no update:
+//! every argument replaces the subnet. The CIDR is checked at plan time (a network address,
+//! prefix /16 to /29); overlaps with other subnets are the API's to refuse.
+
+use super::records::{self, dns_label, ipv4_cidr, prefixed_id, Record};
+use super::vm_net_disk_api::{CreateVmSubnet, VmSubnet};
+use super::IcGpuClient;
+use crate::framework::{Attribute, Ctx, Diagnostics, Failure, Resource, Schema};
+use crate::framework::{IdKind, IdPart, ImportForm};
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+pub struct VmSubnetResource;
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct VmSubnetModel {
+    pub id: Option<String>,
+    pub network_id: Option<String>,
+    pub name: Option<String>,
+    pub cidr: Option<String>,
+    pub gateway_ip: Option<String>,
+    pub created_at: Option<String>,
+}
+
+impl Record for VmSubnetModel {
+    type Api = VmSubnet;
+    fn what(&self) -> String {
+        let id = self.id.as_deref().or(self.name.as_deref());
+        let net = self.network_id.as_deref().unwrap_or_default();
+        format!("subnet {} of VM network {net}", id.unwrap_or_default())
+    }
+    fn path(&self) -> Option<String> {
+        let (net, id) = (self.network_id.as_deref()?, self.id.as_deref()?);
+        Some(format!("{}/subnets/{id}", super::vm_network::path(net)))
+    }
+    fn observe(&mut self, s: VmSubnet) {
+        self.id = Some(s.id);
+        self.network_id = Some(s.network_id);
+        self.name = Some(s.name);
+        self.cidr = Some(s.cidr);
+        self.gateway_ip = s.gateway_ip;
+        self.created_at = s.created_at;
+    }
+}
+
+#[async_trait]
+impl Resource for VmSubnetResource {
+    type Client = IcGpuClient;
+    type Model = VmSubnetModel;
+
+    fn type_name(&self) -> &'static str {
+        "vm_subnet"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new(
+            "An IPv4 subnet of an `icgpu_vm_network`. Subnets cannot change: any new argument \
+             replaces the subnet. A CIDR that overlaps another subnet of the network is \
+             refused by the API.",
+        )
+        .attribute(
+            Attribute::string("id")
+                .computed()
+                .use_state_for_unknown()
+                .description(
+                    "Subnet ID (`subnet-...`). The import ID is `<network_id>/<id>`, e.g. \
+                     `net-abc123/subnet-def456`.",
+                ),
+        )
+        .attribute(
+            Attribute::string("network_id")
+                .required()
+                .requires_replace()
+                .validator(prefixed_id("net-", "VM network"))
+                .description("ID of the `icgpu_vm_network` the subnet belongs to (`net-...`)."),
+        )
+        .attribute(
+            Attribute::string("name")
+                .required()
+                .requires_replace()
+                .validator(dns_label())
+                .description("Subnet name, unique within the network."),
+        )
+        .attribute(
+            Attribute::string("cidr")
+                .required()
+                .requires_replace()
+                .validator(ipv4_cidr(16..=29))
+                .description(
+                    "IPv4 range in CIDR notation, e.g. `10.100.0.0/24`: a network address \
+                     (host bits zero) with a prefix of /16 to /29.",
+                ),
+        )
+        .attribute(
+            Attribute::string("gateway_ip")
+                .computed()
+                .use_state_for_unknown()
+                .description("The subnet's gateway: the first host address of `cidr`."),
+        )
+        .attribute(records::created_at())
+    }
+
+    async fn create(
+        &self,
+        ctx: &Ctx<'_, IcGpuClient>,
+        plan: VmSubnetModel,
+    ) -> Result<VmSubnetModel, Failure<VmSubnetModel>> {
+        let net = plan.network_id.clone().unwrap_or_default();
+        let req = CreateVmSubnet {
+            name: plan.name.clone().unwrap_or_default(),
+            cidr: plan.cidr.clone().unwrap_or_default(),
+        };
+        let path = format!("{}/subnets", super::vm_network::path(&net));
+        Ok(records::create(ctx, &path, &req, plan).await?)
+    }
+
+    async fn read(
+        &self,
+        ctx: &Ctx<'_, IcGpuClient>,
+        state: VmSubnetModel,
+    ) -> Result<Option<VmSubnetModel>, Diagnostics> {
+        records::read(ctx, state).await
+    }
+
+    async fn delete(
+        &self,
+        ctx: &Ctx<'_, IcGpuClient>,
+        state: VmSubnetModel,
+    ) -> Result<(), Diagnostics> {
+        records::delete(ctx, &state).await
+    }
+
+    fn import_form(&self) -> ImportForm {
+        ImportForm::path(vec![
+            IdPart::new("network_id", IdKind::Prefixed("net-")),
+            IdPart::new("id", IdKind::Prefixed("subnet-")),
+        ])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn import_needs_the_network_and_subnet_ids() {
+        let ids = VmSubnetResource
+            .import_form()
+            .parse("icgpu_vm_subnet", "net-abc123/subnet-def456")
+            .expect("valid");
+        assert_eq!(
+            ids,
+            serde_json::json!({"network_id": "net-abc123", "id": "subnet-def456"})
+        );
+        for bad in ["subnet-def456", "net-abc123/fwr-def456", "net-abc123/"] {
+            let err = VmSubnetResource
+                .import_form()
+                .parse("icgpu_vm_subnet", bad)
+                .expect_err(bad);
+            let text: String = err.iter().map(|d| d.detail.clone()).collect();
+            assert!(text.contains("net-abc123/subnet-def456"), "{text}");
+        }
+    }
+}
