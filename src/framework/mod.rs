@@ -4,6 +4,7 @@
 
 pub mod diag;
 pub mod engine;
+pub mod ephemeral;
 pub mod path;
 pub mod planmod;
 pub mod resource;
@@ -14,6 +15,7 @@ pub mod validators;
 pub mod value;
 
 pub use diag::{Diagnostic, Diagnostics, Severity};
+pub use ephemeral::{DynEphemeralResource, EphemeralResource, Opened};
 pub use path::{AttributePath, PathStep};
 pub use resource::{
     ConfigureInfo, Ctx, DataSource, DynDataSource, DynProvider, DynResource, Failure,

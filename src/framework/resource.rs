@@ -1,5 +1,6 @@
 //! What a member implements: typed resources, data sources and providers over serde models,
 //! plus the erased twins (`DynResource`, `DynDataSource`, `DynProvider`) the engine stores.
+//! Ephemeral resources have their own module (`ephemeral`).
 //!
 //! Models are plain serde structs whose field names are the schema's attribute names; every
 //! field is an `Option` because any attribute can be null (after import) or unknown (computed
@@ -7,6 +8,7 @@
 //! model: the engine reads it itself.
 
 use super::diag::Diagnostics;
+use super::ephemeral::DynEphemeralResource;
 use super::schema::Schema;
 use super::value::Value;
 use async_trait::async_trait;
@@ -239,6 +241,10 @@ pub trait Provider: Send + Sync + 'static {
     ) -> Result<Self::Client, Diagnostics>;
     fn resources(&self) -> Vec<Arc<dyn DynResource>>;
     fn data_sources(&self) -> Vec<Arc<dyn DynDataSource>>;
+    /// Ephemeral resources (Terraform ≥ 1.10); most members have none.
+    fn ephemeral_resources(&self) -> Vec<Arc<dyn DynEphemeralResource>> {
+        Vec::new()
+    }
 }
 
 /// The configured client of a member, type-erased.
@@ -306,9 +312,13 @@ pub trait DynProvider: Send + Sync {
     ) -> Result<AnyClient, Diagnostics>;
     fn resources(&self) -> Vec<Arc<dyn DynResource>>;
     fn data_sources(&self) -> Vec<Arc<dyn DynDataSource>>;
+    fn ephemeral_resources(&self) -> Vec<Arc<dyn DynEphemeralResource>>;
 }
 
-fn decode<M: DeserializeOwned>(what: &str, json: serde_json::Value) -> Result<M, Diagnostics> {
+pub(crate) fn decode<M: DeserializeOwned>(
+    what: &str,
+    json: serde_json::Value,
+) -> Result<M, Diagnostics> {
     serde_json::from_value(json).map_err(|e| {
         Diagnostics::single_error(
             "Provider error: value does not fit the resource model",
@@ -317,7 +327,7 @@ fn decode<M: DeserializeOwned>(what: &str, json: serde_json::Value) -> Result<M,
     })
 }
 
-fn encode<M: Serialize>(what: &str, m: &M) -> Result<serde_json::Value, Diagnostics> {
+pub(crate) fn encode<M: Serialize>(what: &str, m: &M) -> Result<serde_json::Value, Diagnostics> {
     serde_json::to_value(m).map_err(|e| {
         Diagnostics::single_error(
             "Provider error: model does not serialize",
@@ -326,7 +336,9 @@ fn encode<M: Serialize>(what: &str, m: &M) -> Result<serde_json::Value, Diagnost
     })
 }
 
-fn typed_ctx<'a, C: Send + Sync + 'static>(ctx: &'a DynCtx<'a>) -> Result<Ctx<'a, C>, Diagnostics> {
+pub(crate) fn typed_ctx<'a, C: Send + Sync + 'static>(
+    ctx: &'a DynCtx<'a>,
+) -> Result<Ctx<'a, C>, Diagnostics> {
     let client = ctx.client.downcast_ref::<C>().ok_or_else(|| {
         Diagnostics::single_error(
             "Provider not configured",
@@ -467,5 +479,8 @@ impl<P: Provider> DynProvider for P {
     }
     fn data_sources(&self) -> Vec<Arc<dyn DynDataSource>> {
         Provider::data_sources(self)
+    }
+    fn ephemeral_resources(&self) -> Vec<Arc<dyn DynEphemeralResource>> {
+        Provider::ephemeral_resources(self)
     }
 }

@@ -1,9 +1,10 @@
 //! The engine's RPC bodies (terraform-plugin-framework's fwserver): validation, configure,
-//! read, plan, apply, import, state upgrade and data sources, derived from each type's declared
-//! schema. The rules that keep Terraform's consistency checks happy live here, once:
+//! read, plan, apply, import, state upgrade, data sources and ephemeral resources, derived from
+//! each type's declared schema. The rules that keep Terraform's consistency checks happy live here, once:
 //! defaults and "known after apply" are decided by the plan walk (`plan.rs`), and apply results
 //! are reconciled with the plan (`state.rs`) so no resource can produce an inconsistent result.
 
+mod ephemeral;
 mod plan;
 mod state;
 mod validate;

@@ -73,8 +73,9 @@ async fn wait_running(
     .await
 }
 
-/// The admin kubeconfig (YAML), available only while the cluster is `running`.
-async fn kubeconfig(
+/// The admin kubeconfig (YAML), available only while the cluster is `running` (shared with
+/// `ephemeral.icgpu_cluster_kubeconfig`).
+pub(super) async fn kubeconfig(
     api: &Client,
     ctx: &Ctx<'_, IcGpuClient>,
     id: &str,
@@ -150,7 +151,9 @@ impl Resource for ClusterResource {
                 .description(
                     "Admin kubeconfig (YAML) downloaded from the platform once the cluster is \
                      running; also fetched after `terraform import`. A credential: sensitive, so \
-                     it is never shown in plans or logs, but it is stored in state.",
+                     it is never shown in plans or logs, but it is stored in state. To configure \
+                     a provider without storing it, read it with \
+                     `ephemeral.icgpu_cluster_kubeconfig` instead.",
                 ),
         )
         .attribute(
