@@ -7,6 +7,7 @@ pub mod engine;
 pub mod ephemeral;
 pub mod path;
 pub mod planmod;
+pub mod price;
 pub mod resource;
 pub mod schema;
 pub mod server;
@@ -17,6 +18,7 @@ pub mod value;
 pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use ephemeral::{DynEphemeralResource, EphemeralResource, Opened};
 pub use path::{AttributePath, PathStep};
+pub use price::{ListedPrice, PriceCap};
 pub use resource::{
     ConfigureInfo, Ctx, DataSource, DynDataSource, DynProvider, DynResource, Failure,
     ModifyPlanRequest, Operation, Provider, Resource,

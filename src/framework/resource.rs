@@ -9,6 +9,7 @@
 
 use super::diag::Diagnostics;
 use super::ephemeral::DynEphemeralResource;
+use super::price::ListedPrice;
 use super::schema::Schema;
 use super::value::Value;
 use async_trait::async_trait;
@@ -201,6 +202,20 @@ pub trait Resource: Send + Sync + 'static {
             format!("This provider cannot upgrade state from schema version {from_version}."),
         ))
     }
+
+    /// For a schema with a `price_cap`: the listed hourly price of what `plan` asks for, in the
+    /// cap's unit, read from public price lists only (the engine calls it at plan time).
+    async fn listed_hourly_price(
+        &self,
+        _ctx: &Ctx<'_, Self::Client>,
+        _plan: Self::Model,
+    ) -> Result<ListedPrice, Diagnostics> {
+        Err(Diagnostics::single_error(
+            "Provider error: no price list",
+            "This resource declares max_hourly_price but not how to price a plan. This is a \
+             bug in the provider.",
+        ))
+    }
 }
 
 #[async_trait]
@@ -286,6 +301,11 @@ pub trait DynResource: Send + Sync {
         from_version: i64,
         state: serde_json::Value,
     ) -> Result<serde_json::Value, Diagnostics>;
+    async fn listed_hourly_price(
+        &self,
+        ctx: &DynCtx<'_>,
+        plan: serde_json::Value,
+    ) -> Result<ListedPrice, Diagnostics>;
 }
 
 #[async_trait]
@@ -428,6 +448,15 @@ impl<R: Resource> DynResource for R {
         state: serde_json::Value,
     ) -> Result<serde_json::Value, Diagnostics> {
         Resource::upgrade_state(self, from_version, state)
+    }
+    async fn listed_hourly_price(
+        &self,
+        ctx: &DynCtx<'_>,
+        plan: serde_json::Value,
+    ) -> Result<ListedPrice, Diagnostics> {
+        let ctx = typed_ctx::<R::Client>(ctx)?;
+        let plan: R::Model = decode("plan", plan)?;
+        Resource::listed_hourly_price(self, &ctx, plan).await
     }
 }
 

@@ -69,7 +69,7 @@ impl ProviderServer {
         let schema = e.schema();
         let notes = Notes::default();
         let ctx = self.ctx(&*client, e.default_timeout(), &notes);
-        match e.open(&ctx, state::model_json(&req.config)).await {
+        match e.open(&ctx, state::model_json(&schema, &req.config)).await {
             Ok((json, renew_at)) => match state::reconcile_data(&schema, json, &req.config) {
                 Ok(v) => {
                     resp.result = v;

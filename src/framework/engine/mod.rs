@@ -6,6 +6,7 @@
 
 mod ephemeral;
 mod plan;
+mod price;
 mod state;
 mod validate;
 
@@ -119,7 +120,9 @@ impl ProviderServer {
             r.default_timeout(Operation::Read),
         );
         let ctx = self.ctx(&*client, timeout, &notes);
-        let result = r.read(&ctx, state::model_json(&req.current_state)).await;
+        let result = r
+            .read(&ctx, state::model_json(&schema, &req.current_state))
+            .await;
         match result {
             Ok(Some(json)) => match state::from_model(&schema, json, &req.current_state) {
                 Ok(v) => resp.new_state = v,
@@ -160,6 +163,17 @@ impl ProviderServer {
         resp.planned_state = planned.state;
         resp.requires_replace = planned.requires_replace;
         resp.diags = planned.diags;
+        if !resp.diags.has_errors() && resp.planned_state != req.prior_state {
+            let d = self
+                .check_price_cap(
+                    &*r,
+                    &resp.planned_state,
+                    &req.config,
+                    req.prior_state.is_null(),
+                )
+                .await;
+            resp.diags.extend(d);
+        }
         resp
     }
 
@@ -188,7 +202,10 @@ impl ProviderServer {
                 r.default_timeout(Operation::Delete),
             );
             let ctx = self.ctx(&*client, timeout, &notes);
-            match r.delete(&ctx, state::model_json(&req.prior_state)).await {
+            match r
+                .delete(&ctx, state::model_json(&schema, &req.prior_state))
+                .await
+            {
                 Ok(()) => resp.new_state = Value::Null,
                 Err(d) => resp.diags.extend(d),
             }
@@ -206,12 +223,20 @@ impl ProviderServer {
             );
             let ctx = self.ctx(&*client, timeout, &notes);
             let plan_json = state::plan_json(&schema, &req.planned_state, &req.config);
-            let result = if creating {
-                r.create(&ctx, plan_json).await
-            } else {
-                r.update(&ctx, plan_json, state::model_json(&req.prior_state))
+            let result =
+                if state::only_price_cap_changes(&schema, &req.planned_state, &req.prior_state) {
+                    // The API knows nothing of the cap: the prior object, with the new cap.
+                    Ok(plan_json)
+                } else if creating {
+                    r.create(&ctx, plan_json).await
+                } else {
+                    r.update(
+                        &ctx,
+                        plan_json,
+                        state::model_json(&schema, &req.prior_state),
+                    )
                     .await
-            };
+                };
             match result {
                 Ok(json) => match state::reconcile(&schema, json, &req.planned_state) {
                     Ok(v) => resp.new_state = v,
@@ -319,7 +344,7 @@ impl ProviderServer {
         let notes = Notes::default();
         let timeout = timeout_for(req.config.attr("timeouts"), "read", d.default_timeout());
         let ctx = self.ctx(&*client, timeout, &notes);
-        match d.read(&ctx, state::model_json(&req.config)).await {
+        match d.read(&ctx, state::model_json(&schema, &req.config)).await {
             Ok(json) => match state::reconcile_data(&schema, json, &req.config) {
                 Ok(v) => resp.state = v,
                 Err(diags) => resp.diags.extend(diags),

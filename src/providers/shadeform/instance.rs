@@ -264,6 +264,7 @@ fn schema() -> Schema {
     .attribute(computed("cost_estimate", "Cost incurred so far in US dollars, as Shadeform bills it (a decimal string)."))
     .attribute(computed("created_at", "Creation timestamp (RFC 3339).").use_state_for_unknown())
     .attribute(configuration_attribute())
+    .price_cap(super::instance_types::INSTANCE_PRICE)
     .timeouts(&["create", "delete"])
 }
 
@@ -583,6 +584,16 @@ impl Resource for ShadeformInstance {
         check_launch_configuration(config, diags);
     }
 
+    async fn listed_hourly_price(
+        &self,
+        ctx: &Ctx<'_, Client>,
+        plan: InstanceModel,
+    ) -> Result<crate::framework::ListedPrice, Diagnostics> {
+        let cloud = plan.cloud.unwrap_or_default();
+        let ty = plan.shade_instance_type.unwrap_or_default();
+        super::instance_types::instance_price(ctx, &cloud, &ty).await
+    }
+
     async fn create(
         &self,
         ctx: &Ctx<'_, Client>,
@@ -793,7 +804,10 @@ mod tests {
         }
         let s = schema();
         described(&s.attributes);
-        for a in s.attributes.iter().filter(|a| a.mode.is_configurable()) {
+        // The price cap is the engine's, checked at plan; it never replaces the instance.
+        for a in s.attributes.iter().filter(|a| {
+            a.mode.is_configurable() && a.name != crate::framework::price::MAX_HOURLY_PRICE
+        }) {
             assert!(
                 !a.plan_modifiers.is_empty(),
                 "{} must force replacement",
