@@ -188,5 +188,14 @@ fn gpuai_runtime_cap_covers_all_its_gpus_in_us_dollars() {
     let out = plan_error(&tf);
     assert!(out.contains("2.99 US dollars per hour"), "{out}");
     assert_eq!(others(&emu, "gpuai", &["getGpuConfig", "listInventory"]), 0);
+
+    // A plan the config does not offer cannot be priced: the plan fails at `plan_id`.
+    tf.config(
+        &["gpuai"],
+        &gpuai_runtime(rtx, "gpu-h200-on-demand-1h", 1, "100"),
+    );
+    let out = plan_error(&tf);
+    assert!(out.contains("does not offer plan"), "{out}");
+    assert!(out.contains("plan_id"), "{out}");
     assert_eq!(emu.count("gpuai.createAIRuntime"), 0);
 }

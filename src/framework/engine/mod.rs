@@ -1,8 +1,9 @@
 //! The engine's RPC bodies (terraform-plugin-framework's fwserver): validation, configure,
 //! read, plan, apply, import, state upgrade, data sources and ephemeral resources, derived from
-//! each type's declared schema. The rules that keep Terraform's consistency checks happy live here, once:
-//! defaults and "known after apply" are decided by the plan walk (`plan.rs`), and apply results
-//! are reconciled with the plan (`state.rs`) so no resource can produce an inconsistent result.
+//! each type's declared schema. The rules that keep Terraform's consistency checks happy live
+//! here, once: defaults and "known after apply" are decided by the plan walk (`plan.rs`), and
+//! apply results are reconciled with the plan (`state.rs`) so no resource can produce an
+//! inconsistent result.
 
 mod ephemeral;
 mod plan;
@@ -223,20 +224,17 @@ impl ProviderServer {
             );
             let ctx = self.ctx(&*client, timeout, &notes);
             let plan_json = state::plan_json(&schema, &req.planned_state, &req.config);
-            let result =
-                if state::only_price_cap_changes(&schema, &req.planned_state, &req.prior_state) {
-                    // The API knows nothing of the cap: the prior object, with the new cap.
-                    Ok(plan_json)
-                } else if creating {
-                    r.create(&ctx, plan_json).await
-                } else {
-                    r.update(
-                        &ctx,
-                        plan_json,
-                        state::model_json(&schema, &req.prior_state),
-                    )
-                    .await
-                };
+            let prior_json = state::model_json(&schema, &req.prior_state);
+            let cap_only =
+                state::only_price_cap_changes(&schema, &req.planned_state, &req.prior_state);
+            let result = if cap_only {
+                // The API knows nothing of the cap: the prior object, with the new cap.
+                Ok(plan_json)
+            } else if creating {
+                r.create(&ctx, plan_json).await
+            } else {
+                r.update(&ctx, plan_json, prior_json).await
+            };
             match result {
                 Ok(json) => match state::reconcile(&schema, json, &req.planned_state) {
                     Ok(v) => resp.new_state = v,
