@@ -159,43 +159,38 @@ resource "gpuai_airuntime" "a" {{
     )
 }
 
+/// Writes a gpuai configuration whose plan must fail, and checks the error names each of `needles`.
+fn gpuai_plan_fails(tf: &Tf, body: &str, needles: &[&str]) {
+    tf.config(&["gpuai"], body);
+    let out = plan_error(tf);
+    for n in needles {
+        assert!(out.contains(n), "{n:?} missing from: {out}");
+    }
+}
+
 #[test]
 fn gpuai_runtime_cap_covers_all_its_gpus_in_us_dollars() {
     let emu = Emulator::start();
     let tf = Tf::new(&emu);
     let rtx = Some("gpu-rtx5090-32g-16cpu-96g");
     // Two RTX 5090 at 0.98 each: 1.96.
-    tf.config(
-        &["gpuai"],
-        &gpuai_runtime(rtx, "gpu-rtx5090-on-demand-1h", 2, "1.95"),
+    let two_rtx = |cap| gpuai_runtime(rtx, "gpu-rtx5090-on-demand-1h", 2, cap);
+    gpuai_plan_fails(
+        &tf,
+        &two_rtx("1.95"),
+        &["max_hourly_price", "1.96 US dollars per hour"],
     );
-    let out = plan_error(&tf);
-    assert!(out.contains("max_hourly_price"), "{out}");
-    assert!(out.contains("1.96 US dollars per hour"), "{out}");
     assert_eq!(others(&emu, "gpuai", &["getGpuConfig"]), 0);
-
-    tf.config(
-        &["gpuai"],
-        &gpuai_runtime(rtx, "gpu-rtx5090-on-demand-1h", 2, "1.96"),
-    );
+    tf.config(&["gpuai"], &two_rtx("1.96"));
     assert_eq!(tf.plan_exit_code(), 2);
 
     // Without a config the API picks one; the check prices the plan the same way.
-    tf.config(
-        &["gpuai"],
-        &gpuai_runtime(None, "gpu-h200-on-demand-1h", 1, "2.5"),
-    );
-    let out = plan_error(&tf);
-    assert!(out.contains("2.99 US dollars per hour"), "{out}");
+    let h200 = gpuai_runtime(None, "gpu-h200-on-demand-1h", 1, "2.5");
+    gpuai_plan_fails(&tf, &h200, &["2.99 US dollars per hour"]);
     assert_eq!(others(&emu, "gpuai", &["getGpuConfig", "listInventory"]), 0);
 
     // A plan the config does not offer cannot be priced: the plan fails at `plan_id`.
-    tf.config(
-        &["gpuai"],
-        &gpuai_runtime(rtx, "gpu-h200-on-demand-1h", 1, "100"),
-    );
-    let out = plan_error(&tf);
-    assert!(out.contains("does not offer plan"), "{out}");
-    assert!(out.contains("plan_id"), "{out}");
+    let unoffered = gpuai_runtime(rtx, "gpu-h200-on-demand-1h", 1, "100");
+    gpuai_plan_fails(&tf, &unoffered, &["does not offer plan", "plan_id"]);
     assert_eq!(emu.count("gpuai.createAIRuntime"), 0);
 }
