@@ -25,6 +25,7 @@ const EXAMPLES: &[&str] = &[
     "data-sources/icgpu_model_catalogue/data-source.tf",
     "data-sources/icgpu_token_packages/data-source.tf",
     "data-sources/icgpu_vm_templates/data-source.tf",
+    "ephemeral-resources/icgpu_api_key/ephemeral-resource.tf",
 ];
 
 #[test]

@@ -93,6 +93,13 @@ fn every_member_has_examples_for_each_type() {
             let f = base.join("data-sources").join(name).join("data-source.tf");
             assert!(f.exists(), "no example {}", f.display());
         }
+        for name in server.ephemeral_resource_schemas().keys() {
+            let f = base
+                .join("ephemeral-resources")
+                .join(name)
+                .join("ephemeral-resource.tf");
+            assert!(f.exists(), "no example {}", f.display());
+        }
     }
 }
 

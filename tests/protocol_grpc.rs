@@ -342,6 +342,126 @@ async fn wire_problems_come_back_as_diagnostics() {
     assert!(ids.identity_schemas.is_empty() && ids.diagnostics.is_empty());
 }
 
+fn msgpack_lease_config() -> pb::DynamicValue {
+    // {"name": "db", "secret": nil}
+    let b = vec![
+        0x82, 0xa4, b'n', b'a', b'm', b'e', 0xa2, b'd', b'b', 0xa6, b's', b'e', b'c', b'r', b'e',
+        b't', 0xc0,
+    ];
+    pb::DynamicValue {
+        msgpack: b,
+        json: Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn ephemeral_resources_open_renew_and_close_over_the_wire() {
+    let f = start_tls().await;
+    let mut client = f.client().await;
+    let meta = client
+        .get_metadata(pb::get_metadata::Request {})
+        .await
+        .expect("GetMetadata")
+        .into_inner();
+    let names: Vec<_> = meta
+        .ephemeral_resources
+        .iter()
+        .map(|e| e.type_name.as_str())
+        .collect();
+    assert_eq!(names, ["testcloud_lease"]);
+    let schema = client
+        .get_provider_schema(pb::get_provider_schema::Request {})
+        .await
+        .expect("GetProviderSchema")
+        .into_inner();
+    let lease = &schema.ephemeral_resource_schemas["testcloud_lease"];
+    let secret = lease
+        .block
+        .as_ref()
+        .expect("block")
+        .attributes
+        .iter()
+        .find(|a| a.name == "secret")
+        .expect("secret attribute");
+    assert!(secret.computed && secret.sensitive);
+
+    let valid = client
+        .validate_ephemeral_resource_config(pb::validate_ephemeral_resource_config::Request {
+            type_name: "testcloud_lease".into(),
+            config: Some(msgpack_lease_config()),
+        })
+        .await
+        .expect("ValidateEphemeralResourceConfig")
+        .into_inner();
+    assert!(valid.diagnostics.is_empty(), "{:?}", valid.diagnostics);
+
+    let configure = client
+        .configure_provider(pb::configure_provider::Request {
+            terraform_version: "1.11.4".into(),
+            config: Some(pb::DynamicValue {
+                msgpack: vec![
+                    0x81, 0xa8, b'e', b'n', b'd', b'p', b'o', b'i', b'n', b't', 0xc0,
+                ],
+                json: Vec::new(),
+            }),
+            client_capabilities: None,
+        })
+        .await
+        .expect("ConfigureProvider")
+        .into_inner();
+    assert!(
+        configure.diagnostics.is_empty(),
+        "{:?}",
+        configure.diagnostics
+    );
+
+    let opened = client
+        .open_ephemeral_resource(pb::open_ephemeral_resource::Request {
+            type_name: "testcloud_lease".into(),
+            config: Some(msgpack_lease_config()),
+            client_capabilities: None,
+        })
+        .await
+        .expect("OpenEphemeralResource")
+        .into_inner();
+    assert!(opened.diagnostics.is_empty(), "{:?}", opened.diagnostics);
+    let result = opened.result.expect("result");
+    let text = String::from_utf8_lossy(&result.msgpack);
+    assert!(text.contains("secret-of-db"), "{text}");
+    let renew_at = opened.renew_at.expect("renew_at").seconds;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64;
+    assert!(
+        (renew_at - now - LEASE_SECONDS as i64).abs() <= 5,
+        "{renew_at} vs {now}"
+    );
+    let private = opened.private.expect("private data for renew and close");
+
+    let renewed = client
+        .renew_ephemeral_resource(pb::renew_ephemeral_resource::Request {
+            type_name: "testcloud_lease".into(),
+            private: Some(private),
+        })
+        .await
+        .expect("RenewEphemeralResource")
+        .into_inner();
+    assert!(renewed.diagnostics.is_empty(), "{:?}", renewed.diagnostics);
+    assert!(renewed.renew_at.is_some());
+
+    let closed = client
+        .close_ephemeral_resource(pb::close_ephemeral_resource::Request {
+            type_name: "testcloud_lease".into(),
+            private: renewed.private,
+        })
+        .await
+        .expect("CloseEphemeralResource")
+        .into_inner();
+    assert_eq!(closed.diagnostics.len(), 1, "{:?}", closed.diagnostics);
+    assert_eq!(closed.diagnostics[0].detail, "\"lease-of-db\" renewed=true");
+}
+
 #[tokio::test]
 async fn debug_mode_serves_plaintext_with_a_reattach_line() {
     let (server, _signals) = test_server();

@@ -3,7 +3,7 @@
 //! `## Schema` (Required / Optional / Read-Only, nested schemas with anchors) and `## Import`.
 //!
 //! Layout: one tree per member, `docs/<member>/index.md`, `docs/<member>/resources/<name>.md`,
-//! `docs/<member>/data-sources/<name>.md`; release copies `docs/<member>/` to the root of that
+//! `docs/<member>/data-sources/<name>.md`, `docs/<member>/ephemeral-resources/<name>.md`; release copies `docs/<member>/` to the root of that
 //! member's published repository. Templates come from `templates/` (one generic template per
 //! kind, overridable per type at `templates/<member>/<kind>/<name>.md.tmpl`).
 
@@ -26,6 +26,7 @@ pub struct Page {
 enum Kind {
     Resource,
     DataSource,
+    EphemeralResource,
 }
 
 impl Kind {
@@ -33,12 +34,29 @@ impl Kind {
         match self {
             Kind::Resource => "resources",
             Kind::DataSource => "data-sources",
+            Kind::EphemeralResource => "ephemeral-resources",
         }
     }
     fn label(self) -> &'static str {
         match self {
             Kind::Resource => "Resource",
             Kind::DataSource => "Data Source",
+            Kind::EphemeralResource => "Ephemeral Resource",
+        }
+    }
+    /// The example file tfplugindocs reads from `examples/<member>/<folder>/<type>/`.
+    fn example_file(self) -> &'static str {
+        match self {
+            Kind::Resource => "resource.tf",
+            Kind::DataSource => "data-source.tf",
+            Kind::EphemeralResource => "ephemeral-resource.tf",
+        }
+    }
+    fn default_template(self) -> &'static str {
+        match self {
+            Kind::Resource => DEFAULT_RESOURCE,
+            Kind::DataSource => DEFAULT_DATA_SOURCE,
+            Kind::EphemeralResource => DEFAULT_EPHEMERAL_RESOURCE,
         }
     }
 }
@@ -46,6 +64,8 @@ impl Kind {
 const DEFAULT_INDEX: &str = include_str!("../../templates/index.md.tmpl");
 const DEFAULT_RESOURCE: &str = include_str!("../../templates/resources.md.tmpl");
 const DEFAULT_DATA_SOURCE: &str = include_str!("../../templates/data-sources.md.tmpl");
+const DEFAULT_EPHEMERAL_RESOURCE: &str =
+    include_str!("../../templates/ephemeral-resources.md.tmpl");
 
 /// Renders every page of one member. `repo` is the repository root (for `examples/` and
 /// `templates/` overrides).
@@ -72,6 +92,18 @@ pub fn render_member(server: &ProviderServer, repo: &Path) -> Vec<Page> {
         "DataSources",
         type_list(member, "data-sources", server.data_source_schemas().keys()),
     );
+    let ephemeral = server.ephemeral_resource_schemas();
+    vars.insert(
+        "EphemeralResources",
+        if ephemeral.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "## Ephemeral Resources\n\n{}",
+                type_list(member, "ephemeral-resources", ephemeral.keys())
+            )
+        },
+    );
     pages.push(Page {
         path: PathBuf::from("index.md"),
         text: fill(&index_tmpl, &vars),
@@ -80,6 +112,7 @@ pub fn render_member(server: &ProviderServer, repo: &Path) -> Vec<Page> {
     for (kind, schemas) in [
         (Kind::Resource, server.resource_schemas()),
         (Kind::DataSource, server.data_source_schemas()),
+        (Kind::EphemeralResource, ephemeral),
     ] {
         for (full_name, schema) in schemas {
             let short = full_name
@@ -106,16 +139,9 @@ fn render_type(
         repo,
         &format!("templates/{member}/{}/{short}.md.tmpl", kind.folder()),
     )
-    .unwrap_or_else(|| match kind {
-        Kind::Resource => DEFAULT_RESOURCE.to_string(),
-        Kind::DataSource => DEFAULT_DATA_SOURCE.to_string(),
-    });
+    .unwrap_or_else(|| kind.default_template().to_string());
     let example_dir = format!("examples/{member}/{}/{full}", kind.folder());
-    let example_file = match kind {
-        Kind::Resource => "resource.tf",
-        Kind::DataSource => "data-source.tf",
-    };
-    let example = read_example(repo, &format!("{example_dir}/{example_file}"));
+    let example = read_example(repo, &format!("{example_dir}/{}", kind.example_file()));
     let mut vars = BTreeMap::new();
     vars.insert("Name", full.to_string());
     vars.insert("Kind", kind.label().to_string());
@@ -225,6 +251,7 @@ pub fn missing_descriptions(server: &ProviderServer) -> Vec<String> {
         .resource_schemas()
         .into_iter()
         .chain(server.data_source_schemas())
+        .chain(server.ephemeral_resource_schemas())
     {
         if s.description.trim().is_empty() {
             out.push(format!("{name} (type description)"));

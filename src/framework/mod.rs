@@ -4,10 +4,12 @@
 
 pub mod diag;
 pub mod engine;
+pub mod ephemeral;
 pub mod import;
 pub mod moved;
 pub mod path;
 pub mod planmod;
+pub mod price;
 pub mod resource;
 pub mod schema;
 pub mod server;
@@ -17,9 +19,11 @@ pub mod value;
 pub mod value_json;
 
 pub use diag::{Diagnostic, Diagnostics, Severity};
+pub use ephemeral::{DynEphemeralResource, EphemeralResource, Opened};
 pub use import::{IdKind, IdPart, ImportForm};
 pub use moved::{MoveSource, ProviderAddress};
 pub use path::{AttributePath, PathStep};
+pub use price::{ListedPrice, PriceCap};
 pub use resource::{
     ConfigureInfo, Ctx, DataSource, DynDataSource, DynProvider, DynResource, Failure,
     ModifyPlanRequest, Operation, Provider, Resource,

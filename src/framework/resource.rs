@@ -1,5 +1,6 @@
 //! What a member implements: typed resources, data sources and providers over serde models,
 //! plus the erased twins (`DynResource`, `DynDataSource`, `DynProvider`) the engine stores.
+//! Ephemeral resources have their own module (`ephemeral`).
 //!
 //! Models are plain serde structs whose field names are the schema's attribute names; every
 //! field is an `Option` because any attribute can be null (after import) or unknown (computed
@@ -7,8 +8,10 @@
 //! model: the engine reads it itself.
 
 use super::diag::Diagnostics;
+use super::ephemeral::DynEphemeralResource;
 use super::import::ImportForm;
 use super::moved::MoveSource;
+use super::price::ListedPrice;
 use super::schema::Schema;
 use super::value::Value;
 use async_trait::async_trait;
@@ -227,6 +230,20 @@ pub trait Resource: Send + Sync + 'static {
     fn move_state(&self, _from: &MoveSource<'_>) -> Option<Result<serde_json::Value, Diagnostics>> {
         None
     }
+
+    /// For a schema with a `price_cap`: the listed hourly price of what `plan` asks for, in the
+    /// cap's unit, read from public price lists only (the engine calls it at plan time).
+    async fn listed_hourly_price(
+        &self,
+        _ctx: &Ctx<'_, Self::Client>,
+        _plan: Self::Model,
+    ) -> Result<ListedPrice, Diagnostics> {
+        Err(Diagnostics::single_error(
+            "Provider error: no price list",
+            "This resource declares max_hourly_price but not how to price a plan. This is a \
+             bug in the provider.",
+        ))
+    }
 }
 
 #[async_trait]
@@ -267,6 +284,10 @@ pub trait Provider: Send + Sync + 'static {
     ) -> Result<Self::Client, Diagnostics>;
     fn resources(&self) -> Vec<Arc<dyn DynResource>>;
     fn data_sources(&self) -> Vec<Arc<dyn DynDataSource>>;
+    /// Ephemeral resources (Terraform ≥ 1.10); most members have none.
+    fn ephemeral_resources(&self) -> Vec<Arc<dyn DynEphemeralResource>> {
+        Vec::new()
+    }
 }
 
 /// The configured client of a member, type-erased.
@@ -315,6 +336,11 @@ pub trait DynResource: Send + Sync {
         state: serde_json::Value,
     ) -> Result<serde_json::Value, Diagnostics>;
     fn move_state(&self, from: &MoveSource<'_>) -> Option<Result<serde_json::Value, Diagnostics>>;
+    async fn listed_hourly_price(
+        &self,
+        ctx: &DynCtx<'_>,
+        plan: serde_json::Value,
+    ) -> Result<ListedPrice, Diagnostics>;
 }
 
 #[async_trait]
@@ -341,9 +367,13 @@ pub trait DynProvider: Send + Sync {
     ) -> Result<AnyClient, Diagnostics>;
     fn resources(&self) -> Vec<Arc<dyn DynResource>>;
     fn data_sources(&self) -> Vec<Arc<dyn DynDataSource>>;
+    fn ephemeral_resources(&self) -> Vec<Arc<dyn DynEphemeralResource>>;
 }
 
-fn decode<M: DeserializeOwned>(what: &str, json: serde_json::Value) -> Result<M, Diagnostics> {
+pub(crate) fn decode<M: DeserializeOwned>(
+    what: &str,
+    json: serde_json::Value,
+) -> Result<M, Diagnostics> {
     serde_json::from_value(json).map_err(|e| {
         Diagnostics::single_error(
             "Provider error: value does not fit the resource model",
@@ -352,7 +382,7 @@ fn decode<M: DeserializeOwned>(what: &str, json: serde_json::Value) -> Result<M,
     })
 }
 
-fn encode<M: Serialize>(what: &str, m: &M) -> Result<serde_json::Value, Diagnostics> {
+pub(crate) fn encode<M: Serialize>(what: &str, m: &M) -> Result<serde_json::Value, Diagnostics> {
     serde_json::to_value(m).map_err(|e| {
         Diagnostics::single_error(
             "Provider error: model does not serialize",
@@ -361,7 +391,9 @@ fn encode<M: Serialize>(what: &str, m: &M) -> Result<serde_json::Value, Diagnost
     })
 }
 
-fn typed_ctx<'a, C: Send + Sync + 'static>(ctx: &'a DynCtx<'a>) -> Result<Ctx<'a, C>, Diagnostics> {
+pub(crate) fn typed_ctx<'a, C: Send + Sync + 'static>(
+    ctx: &'a DynCtx<'a>,
+) -> Result<Ctx<'a, C>, Diagnostics> {
     let client = ctx.client.downcast_ref::<C>().ok_or_else(|| {
         Diagnostics::single_error(
             "Provider not configured",
@@ -466,6 +498,15 @@ impl<R: Resource> DynResource for R {
     fn move_state(&self, from: &MoveSource<'_>) -> Option<Result<serde_json::Value, Diagnostics>> {
         Resource::move_state(self, from)
     }
+    async fn listed_hourly_price(
+        &self,
+        ctx: &DynCtx<'_>,
+        plan: serde_json::Value,
+    ) -> Result<ListedPrice, Diagnostics> {
+        let ctx = typed_ctx::<R::Client>(ctx)?;
+        let plan: R::Model = decode("plan", plan)?;
+        Resource::listed_hourly_price(self, &ctx, plan).await
+    }
 }
 
 #[async_trait]
@@ -516,5 +557,8 @@ impl<P: Provider> DynProvider for P {
     }
     fn data_sources(&self) -> Vec<Arc<dyn DynDataSource>> {
         Provider::data_sources(self)
+    }
+    fn ephemeral_resources(&self) -> Vec<Arc<dyn DynEphemeralResource>> {
+        Provider::ephemeral_resources(self)
     }
 }

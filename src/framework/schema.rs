@@ -10,6 +10,7 @@
 //! ```
 
 use super::planmod::{self, PlanModifier};
+use super::price::PriceCap;
 use super::validators::{self, ConfigValidator, Validator};
 use super::value::{Type, Value};
 use std::sync::Arc;
@@ -250,6 +251,8 @@ pub struct Schema {
     pub blocks: Vec<Block>,
     /// Whole-configuration checks (conflicts-with, exactly-one-of, min ≤ max).
     pub config_validators: Vec<Arc<dyn ConfigValidator>>,
+    /// `max_hourly_price`, checked by the engine at plan (see `framework::price`).
+    pub price_cap: Option<PriceCap>,
 }
 
 impl std::fmt::Debug for Schema {
@@ -308,6 +311,13 @@ impl Schema {
             min_items: 0,
             max_items: 0,
         });
+        self
+    }
+    /// Adds `max_hourly_price`; the resource then prices plans in
+    /// `Resource::listed_hourly_price`.
+    pub fn price_cap(mut self, cap: PriceCap) -> Self {
+        self.attributes.push(cap.attribute());
+        self.price_cap = Some(cap);
         self
     }
     /// The object type of a whole configuration, plan or state under this schema.

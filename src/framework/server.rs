@@ -3,12 +3,14 @@
 //! these methods; nothing here knows about gRPC or msgpack.
 
 use super::diag::Diagnostics;
+use super::ephemeral::DynEphemeralResource;
 use super::path::AttributePath;
 use super::resource::{AnyClient, DynDataSource, DynProvider, DynResource};
 use super::schema::Schema;
 use super::value::Value;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::SystemTime;
 use tokio_util::sync::CancellationToken;
 
 pub struct ConfigureRequest {
@@ -124,11 +126,42 @@ pub struct ReadDataResponse {
     pub diags: Diagnostics,
 }
 
+pub struct OpenEphemeralRequest {
+    pub type_name: String,
+    pub config: Value,
+}
+
+pub struct OpenEphemeralResponse {
+    /// The result Terraform hands to the configuration; never stored.
+    pub result: Value,
+    pub renew_at: Option<SystemTime>,
+    /// What renew and close need; Terraform keeps it in memory only.
+    pub private: Vec<u8>,
+    pub diags: Diagnostics,
+}
+
+pub struct RenewEphemeralRequest {
+    pub type_name: String,
+    pub private: Vec<u8>,
+}
+
+pub struct RenewEphemeralResponse {
+    pub renew_at: Option<SystemTime>,
+    pub private: Vec<u8>,
+    pub diags: Diagnostics,
+}
+
+pub struct CloseEphemeralRequest {
+    pub type_name: String,
+    pub private: Vec<u8>,
+}
+
 /// One member provider, served.
 pub struct ProviderServer {
     pub(crate) provider: Arc<dyn DynProvider>,
     pub(crate) resources: BTreeMap<String, Arc<dyn DynResource>>,
     pub(crate) data_sources: BTreeMap<String, Arc<dyn DynDataSource>>,
+    pub(crate) ephemeral_resources: BTreeMap<String, Arc<dyn DynEphemeralResource>>,
     pub(crate) client: RwLock<Option<AnyClient>>,
     /// Replaced by a fresh token after each StopProvider, so later operations can run.
     pub(crate) stop: Mutex<CancellationToken>,
@@ -147,10 +180,16 @@ impl ProviderServer {
             .into_iter()
             .map(|d| (format!("{prefix}_{}", d.type_name()), d))
             .collect();
+        let ephemeral_resources = provider
+            .ephemeral_resources()
+            .into_iter()
+            .map(|e| (format!("{prefix}_{}", e.type_name()), e))
+            .collect();
         Self {
             provider,
             resources,
             data_sources,
+            ephemeral_resources,
             client: RwLock::new(None),
             stop: Mutex::new(CancellationToken::new()),
         }
@@ -173,6 +212,12 @@ impl ProviderServer {
         self.data_sources
             .iter()
             .map(|(k, d)| (k.clone(), d.schema()))
+            .collect()
+    }
+    pub fn ephemeral_resource_schemas(&self) -> BTreeMap<String, Schema> {
+        self.ephemeral_resources
+            .iter()
+            .map(|(k, e)| (k.clone(), e.schema()))
             .collect()
     }
 

@@ -10,8 +10,9 @@ use super::proto::tfplugin6::provider_server::Provider;
 use crate::framework::diag::Diagnostics;
 use crate::framework::schema::Schema;
 use crate::framework::server::{
-    ApplyRequest, ConfigureRequest, ImportRequest, MoveRequest, PlanRequest, ProviderServer,
-    ReadDataRequest, ReadRequest, UpgradeRequest, ValidateResourceRequest,
+    ApplyRequest, CloseEphemeralRequest, ConfigureRequest, ImportRequest, MoveRequest,
+    OpenEphemeralRequest, PlanRequest, ProviderServer, ReadDataRequest, ReadRequest,
+    RenewEphemeralRequest, UpgradeRequest, ValidateResourceRequest,
 };
 use crate::framework::value::{Type, Value};
 use futures::Stream;
@@ -43,6 +44,7 @@ pub struct ProviderService {
     provider: Typed,
     resources: BTreeMap<String, Typed>,
     data_sources: BTreeMap<String, Typed>,
+    ephemeral_resources: BTreeMap<String, Typed>,
 }
 
 impl ProviderService {
@@ -58,11 +60,17 @@ impl ProviderService {
             .into_iter()
             .map(|(k, s)| (k, Typed::new(s)))
             .collect();
+        let ephemeral_resources = server
+            .ephemeral_resource_schemas()
+            .into_iter()
+            .map(|(k, s)| (k, Typed::new(s)))
+            .collect();
         Self {
             server,
             provider,
             resources,
             data_sources,
+            ephemeral_resources,
         }
     }
 
@@ -87,6 +95,20 @@ impl ProviderService {
                 "Unknown data source type",
                 format!(
                     "The provider {:?} has no data source type {type_name:?}.",
+                    self.server.name()
+                ),
+            );
+        }
+        found
+    }
+
+    fn ephemeral_resource(&self, type_name: &str, diags: &mut Diagnostics) -> Option<&Typed> {
+        let found = self.ephemeral_resources.get(type_name);
+        if found.is_none() {
+            diags.error(
+                "Unknown ephemeral resource type",
+                format!(
+                    "The provider {:?} has no ephemeral resource type {type_name:?}.",
                     self.server.name()
                 ),
             );
@@ -193,6 +215,13 @@ impl Provider for ProviderService {
                     type_name: k.clone(),
                 })
                 .collect(),
+            ephemeral_resources: self
+                .ephemeral_resources
+                .keys()
+                .map(|k| pb::get_metadata::EphemeralMetadata {
+                    type_name: k.clone(),
+                })
+                .collect(),
             ..Default::default()
         }))
     }
@@ -211,6 +240,7 @@ impl Provider for ProviderService {
             provider: Some(convert::schema(&self.provider.schema)),
             resource_schemas: map(&self.resources),
             data_source_schemas: map(&self.data_sources),
+            ephemeral_resource_schemas: map(&self.ephemeral_resources),
             server_capabilities: Some(Self::server_capabilities()),
             ..Default::default()
         }))
@@ -631,10 +661,21 @@ impl Provider for ProviderService {
         &self,
         request: Request<pb::validate_ephemeral_resource_config::Request>,
     ) -> Reply<pb::validate_ephemeral_resource_config::Response> {
-        let name = request.into_inner().type_name;
+        let req = request.into_inner();
+        trace!(rpc = "ValidateEphemeralResourceConfig", type_name = %req.type_name, "received");
+        let mut diags = Diagnostics::new();
+        if let Some(t) = self.ephemeral_resource(&req.type_name, &mut diags) {
+            if let Some(config) = decode(req.config.as_ref(), &t.ty, "configuration", &mut diags) {
+                diags.extend(
+                    self.server
+                        .validate_ephemeral_resource_config(&req.type_name, &config),
+                );
+            }
+        }
+        done("ValidateEphemeralResourceConfig", &req.type_name, &diags);
         Ok(Response::new(
             pb::validate_ephemeral_resource_config::Response {
-                diagnostics: convert::diagnostics(&no_ephemeral(&name)),
+                diagnostics: convert::diagnostics(&diags),
             },
         ))
     }
@@ -643,31 +684,81 @@ impl Provider for ProviderService {
         &self,
         request: Request<pb::open_ephemeral_resource::Request>,
     ) -> Reply<pb::open_ephemeral_resource::Response> {
-        let name = request.into_inner().type_name;
-        Ok(Response::new(pb::open_ephemeral_resource::Response {
-            diagnostics: convert::diagnostics(&no_ephemeral(&name)),
-            ..Default::default()
-        }))
+        let req = request.into_inner();
+        debug!(rpc = "OpenEphemeralResource", type_name = %req.type_name, "received");
+        let mut diags = Diagnostics::new();
+        let mut out = pb::open_ephemeral_resource::Response::default();
+        if let Some(t) = self.ephemeral_resource(&req.type_name, &mut diags) {
+            if let Some(config) = decode(req.config.as_ref(), &t.ty, "configuration", &mut diags) {
+                let resp = self
+                    .server
+                    .open_ephemeral_resource(OpenEphemeralRequest {
+                        type_name: req.type_name.clone(),
+                        config,
+                    })
+                    .await;
+                diags.extend(resp.diags);
+                out.result = encode(&resp.result, &t.ty, "ephemeral result", &mut diags);
+                out.renew_at = resp.renew_at.map(prost_types::Timestamp::from);
+                out.private = Some(resp.private).filter(|p| !p.is_empty());
+            }
+        }
+        done("OpenEphemeralResource", &req.type_name, &diags);
+        out.diagnostics = convert::diagnostics(&diags);
+        Ok(Response::new(out))
     }
 
     async fn renew_ephemeral_resource(
         &self,
         request: Request<pb::renew_ephemeral_resource::Request>,
     ) -> Reply<pb::renew_ephemeral_resource::Response> {
-        let name = request.into_inner().type_name;
-        Ok(Response::new(pb::renew_ephemeral_resource::Response {
-            diagnostics: convert::diagnostics(&no_ephemeral(&name)),
-            ..Default::default()
-        }))
+        let req = request.into_inner();
+        debug!(rpc = "RenewEphemeralResource", type_name = %req.type_name, "received");
+        let mut diags = Diagnostics::new();
+        let mut out = pb::renew_ephemeral_resource::Response::default();
+        if self
+            .ephemeral_resource(&req.type_name, &mut diags)
+            .is_some()
+        {
+            let resp = self
+                .server
+                .renew_ephemeral_resource(RenewEphemeralRequest {
+                    type_name: req.type_name.clone(),
+                    private: req.private.unwrap_or_default(),
+                })
+                .await;
+            diags.extend(resp.diags);
+            out.renew_at = resp.renew_at.map(prost_types::Timestamp::from);
+            out.private = Some(resp.private).filter(|p| !p.is_empty());
+        }
+        done("RenewEphemeralResource", &req.type_name, &diags);
+        out.diagnostics = convert::diagnostics(&diags);
+        Ok(Response::new(out))
     }
 
     async fn close_ephemeral_resource(
         &self,
         request: Request<pb::close_ephemeral_resource::Request>,
     ) -> Reply<pb::close_ephemeral_resource::Response> {
-        let name = request.into_inner().type_name;
+        let req = request.into_inner();
+        debug!(rpc = "CloseEphemeralResource", type_name = %req.type_name, "received");
+        let mut diags = Diagnostics::new();
+        if self
+            .ephemeral_resource(&req.type_name, &mut diags)
+            .is_some()
+        {
+            diags.extend(
+                self.server
+                    .close_ephemeral_resource(CloseEphemeralRequest {
+                        type_name: req.type_name.clone(),
+                        private: req.private.unwrap_or_default(),
+                    })
+                    .await,
+            );
+        }
+        done("CloseEphemeralResource", &req.type_name, &diags);
         Ok(Response::new(pb::close_ephemeral_resource::Response {
-            diagnostics: convert::diagnostics(&no_ephemeral(&name)),
+            diagnostics: convert::diagnostics(&diags),
         }))
     }
 
@@ -842,11 +933,4 @@ impl Provider for ProviderService {
             error: String::new(),
         }))
     }
-}
-
-fn no_ephemeral(type_name: &str) -> Diagnostics {
-    Diagnostics::single_error(
-        "Unknown ephemeral resource type",
-        format!("This provider has no ephemeral resource type {type_name:?}."),
-    )
 }

@@ -6,8 +6,8 @@
 use async_trait::async_trait;
 use base64::Engine as _;
 use gpucloud::framework::{
-    Attribute, ConfigureInfo, Ctx, DataSource, Diagnostics, DynDataSource, DynResource, Failure,
-    ImportForm, Provider, Resource, Schema,
+    Attribute, ConfigureInfo, Ctx, DataSource, Diagnostics, DynDataSource, DynEphemeralResource,
+    DynResource, EphemeralResource, Failure, ImportForm, Opened, Provider, Resource, Schema,
 };
 use gpucloud::plugin::proto::tfplugin6::provider_client::ProviderClient;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -22,7 +22,8 @@ use tokio::sync::Notify;
 use tonic::transport::Channel;
 
 // ---------------------------------------------------------------------------------------------
-// The test provider: `testcloud_widget` (create waits until cancelled) and `testcloud_info`.
+// The test provider: `testcloud_widget` (create waits until cancelled), `testcloud_info` and
+// the ephemeral `testcloud_lease` (renewable; close reports the lease it was given).
 
 #[derive(Default)]
 pub struct Signals {
@@ -63,6 +64,9 @@ impl Provider for TestProvider {
     }
     fn data_sources(&self) -> Vec<Arc<dyn DynDataSource>> {
         vec![Arc::new(Info)]
+    }
+    fn ephemeral_resources(&self) -> Vec<Arc<dyn DynEphemeralResource>> {
+        vec![Arc::new(Lease)]
     }
 }
 
@@ -147,6 +151,62 @@ impl DataSource for Info {
     ) -> Result<InfoModel, Diagnostics> {
         config.value = Some("v".into());
         Ok(config)
+    }
+}
+
+pub struct Lease;
+
+#[derive(Serialize, Deserialize)]
+pub struct LeaseModel {
+    pub name: Option<String>,
+    pub secret: Option<String>,
+}
+
+/// How long a lease lasts before Terraform must renew it.
+pub const LEASE_SECONDS: u64 = 60;
+
+#[async_trait]
+impl EphemeralResource for Lease {
+    type Client = ();
+    type Model = LeaseModel;
+    fn type_name(&self) -> &'static str {
+        "lease"
+    }
+    fn schema(&self) -> Schema {
+        Schema::new("A renewable lease.")
+            .attribute(Attribute::string("name").required())
+            .attribute(Attribute::string("secret").computed().sensitive())
+    }
+    async fn open(
+        &self,
+        ctx: &Ctx<'_, ()>,
+        mut config: LeaseModel,
+    ) -> Result<Opened<LeaseModel>, Diagnostics> {
+        let name = config.name.clone().unwrap_or_default();
+        ctx.private_set("lease", format!("lease-of-{name}").into());
+        config.secret = Some(format!("secret-of-{name}"));
+        Ok(Opened {
+            result: config,
+            renew_at: Some(std::time::SystemTime::now() + Duration::from_secs(LEASE_SECONDS)),
+        })
+    }
+    async fn renew(&self, ctx: &Ctx<'_, ()>) -> Result<Option<std::time::SystemTime>, Diagnostics> {
+        ctx.private_set("renewed", true.into());
+        Ok(Some(
+            std::time::SystemTime::now() + Duration::from_secs(LEASE_SECONDS),
+        ))
+    }
+    async fn close(&self, ctx: &Ctx<'_, ()>) -> Result<(), Diagnostics> {
+        // Reported back as a warning so the test can see what close was handed.
+        ctx.warn(
+            "closed",
+            format!(
+                "{} renewed={}",
+                ctx.private_get("lease").unwrap_or_default(),
+                ctx.private_get("renewed").unwrap_or_default()
+            ),
+        );
+        Ok(())
     }
 }
 

@@ -1,12 +1,15 @@
 //! The engine's RPC bodies (terraform-plugin-framework's fwserver): validation, configure,
-//! read, plan, apply, import, state upgrade and data sources, derived from each type's declared
-//! schema. The rules that keep Terraform's consistency checks happy live here, once:
-//! defaults and "known after apply" are decided by the plan walk (`plan.rs`), and apply results
-//! are reconciled with the plan (`state.rs`) so no resource can produce an inconsistent result.
+//! read, plan, apply, import, state upgrade, data sources and ephemeral resources, derived from
+//! each type's declared schema. The rules that keep Terraform's consistency checks happy live
+//! here, once: defaults and "known after apply" are decided by the plan walk (`plan.rs`), and
+//! apply results are reconciled with the plan (`state.rs`) so no resource can produce an
+//! inconsistent result.
 
+mod ephemeral;
 mod fields;
 mod moved;
 mod plan;
+mod price;
 mod state;
 mod validate;
 
@@ -126,7 +129,9 @@ impl ProviderServer {
             r.default_timeout(Operation::Read),
         );
         let ctx = self.ctx(&*client, timeout, &notes);
-        let result = r.read(&ctx, state::model_json(&req.current_state)).await;
+        let result = r
+            .read(&ctx, state::model_json(&schema, &req.current_state))
+            .await;
         match result {
             Ok(Some(json)) => match state::from_model(&schema, json, &req.current_state) {
                 Ok(v) => resp.new_state = v,
@@ -200,6 +205,17 @@ impl ProviderServer {
                 reason,
             );
         }
+        if !resp.diags.has_errors() && resp.planned_state != req.prior_state {
+            let d = self
+                .check_price_cap(
+                    &*r,
+                    &resp.planned_state,
+                    &req.config,
+                    req.prior_state.is_null(),
+                )
+                .await;
+            resp.diags.extend(d);
+        }
         resp
     }
 
@@ -228,7 +244,10 @@ impl ProviderServer {
                 r.default_timeout(Operation::Delete),
             );
             let ctx = self.ctx(&*client, timeout, &notes);
-            match r.delete(&ctx, state::model_json(&req.prior_state)).await {
+            match r
+                .delete(&ctx, state::model_json(&schema, &req.prior_state))
+                .await
+            {
                 Ok(()) => resp.new_state = Value::Null,
                 Err(d) => resp.diags.extend(d),
             }
@@ -246,11 +265,16 @@ impl ProviderServer {
             );
             let ctx = self.ctx(&*client, timeout, &notes);
             let plan_json = state::plan_json(&schema, &req.planned_state, &req.config);
-            let result = if creating {
+            let prior_json = state::model_json(&schema, &req.prior_state);
+            let cap_only =
+                state::only_price_cap_changes(&schema, &req.planned_state, &req.prior_state);
+            let result = if cap_only {
+                // The API knows nothing of the cap: the prior object, with the new cap.
+                Ok(plan_json)
+            } else if creating {
                 r.create(&ctx, plan_json).await
             } else {
-                r.update(&ctx, plan_json, state::model_json(&req.prior_state))
-                    .await
+                r.update(&ctx, plan_json, prior_json).await
             };
             match result {
                 Ok(json) => match state::reconcile(&schema, json, &req.planned_state) {
@@ -378,7 +402,7 @@ impl ProviderServer {
         let notes = Notes::default();
         let timeout = timeout_for(req.config.attr("timeouts"), "read", d.default_timeout());
         let ctx = self.ctx(&*client, timeout, &notes);
-        match d.read(&ctx, state::model_json(&req.config)).await {
+        match d.read(&ctx, state::model_json(&schema, &req.config)).await {
             Ok(json) => match state::reconcile_data(&schema, json, &req.config) {
                 Ok(v) => resp.state = v,
                 Err(diags) => resp.diags.extend(diags),

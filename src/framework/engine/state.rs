@@ -1,26 +1,48 @@
-//! Between values and models: what a resource's CRUD sees (JSON without `timeouts`, write-only
-//! values merged in from config) and how its answers become state that agrees with the plan.
+//! Between values and models: what a resource's CRUD sees (JSON without `timeouts` or
+//! `max_hourly_price`, write-only values merged in from config) and how its answers become state
+//! that agrees with the plan.
 
 use crate::framework::diag::Diagnostics;
+use crate::framework::price::MAX_HOURLY_PRICE;
 use crate::framework::resource::Notes;
 use crate::framework::schema::{Attribute, AttributeType, Schema};
 use crate::framework::value::Value;
 use crate::framework::value_json::{self, JsonOptions};
 use std::collections::BTreeMap;
 
-/// The JSON a model is decoded from: the value without the `timeouts` block.
-pub fn model_json(v: &Value) -> serde_json::Value {
+/// The JSON a model is decoded from: the value without what the engine handles itself (the
+/// `timeouts` block and a price cap).
+pub fn model_json(schema: &Schema, v: &Value) -> serde_json::Value {
     let mut json = v.to_json();
     if let Some(obj) = json.as_object_mut() {
         obj.remove("timeouts");
+        if schema.price_cap.is_some() {
+            obj.remove(MAX_HOURLY_PRICE);
+        }
     }
     json
+}
+
+/// `v` with its price cap nulled, for asking whether anything else differs.
+pub fn without_price_cap(schema: &Schema, v: &Value) -> Value {
+    let mut v = v.clone();
+    if let (Some(obj), Some(_)) = (v.as_object_mut(), &schema.price_cap) {
+        obj.insert(MAX_HOURLY_PRICE.into(), Value::Null);
+    }
+    v
+}
+
+/// An update that changes nothing but the price cap: no API call is needed for it.
+pub fn only_price_cap_changes(schema: &Schema, planned: &Value, prior: &Value) -> bool {
+    schema.price_cap.is_some()
+        && !prior.is_null()
+        && without_price_cap(schema, planned) == without_price_cap(schema, prior)
 }
 
 /// The plan as a model sees it: write-only attributes are null in the plan, so their values
 /// come from the configuration, where they exist only for this apply.
 pub fn plan_json(schema: &Schema, planned: &Value, config: &Value) -> serde_json::Value {
-    let mut json = model_json(planned);
+    let mut json = model_json(schema, planned);
     if let Some(obj) = json.as_object_mut() {
         for a in schema.attributes.iter().filter(|a| a.write_only) {
             if let Some(v) = config.attr(&a.name) {
@@ -57,13 +79,22 @@ fn decode(
     Ok(v)
 }
 
-/// State from a refresh: what the resource read, with the `timeouts` block kept as it was.
+/// State from a refresh: what the resource read, with the `timeouts` block and the price cap
+/// kept as they were (the API knows neither).
 pub fn from_model(
     schema: &Schema,
     json: serde_json::Value,
     current: &Value,
 ) -> Result<Value, Diagnostics> {
-    decode(schema, json, current.attr("timeouts"))
+    let mut v = decode(schema, json, current.attr("timeouts"))?;
+    if let (Some(obj), Some(_)) = (v.as_object_mut(), &schema.price_cap) {
+        let cap = current
+            .attr(MAX_HOURLY_PRICE)
+            .cloned()
+            .unwrap_or(Value::Null);
+        obj.insert(MAX_HOURLY_PRICE.into(), cap);
+    }
+    Ok(v)
 }
 
 /// State after create, update or a data source read: the resource's answer, except that every

@@ -244,6 +244,7 @@ pub fn schema() -> Schema {
             .description("When the runtime was created (RFC 3339)."),
     )
     .config_validator(validators::exactly_one_of(&["template_id", "template_spec"]))
+    .price_cap(super::gpu_config::RUNTIME_PRICE)
     .timeouts(&["create", "read", "delete"])
 }
 
@@ -430,6 +431,20 @@ impl Resource for AiRuntime {
             Operation::Delete => Duration::from_secs(15 * 60),
             _ => Duration::from_secs(5 * 60),
         }
+    }
+
+    async fn listed_hourly_price(
+        &self,
+        ctx: &Ctx<'_, GpuAiClient>,
+        plan: Model,
+    ) -> Result<crate::framework::ListedPrice, Diagnostics> {
+        let (region, plan_id) = (
+            plan.region.unwrap_or_default(),
+            plan.plan_id.unwrap_or_default(),
+        );
+        let config = plan.gpu_config_id.as_deref();
+        let gpus = plan.gpu_count.unwrap_or(1);
+        super::gpu_config::runtime_price(ctx, &region, &plan_id, config, gpus).await
     }
 
     async fn create(
@@ -631,7 +646,8 @@ mod tests {
         let s = schema();
         for a in &s.attributes {
             assert!(!a.description.is_empty(), "{} lacks a description", a.name);
-            if a.mode.is_configurable() {
+            // The price cap is the engine's, checked at plan; it never replaces the runtime.
+            if a.mode.is_configurable() && a.name != crate::framework::price::MAX_HOURLY_PRICE {
                 assert!(
                     !a.plan_modifiers.is_empty(),
                     "{} must force replacement",

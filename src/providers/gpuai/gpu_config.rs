@@ -1,14 +1,20 @@
 //! `gpuai_gpu_config`: one GPU config by `config_id`, with the regions it is offered in and
-//! the plans a runtime may use with it.
+//! the plans a runtime may use with it. The same plans price `gpuai_airuntime` plans for
+//! `max_hourly_price`.
 
-use super::api::{self, GpuConfig as ApiGpuConfig};
+use super::api::{self, GpuConfig as ApiGpuConfig, InventoryItem};
 use super::shared::inventory_item_attributes;
 use super::GpuAiClient;
+use crate::client::{list_all_pages, ClientError};
 use crate::framework::schema::{Attribute, Nesting, Schema};
-use crate::framework::{validators, Ctx, DataSource, Diagnostics, Type};
+use crate::framework::{
+    validators, AttributePath, Ctx, DataSource, Diagnostics, ListedPrice, PriceCap, Type,
+};
 use crate::providers::common;
 use async_trait::async_trait;
+use bigdecimal::BigDecimal;
 use serde::{Deserialize, Serialize};
+use std::str::FromStr;
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -132,6 +138,91 @@ fn model_from(c: ApiGpuConfig) -> Model {
     }
 }
 
+/// How `gpuai_airuntime` is priced: its plan's price per GPU times its GPUs.
+pub(super) const RUNTIME_PRICE: PriceCap = PriceCap {
+    unit: "US dollars per hour",
+    source: "the plan's `price_per_gpu_per_hour` (`data.gpuai_gpu_config`) times `gpu_count`, \
+             for all GPUs together; without `gpu_config_id`, as offered by the config the API \
+             would pick (the first in `region`, by `config_id`, that has the plan). Plans \
+             priced in another currency fail the check",
+    inputs: &["region", "plan_id", "gpu_config_id", "gpu_count"],
+};
+
+async fn fetch(ctx: &Ctx<'_, GpuAiClient>, id: &str) -> Result<ApiGpuConfig, ClientError> {
+    common::bind(&ctx.client.inventory, ctx)
+        .get(api::GPU_CONFIG_PATH)
+        .query("config_id", id)
+        .describe(format!("read GPU config {id:?}"))
+        .send()
+        .await
+}
+
+/// The listed price of `gpu_count` GPUs on `plan_id`, from `gpu_config_id` or, as the API
+/// does without one, the first config in `region` that offers the plan.
+pub(super) async fn runtime_price(
+    ctx: &Ctx<'_, GpuAiClient>,
+    region: &str,
+    plan_id: &str,
+    gpu_config_id: Option<&str>,
+    gpu_count: i64,
+) -> Result<ListedPrice, Diagnostics> {
+    let candidates = match gpu_config_id {
+        Some(id) => vec![id.to_string()],
+        None => {
+            let req = common::bind(&ctx.client.inventory, ctx)
+                .get(api::INVENTORY_PATH)
+                .query("region", region)
+                .describe(format!("list GPU inventory in {region:?}"));
+            let items: Vec<InventoryItem> = list_all_pages(req, "data", api::PAGE_LIMIT).await?;
+            let mut ids: Vec<String> = items.into_iter().map(|i| i.config_id).collect();
+            ids.sort();
+            ids.dedup();
+            ids
+        }
+    };
+    for id in candidates {
+        let config = fetch(ctx, &id).await?;
+        let Some(plan) = config.plans.into_iter().find(|p| p.plan_id == plan_id) else {
+            continue;
+        };
+        if plan.currency != "USD" {
+            return Err(Diagnostics::single_attribute_error(
+                AttributePath::attr("plan_id"),
+                "Plan is not priced in US dollars",
+                format!(
+                    "Plan {plan_id:?} is priced in {}, so a max_hourly_price in US dollars \
+                     cannot be checked against it. Nothing was created.",
+                    plan.currency
+                ),
+            ));
+        }
+        // Through its shortest decimal text, so 0.98 stays 0.98 and not its binary neighbour.
+        let listed = plan.price_per_gpu_per_hour.to_string();
+        let per_gpu = BigDecimal::from_str(&listed).map_err(|_| {
+            Diagnostics::single_attribute_error(
+                AttributePath::attr("plan_id"),
+                "No usable price for this plan",
+                format!("Plan {plan_id:?} is listed at {listed:?}, which is not a price."),
+            )
+        })?;
+        return Ok(ListedPrice {
+            amount: per_gpu.clone() * BigDecimal::from(gpu_count),
+            what: format!(
+                "{gpu_count} GPU(s) of config `{id}` on plan `{plan_id}` ({} per GPU)",
+                per_gpu.normalized()
+            ),
+        });
+    }
+    Err(Diagnostics::single_attribute_error(
+        AttributePath::attr("plan_id"),
+        "No listed price for this plan",
+        match gpu_config_id {
+            Some(id) => format!("GPU config {id:?} does not offer plan {plan_id:?}."),
+            None => format!("No GPU config in {region:?} offers plan {plan_id:?}."),
+        } + " max_hourly_price cannot be checked; nothing was created.",
+    ))
+}
+
 #[async_trait]
 impl DataSource for GpuConfig {
     type Client = GpuAiClient;
@@ -147,13 +238,7 @@ impl DataSource for GpuConfig {
 
     async fn read(&self, ctx: &Ctx<'_, GpuAiClient>, config: Model) -> Result<Model, Diagnostics> {
         let id = config.config_id.clone().unwrap_or_default();
-        let found: ApiGpuConfig = common::bind(&ctx.client.inventory, ctx)
-            .get(api::GPU_CONFIG_PATH)
-            .query("config_id", &id)
-            .describe(format!("read GPU config {id:?}"))
-            .send()
-            .await?;
-        Ok(model_from(found))
+        Ok(model_from(fetch(ctx, &id).await?))
     }
 }
 

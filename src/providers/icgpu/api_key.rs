@@ -3,6 +3,7 @@
 
 use super::api::{ApiKey, CreateApiKey, API_KEY_PERMISSIONS, API_KEY_SCOPES};
 use super::IcGpuClient;
+use crate::client::Api;
 use crate::framework::ImportForm;
 use crate::framework::{
     validators, Attribute, Ctx, Diagnostics, Failure, Resource, Schema, Type, Value,
@@ -62,6 +63,33 @@ impl ApiKeyModel {
 
 fn path(id: &str) -> String {
     format!("/api/v1/api-keys/{id}")
+}
+
+/// Creates a key; the answer is the only one that carries its secret (shared with
+/// `ephemeral.icgpu_api_key`).
+pub(super) async fn create_key(api: &Api, req: &CreateApiKey) -> Result<ApiKey, Diagnostics> {
+    // No list-based reconcile here: a listed key lacks its secret. Retries reuse the
+    // Idempotency-Key, and the API replays the original response, secret included.
+    api.post("/api/v1/api-keys")
+        .json(req)
+        .idempotency_key(uuid::Uuid::new_v4().to_string())
+        .describe(format!("create API key {:?}", req.name))
+        .send()
+        .await
+        .map_err(Diagnostics::from)
+}
+
+/// Revokes a key; 404 means it is revoked already, which is the goal.
+pub(super) async fn revoke(api: &Api, id: &str) -> Result<(), Diagnostics> {
+    match api
+        .delete(&path(id))
+        .describe(format!("revoke API key {id}"))
+        .send_no_body()
+        .await
+    {
+        Err(e) if !e.is_not_found() => Err(e.into()),
+        _ => Ok(()),
+    }
 }
 
 #[async_trait]
@@ -180,16 +208,7 @@ impl Resource for ApiKeyResource {
             permissions: plan.permissions.clone(),
             expires_in_days: plan.expires_in_days,
         };
-        // No list-based reconcile here: a listed key lacks its secret. Retries reuse the
-        // Idempotency-Key, and the API replays the original response, secret included.
-        let created: ApiKey = api
-            .post("/api/v1/api-keys")
-            .json(&req)
-            .idempotency_key(uuid::Uuid::new_v4().to_string())
-            .describe(format!("create API key {:?}", req.name))
-            .send()
-            .await
-            .map_err(Diagnostics::from)?;
+        let created = create_key(api, &req).await?;
         let mut state = plan;
         let configured_days = state.expires_in_days;
         state.observe(&created);
@@ -224,16 +243,7 @@ impl Resource for ApiKeyResource {
     ) -> Result<(), Diagnostics> {
         let api = &super::api(ctx)?;
         let Some(id) = state.id else { return Ok(()) };
-        // 404: revoked already, which is the goal.
-        match api
-            .delete(&path(&id))
-            .describe(format!("revoke API key {id}"))
-            .send_no_body()
-            .await
-        {
-            Err(e) if !e.is_not_found() => Err(e.into()),
-            _ => Ok(()),
-        }
+        revoke(api, &id).await
     }
 
     fn import_form(&self) -> ImportForm {

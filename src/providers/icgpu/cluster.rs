@@ -85,8 +85,9 @@ impl LongRunning for Clusters {
     }
 }
 
-/// The admin kubeconfig (YAML), available only while the cluster is `running`.
-async fn kubeconfig(api: &Api, id: &str) -> Result<String, ClientError> {
+/// The admin kubeconfig (YAML), available only while the cluster is `running` (shared with
+/// `ephemeral.icgpu_cluster_kubeconfig`).
+pub(super) async fn kubeconfig(api: &Api, id: &str) -> Result<String, ClientError> {
     api.get(&format!("{}/kubeconfig", path(id)))
         .describe(format!("download the kubeconfig of cluster {id}"))
         .send_text()
@@ -157,7 +158,9 @@ impl Resource for ClusterResource {
                 .description(
                     "Admin kubeconfig (YAML) downloaded from the platform once the cluster is \
                      running; also fetched after `terraform import`. A credential: sensitive, so \
-                     it is never shown in plans or logs, but it is stored in state.",
+                     it is never shown in plans or logs, but it is stored in state. To configure \
+                     a provider without storing it, read it with \
+                     `ephemeral.icgpu_cluster_kubeconfig` instead.",
                 ),
         )
         .attribute(

@@ -1,9 +1,12 @@
-//! `data.icgpu_gpu_tiers`: the public list of GPU tiers, prices and current capacity.
+//! `data.icgpu_gpu_tiers`: the public list of GPU tiers, prices and current capacity. The same
+//! list prices `icgpu_instance` plans for `max_hourly_price`.
 
 use super::api::{GpuTier, TIERS};
 use super::IcGpuClient;
-use crate::client::list_all_token;
-use crate::framework::{Attribute, Ctx, DataSource, Diagnostics, Nesting, Schema};
+use crate::client::{list_all_token, ClientError};
+use crate::framework::{
+    Attribute, AttributePath, Ctx, DataSource, Diagnostics, ListedPrice, Nesting, PriceCap, Schema,
+};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
@@ -46,6 +49,53 @@ impl From<GpuTier> for TierModel {
             available_count: t.available_count,
         }
     }
+}
+
+/// How `icgpu_instance` is priced: by tier and workload type, from this public list.
+pub(super) const INSTANCE_PRICE: PriceCap = PriceCap {
+    unit: "tokens per hour",
+    source: "the tier's `price_per_hour_tokens` in the public GPU tier list \
+             (`data.icgpu_gpu_tiers`), or its `batch_price_per_hour_tokens` for `batch` \
+             instances",
+    inputs: &["tier", "workload_type"],
+};
+
+/// Every tier (a public endpoint: no token needed).
+async fn list_tiers(ctx: &Ctx<'_, IcGpuClient>) -> Result<Vec<GpuTier>, ClientError> {
+    let req = super::public_api(ctx)
+        .get("/api/v1/gpu-tiers")
+        .public()
+        .describe("list GPU tiers");
+    list_all_token(req, "gpuTiers").await
+}
+
+/// The listed price of an instance of `tier` and `workload_type`.
+pub(super) async fn instance_price(
+    ctx: &Ctx<'_, IcGpuClient>,
+    tier: &str,
+    workload_type: &str,
+) -> Result<ListedPrice, Diagnostics> {
+    let tiers = list_tiers(ctx).await?;
+    let listed = tiers.into_iter().find(|t| t.tier == tier).and_then(|t| {
+        if workload_type == "batch" {
+            t.batch_price_per_hour_tokens
+        } else {
+            t.price_per_hour_tokens
+        }
+    });
+    let Some(tokens) = listed else {
+        return Err(Diagnostics::single_attribute_error(
+            AttributePath::attr("tier"),
+            "No listed price for this tier",
+            format!(
+                "The GPU tier list has no {workload_type} price for tier {tier:?}, so                  max_hourly_price cannot be checked. Nothing was created."
+            ),
+        ));
+    };
+    Ok(ListedPrice {
+        amount: tokens.into(),
+        what: format!("Tier `{tier}` ({workload_type} workload)"),
+    })
 }
 
 /// The tiers that pass the optional filters (`gpu_model` compares case-insensitively).
@@ -147,12 +197,7 @@ impl DataSource for GpuTiersDataSource {
         ctx: &Ctx<'_, IcGpuClient>,
         config: GpuTiersModel,
     ) -> Result<GpuTiersModel, Diagnostics> {
-        let req = super::public_api(ctx)
-            .get("/api/v1/gpu-tiers")
-            .public()
-            .describe("list GPU tiers");
-        let all: Vec<GpuTier> = list_all_token(req, "gpuTiers").await?;
-        let tiers = filter(all, &config);
+        let tiers = filter(list_tiers(ctx).await?, &config);
         Ok(GpuTiersModel {
             tiers: Some(tiers),
             ..config

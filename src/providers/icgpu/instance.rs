@@ -298,7 +298,18 @@ impl Resource for InstanceResource {
                 .computed()
                 .description("Ready-made `ssh -p PORT USER@HOST` command; null unless running."),
         )
+        .price_cap(super::gpu_tiers::INSTANCE_PRICE)
         .timeouts(&["create", "read", "update", "delete"])
+    }
+
+    async fn listed_hourly_price(
+        &self,
+        ctx: &Ctx<'_, IcGpuClient>,
+        plan: InstanceModel,
+    ) -> Result<crate::framework::ListedPrice, Diagnostics> {
+        let tier = plan.tier.unwrap_or_default();
+        let workload = plan.workload_type.unwrap_or_else(|| "interactive".into());
+        super::gpu_tiers::instance_price(ctx, &tier, &workload).await
     }
 
     fn default_timeout(&self, op: Operation) -> Duration {

@@ -4,11 +4,14 @@
 //! `icgpu_vm_subnet`, `icgpu_vm_firewall_rule`, `icgpu_vm_disk`, `icgpu_vm_disk_attachment`;
 //! data sources
 //! `icgpu_gpu_tiers`, `icgpu_vm_templates`, `icgpu_token_packages`, `icgpu_model_catalogue`
-//! (public, work without a token).
+//! (public, work without a token); ephemeral resources `icgpu_cluster_kubeconfig` and
+//! `icgpu_api_key` (secrets that never reach state).
 
 pub mod api;
 pub mod api_key;
 pub mod cluster;
+pub mod cluster_kubeconfig;
+pub mod ephemeral_api_key;
 pub mod gpu_tiers;
 pub mod instance;
 pub mod model_catalogue;
@@ -30,7 +33,8 @@ pub mod webhook;
 use crate::client::{Api, Auth, Client, Secret};
 use crate::framework::validators::{self, Validator};
 use crate::framework::{
-    AttributePath, ConfigureInfo, Ctx, Diagnostics, DynDataSource, DynResource, Provider, Schema,
+    AttributePath, ConfigureInfo, Ctx, Diagnostics, DynDataSource, DynEphemeralResource,
+    DynResource, Provider, Schema,
 };
 use crate::providers::common::{self, ConnectionConfig};
 use async_trait::async_trait;
@@ -181,6 +185,13 @@ impl Provider for IcGpu {
             Arc::new(model_catalogue::ModelCatalogueDataSource),
         ]
     }
+
+    fn ephemeral_resources(&self) -> Vec<Arc<dyn DynEphemeralResource>> {
+        vec![
+            Arc::new(cluster_kubeconfig::ClusterKubeconfigEphemeral),
+            Arc::new(ephemeral_api_key::ApiKeyEphemeral),
+        ]
+    }
 }
 
 #[cfg(test)]
@@ -279,6 +290,9 @@ mod tests {
         }
         for d in Provider::data_sources(&IcGpu) {
             testutil::assert_described(&d.schema());
+        }
+        for e in Provider::ephemeral_resources(&IcGpu) {
+            testutil::assert_described(&e.schema());
         }
         let token = Provider::schema(&IcGpu);
         assert!(token.attribute_named("token").is_some_and(|a| a.sensitive));

@@ -292,6 +292,7 @@ fn schema() -> Schema {
     .attribute(computed("cost_estimate", "Cost incurred so far in US dollars, as Shadeform bills it (a decimal string)."))
     .attribute(computed("created_at", "Creation timestamp (RFC 3339).").use_state_for_unknown())
     .attribute(configuration_attribute())
+    .price_cap(super::instance_types::INSTANCE_PRICE)
     .timeouts(&["create", "read", "delete"])
 }
 
@@ -613,6 +614,16 @@ impl Resource for ShadeformInstance {
         official::instance(from)
     }
 
+    async fn listed_hourly_price(
+        &self,
+        ctx: &Ctx<'_, Client>,
+        plan: InstanceModel,
+    ) -> Result<crate::framework::ListedPrice, Diagnostics> {
+        let cloud = plan.cloud.unwrap_or_default();
+        let ty = plan.shade_instance_type.unwrap_or_default();
+        super::instance_types::instance_price(ctx, &cloud, &ty).await
+    }
+
     async fn create(
         &self,
         ctx: &Ctx<'_, Client>,
@@ -760,7 +771,10 @@ mod tests {
         }
         let s = schema();
         described(&s.attributes);
-        for a in s.attributes.iter().filter(|a| a.mode.is_configurable()) {
+        // The price cap is the engine's, checked at plan; it never replaces the instance.
+        for a in s.attributes.iter().filter(|a| {
+            a.mode.is_configurable() && a.name != crate::framework::price::MAX_HOURLY_PRICE
+        }) {
             assert!(
                 !a.plan_modifiers.is_empty(),
                 "{} must force replacement",

@@ -1,11 +1,14 @@
 //! `shadeform_instance_types` data source: the marketplace catalogue with per-region
-//! availability, filtered server-side, plus the cheapest type that can launch now.
+//! availability, filtered server-side, plus the cheapest type that can launch now. The same
+//! catalogue prices `shadeform_instance` plans for `max_hourly_price`.
 
 use super::api::{self, InstanceType, InstanceTypesResponse};
 use super::quoted;
 use crate::client::Client;
 use crate::framework::schema::{Attribute, Nesting, Schema};
-use crate::framework::{validators, Ctx, DataSource, Diagnostics, Type};
+use crate::framework::{
+    validators, AttributePath, Ctx, DataSource, Diagnostics, ListedPrice, PriceCap, Type,
+};
 use crate::providers::common;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -25,6 +28,53 @@ pub struct TypesModel {
 }
 
 pub struct ShadeformInstanceTypes;
+
+/// How `shadeform_instance` is priced: by cloud and instance type, from this catalogue.
+pub(super) const INSTANCE_PRICE: PriceCap = PriceCap {
+    unit: "US cents per hour",
+    source: "the `hourly_price` Shadeform lists for the `shade_instance_type` on that `cloud` \
+             (`data.shadeform_instance_types`), without the Shadeform platform fee",
+    inputs: &["cloud", "shade_instance_type"],
+};
+
+/// The listed price of `shade_instance_type` on `cloud`.
+pub(super) async fn instance_price(
+    ctx: &Ctx<'_, Client>,
+    cloud: &str,
+    shade_instance_type: &str,
+) -> Result<ListedPrice, Diagnostics> {
+    let types: InstanceTypesResponse = common::api(ctx)
+        .get("/instances/types")
+        .query("cloud", cloud)
+        .query("shade_instance_type", shade_instance_type)
+        .describe(format!(
+            "list the price of Shadeform type {shade_instance_type:?}"
+        ))
+        .send()
+        .await?;
+    let cents = types
+        .instance_types
+        .iter()
+        .find(|t| {
+            t.cloud.as_deref() == Some(cloud)
+                && t.shade_instance_type.as_deref() == Some(shade_instance_type)
+        })
+        .and_then(|t| t.hourly_price);
+    match cents {
+        Some(c) => Ok(ListedPrice {
+            amount: c.into(),
+            what: format!("{shade_instance_type:?} on {cloud:?}"),
+        }),
+        None => Err(Diagnostics::single_attribute_error(
+            AttributePath::attr("shade_instance_type"),
+            "No listed price for this instance type",
+            format!(
+                "Shadeform lists no price for {shade_instance_type:?} on {cloud:?}, so \
+                 max_hourly_price cannot be checked. Nothing was created."
+            ),
+        )),
+    }
+}
 
 fn type_attributes() -> Vec<Attribute> {
     let s = |n: &str, d: &str| Attribute::string(n).computed().description(d.to_string());

@@ -9,6 +9,9 @@ resource "gpuai_airuntime" "jupyter" {
   template_id = "tpl-jupyterlab-pytorch"
   gpu_count   = 1
 
+  # Fail the plan if the plan is listed above $3.50 an hour for all GPUs together.
+  max_hourly_price = 3.5
+
   ssh_keys = ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIdjS7wcmocURC/K4fzuozA8YFJA73UAV77anacl8fYT you@example.com"]
 
   timeouts {

@@ -13,11 +13,13 @@ resource "icgpu_instance" "example" {
   }
 }
 
-# A preemptible batch instance at half price; it waits for capacity.
+# A preemptible batch instance at half price; it waits for capacity. The plan fails if the
+# tier list prices it above 25000 tokens per hour.
 resource "icgpu_instance" "batch" {
-  name          = "batch-job"
-  tier          = "timesliced"
-  workload_type = "batch"
+  name             = "batch-job"
+  tier             = "timesliced"
+  workload_type    = "batch"
+  max_hourly_price = 25000
 }
 
 output "ssh" {

@@ -4,6 +4,10 @@ resource "shadeform_instance" "vllm" {
   shade_instance_type = "A6000"
   name                = "vllm-server"
 
+  # Fail the plan if Shadeform lists this type above $0.50 an hour (in cents, without the
+  # platform fee).
+  max_hourly_price = 50
+
   launch_configuration = {
     type = "docker"
     docker_configuration = {
