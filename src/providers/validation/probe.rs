@@ -27,7 +27,10 @@ pub const SOURCES: &[(&str, &str)] = &[
     ),
     (
         "hip_compat_cuda.h",
-        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/probe/hip_compat_cuda.h")),
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/probe/hip_compat_cuda.h"
+        )),
     ),
     (
         "hip_cpu_shim.h",
