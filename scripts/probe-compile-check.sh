@@ -10,7 +10,7 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-src="$root/src/providers/validation/probe/probe.hip.cpp"
+src="$root/probe/probe.hip.cpp"
 out="$root/target/probe-compile"
 venv="$root/target/probe-toolchains/nvcc-venv"
 mkdir -p "$out"

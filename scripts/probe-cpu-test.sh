@@ -5,7 +5,7 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-src="$root/src/providers/validation/probe"
+src="$root/probe"
 out="$root/target/probe-cpu"
 mkdir -p "$out"
 

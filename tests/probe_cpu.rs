@@ -40,7 +40,8 @@ fn run(args: &[&str], env: &[(&str, &str)]) -> (i32, ProbeReport, String) {
     let mut cmd = Command::new(probe_binary());
     cmd.args(args)
         .env_remove("GPU_PROBE_FAULT")
-        .env_remove("GPU_PROBE_CPU_DEVICES");
+        .env_remove("GPU_PROBE_CPU_DEVICES")
+        .env_remove("GPU_PROBE_CPU_NAME");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -173,6 +174,55 @@ fn expectations_and_threshold_overrides_are_enforced() {
     );
     assert_eq!(check(&r, "memory_touch", Some(0)).status, Status::Skip);
     assert_eq!(check(&r, "h2d", Some(0)).status, Status::Skip);
+}
+
+/// The (fail_below, warn_below) limits a check was graded against.
+fn limits(c: &Check) -> (Option<f64>, Option<f64>) {
+    let get = |k: &str| c.thresholds.get(k).and_then(|v| v.as_f64());
+    (get("fail_below"), get("warn_below"))
+}
+
+/// Lowest copy and triad medians of four probe runs on a healthy H200 (probe/README.md).
+const H200_HEALTHY_COPY_GBPS: f64 = 3463.6;
+const H200_HEALTHY_TRIAD_GBPS: f64 = 3947.4;
+
+#[test]
+fn an_h200_is_graded_by_its_model_limits_which_pass_the_measured_healthy_card() {
+    let (code, r, _) = run(
+        &["--skip", "memory_touch"],
+        &[("GPU_PROBE_CPU_NAME", "NVIDIA H200")],
+    );
+    assert_eq!(r.devices[0].model.as_deref(), Some("H200"));
+    // The shim moves a few GB/s, so the H200's device-memory floors fail it.
+    assert_eq!((code, r.verdict), (1, Verdict::Fail));
+    for (id, healthy) in [
+        ("hbm_copy", H200_HEALTHY_COPY_GBPS),
+        ("hbm_triad", H200_HEALTHY_TRIAD_GBPS),
+    ] {
+        let c = check(&r, id, Some(0));
+        assert_eq!(c.status, Status::Fail, "{id}: {c:?}");
+        let (fail, warn) = limits(c);
+        let (fail, warn) = (fail.expect("fail_below"), warn.expect("warn_below"));
+        assert!((fail - 2400.0).abs() < 0.01, "{id} fail_below {fail}");
+        assert!((warn - 2880.0).abs() < 0.01, "{id} warn_below {warn}");
+        assert!(
+            healthy > warn,
+            "{id}: a healthy H200 ({healthy}) must not warn"
+        );
+    }
+    for id in ["h2d", "d2h"] {
+        assert_eq!(
+            limits(check(&r, id, Some(0))),
+            (Some(20.0), Some(40.0)),
+            "{id}"
+        );
+    }
+
+    let (_, r, _) = run(
+        &["--skip", "memory_touch"],
+        &[("GPU_PROBE_CPU_NAME", "NVIDIA GH200 480GB")],
+    );
+    assert_eq!(r.devices[0].model.as_deref(), Some("GH200"));
 }
 
 #[test]

@@ -34,10 +34,23 @@ pub const THRESHOLD_KEYS: &[&str] = &[
 ];
 
 /// The probe's sources as (file name, contents), to be written into one directory on the host.
+/// They live in the top-level `probe/` folder, beside their calibration notes.
 pub const SOURCES: &[(&str, &str)] = &[
-    ("probe.hip.cpp", include_str!("probe/probe.hip.cpp")),
-    ("hip_compat_cuda.h", include_str!("probe/hip_compat_cuda.h")),
-    ("hip_cpu_shim.h", include_str!("probe/hip_cpu_shim.h")),
+    (
+        "probe.hip.cpp",
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/probe/probe.hip.cpp")),
+    ),
+    (
+        "hip_compat_cuda.h",
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/probe/hip_compat_cuda.h"
+        )),
+    ),
+    (
+        "hip_cpu_shim.h",
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/probe/hip_cpu_shim.h")),
+    ),
 ];
 
 /// Which compiler builds the probe.

@@ -2,12 +2,14 @@
 // with plain g++ and its logic (checks, thresholds, JSON report, exit codes) can be tested on
 // machines without a GPU. Kernels run as sequential loops over grid and block; they must not
 // use shared memory or barriers. "Device" memory is host memory. The number of simulated
-// devices comes from GPU_PROBE_CPU_DEVICES (default 1) so the peer-to-peer path can be tested.
+// devices comes from GPU_PROBE_CPU_DEVICES (default 1) so the peer-to-peer path can be tested;
+// GPU_PROBE_CPU_NAME replaces the device name so a model's thresholds can be tested.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <unistd.h>
@@ -87,7 +89,8 @@ inline hipError_t hipGetDeviceCount(int *n) { *n = hip_cpu_device_count(); retur
 inline hipError_t hipGetDeviceProperties(hipDeviceProp_t *p, int dev) {
     if (dev < 0 || dev >= hip_cpu_device_count()) return hipErrorInvalidDevice;
     std::memset(p, 0, sizeof(*p));
-    std::strcpy(p->name, "CPU shim device");
+    const char *name = std::getenv("GPU_PROBE_CPU_NAME");
+    std::snprintf(p->name, sizeof p->name, "%s", name && *name ? name : "CPU shim device");
     std::strcpy(p->gcnArchName, "cpu");
     p->totalGlobalMem = hip_cpu_physical_memory();
     p->multiProcessorCount = 1;
