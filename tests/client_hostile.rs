@@ -554,7 +554,7 @@ struct Lenient {
 
 /// The instance called `name` in the list, created since `since`.
 async fn find(
-    c: &Client,
+    c: &Api,
     name: &str,
     since: chrono::DateTime<chrono::Utc>,
 ) -> Result<Option<Lenient>, ClientError> {

@@ -74,6 +74,9 @@ mod tests {
         fn type_name(&self) -> &'static str {
             "disk"
         }
+        fn import_form(&self) -> crate::framework::ImportForm {
+            crate::framework::ImportForm::prefixed("x-")
+        }
         fn schema(&self) -> Schema {
             Schema::new("d")
                 .attribute(Attribute::string("id").computed().description("i"))

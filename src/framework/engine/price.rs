@@ -89,6 +89,9 @@ mod tests {
         fn type_name(&self) -> &'static str {
             "gpu"
         }
+        fn import_form(&self) -> crate::framework::ImportForm {
+            crate::framework::ImportForm::prefixed("x-")
+        }
         fn schema(&self) -> Schema {
             Schema::new("g")
                 .attribute(Attribute::string("id").computed().use_state_for_unknown())
