@@ -22,7 +22,7 @@ cargo clippy --all-targets -- -D warnings
 
 step "cargo test (unit, protocol, emulator, client and real-Terraform acceptance tests)"
 # Acceptance tests each start terraform and an emulator; two at a time fits a 2-core machine.
-cargo test --all-targets -- --test-threads="${TEST_THREADS:-2}"
+cargo test --all-targets --no-fail-fast -- --test-threads="${TEST_THREADS:-2}"
 
 for extra in scripts/check-docs.sh scripts/probe-compile-check.sh; do
   if [ -x "$extra" ]; then

@@ -158,7 +158,7 @@ mod tests {
                 .parse("icgpu_vm_subnet", bad)
                 .expect_err(bad);
             let text: String = err.iter().map(|d| d.detail.clone()).collect();
-            assert!(text.contains("net-abc123/subnet-def456"), "{text}");
+            assert!(text.contains("net-abc123/subnet-abc123"), "{text}");
         }
     }
 }
