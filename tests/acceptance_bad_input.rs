@@ -189,7 +189,6 @@ const CASES: &[Case] = &[
     c(Validate, Resource, "amd_instance", r#"gpu_type = "mi300x"; gpu_count = 1; timeouts { update = "5m" }"#, "update"),
     c(Validate, Resource, "amd_instance", r#"gpu_count = 1"#, "gpu_type"),
     // ---- shadeform_instance
-    c(Validate, Resource, "shadeform_instance", r#"cloud = "gcp"; region = "us-east-1"; shade_instance_type = "A100"; name = "x""#, "cloud"),
     c(Validate, Resource, "shadeform_instance", r#"cloud = "aws"; region = "us-east-1"; shade_instance_type = "A100"; name = "x"; status = "active""#, "status"),
     c(Validate, Resource, "shadeform_instance", r#"cloud = "aws"; region = "us-east-1"; shade_instance_type = "A100"; name = "x"; ip = "1.2.3.4""#, "ip"),
     c(Validate, Resource, "shadeform_instance", r#"cloud = "aws"; region = "us-east-1"; shade_instance_type = "A100"; name = "x"; hourly_price = 100"#, "hourly_price"),
@@ -260,7 +259,6 @@ const CASES: &[Case] = &[
     c(Validate, Data, "rocm_devices", r#"devices = []"#, "devices"),
     c(Validate, Data, "rocm_devices", r#"include_health = "sometimes""#, "include_health"),
     c(Validate, Data, "rocm_version", r#"rocm_version = "9.9""#, "rocm_version"),
-    c(Validate, Data, "shadeform_instance_types", r#"cloud = "gcp""#, "cloud"),
     c(Validate, Data, "shadeform_instance_types", r#"num_gpus = 0"#, "num_gpus"),
     c(Validate, Data, "shadeform_instance_types", r#"sort = "name""#, "sort"),
     // ---- provider blocks

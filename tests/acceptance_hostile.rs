@@ -448,7 +448,7 @@ fn deletes(rows: &mut Vec<Row>) {
     let out = tf.fails(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
     assert!(
         out.contains(&format!(
-            "Failed to terminate AMD instance \"{conflict}\": instance is being snapshotted"
+            "Failed to delete AMD instance {conflict}: instance is being snapshotted"
         )),
         "{out}"
     );

@@ -156,13 +156,13 @@ fn network_subnet_and_firewall_rule_change_in_place_replace_import_and_destroy()
         &emu,
         "icgpu_vm_subnet.g",
         &subnet,
-        "net-abc123/subnet-def456",
+        "net-abc123/subnet-abc123",
     );
     import_id_is_refused(
         &emu,
         "icgpu_vm_firewall_rule.g",
         &format!("{net}/{subnet}"),
-        "net-abc123/fwr-def456",
+        "net-abc123/fwr-abc123",
     );
 
     tf.destroy();
@@ -307,7 +307,7 @@ fn disk_grows_in_place_refuses_to_shrink_and_its_attachment_replaces_imports_and
         &emu,
         "icgpu_vm_disk_attachment.g",
         &spare,
-        "disk-abc123/vm-def456",
+        "disk-abc123/vm-abc123",
     );
 
     tf.destroy();
