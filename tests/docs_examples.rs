@@ -2,10 +2,8 @@
 //! generated ones, every attribute is described, and every example is `terraform fmt`-clean and
 //! passes `terraform validate` against the built provider.
 
-mod support;
-
+use crate::support::{Emulator, Tf};
 use std::path::{Path, PathBuf};
-use support::{Emulator, Tf};
 
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -143,7 +141,7 @@ fn examples_pass_terraform_validate() {
             out.status.success(),
             "{member} example {} fails terraform validate:\n{}",
             dir.display(),
-            support::describe(&out)
+            crate::support::describe(&out)
         );
     }
 }

@@ -1,11 +1,9 @@
 //! Every operation of each API spec, sent to the emulator and checked against the spec's
 //! response schemas (see `conformance/mod.rs`).
 
-mod conformance;
-
 use std::time::Duration;
 
-use conformance::{assert_conformant, check_spec, load_spec, Target};
+use crate::conformance::{assert_conformant, check_spec, load_spec, Target};
 use gpucloud::emulator::{start, EmulatorConfig};
 
 const STEP: Duration = Duration::from_millis(40);
@@ -80,30 +78,30 @@ fn the_validator_catches_wrong_bodies_and_accepts_nullable_fields() {
         .pointer("/paths/~1api~1v1~1instances~1{id}/get/responses/200/content/application~1json/examples/running/value")
         .expect("example")
         .clone();
-    assert!(conformance::validate(&spec, &schema, &example).is_empty());
+    assert!(crate::conformance::validate(&spec, &schema, &example).is_empty());
     let mut pending = example.clone();
     pending["ssh_host"] = serde_json::Value::Null;
     assert!(
-        conformance::validate(&spec, &schema, &pending).is_empty(),
+        crate::conformance::validate(&spec, &schema, &pending).is_empty(),
         "nullable"
     );
     let mut wrong = example.clone();
     wrong["status"] = "exploded".into();
     assert!(
-        !conformance::validate(&spec, &schema, &wrong).is_empty(),
+        !crate::conformance::validate(&spec, &schema, &wrong).is_empty(),
         "enum"
     );
     let mut missing = example;
     missing.as_object_mut().expect("object").remove("gpu_model");
     assert!(
-        !conformance::validate(&spec, &schema, &missing).is_empty(),
+        !crate::conformance::validate(&spec, &schema, &missing).is_empty(),
         "required"
     );
     let date = serde_json::json!({"$ref": "#/components/schemas/SpendingAlert"});
     let bad = serde_json::json!({"id": "alert-x", "name": "n", "threshold": 1, "notifyVia": "in_app",
         "triggered": false, "lastTriggeredAt": null, "createdAt": "yesterday", "updatedAt": "2025-11-20T09:14:03Z"});
     assert!(
-        !conformance::validate(&spec, &date, &bad).is_empty(),
+        !crate::conformance::validate(&spec, &date, &bad).is_empty(),
         "date-time format"
     );
 }
@@ -203,7 +201,7 @@ impl Walk {
                     self.problems
                         .push(format!("{here}: body is not JSON: {text}"));
                 }
-                for e in conformance::validate(&self.spec, schema, &value) {
+                for e in crate::conformance::validate(&self.spec, schema, &value) {
                     self.problems.push(format!("{here}: {e}"));
                 }
             }

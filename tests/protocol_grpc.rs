@@ -3,13 +3,11 @@
 //! the health check, GRPCController.Shutdown, StopProvider, debug mode, and MoveResourceState
 //! taking over the official Shadeform provider's v0.1.3 state.
 
-mod protocol_support;
-
+use crate::protocol_support::*;
 use gpucloud::framework::server::ProviderServer;
 use gpucloud::plugin::proto::plugin::grpc_controller_client::GrpcControllerClient;
 use gpucloud::plugin::proto::tfplugin6 as pb;
 use gpucloud::plugin::{Handshake, Running, ServeOptions};
-use protocol_support::*;
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -2,11 +2,9 @@
 //! archives in the Registry layout plus a filesystem mirror, and `terraform init` installs every
 //! member from that mirror (no dev_overrides), lists it in `terraform providers`, and plans.
 
-mod support;
-
+use crate::support::Emulator;
 use std::path::Path;
 use std::process::Command;
-use support::Emulator;
 
 #[test]
 fn terraform_installs_every_member_from_the_local_mirror() {
@@ -15,7 +13,9 @@ fn terraform_installs_every_member_from_the_local_mirror() {
     let version = "0.1.0";
     // The member binaries cargo built for this test run (a nested cargo build would wait on
     // the build lock this test run holds).
-    let bin_dir = Path::new(support::PROVIDER_BIN).parent().expect("bin dir");
+    let bin_dir = Path::new(crate::support::PROVIDER_BIN)
+        .parent()
+        .expect("bin dir");
     let built = Command::new("scripts/release-local.sh")
         .args(["--version", version, "--out"])
         .arg(out_dir.path())
@@ -27,7 +27,7 @@ fn terraform_installs_every_member_from_the_local_mirror() {
     assert!(
         built.status.success(),
         "release-local.sh failed: {}",
-        support::describe(&built)
+        crate::support::describe(&built)
     );
 
     let (os, arch) = (
@@ -87,7 +87,7 @@ fn terraform_installs_every_member_from_the_local_mirror() {
     assert!(
         init.status.success(),
         "terraform init from the mirror failed: {}",
-        support::describe(&init)
+        crate::support::describe(&init)
     );
     let lock = std::fs::read_to_string(work.path().join(".terraform.lock.hcl")).expect("lock file");
     let providers = terraform(&["providers", "-no-color"]);
@@ -106,11 +106,11 @@ fn terraform_installs_every_member_from_the_local_mirror() {
     assert!(
         plan.status.success(),
         "plan with the installed providers failed: {}",
-        support::describe(&plan)
+        crate::support::describe(&plan)
     );
     assert!(
         String::from_utf8_lossy(&plan.stdout).contains("tiers"),
         "{}",
-        support::describe(&plan)
+        crate::support::describe(&plan)
     );
 }

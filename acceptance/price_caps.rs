@@ -3,9 +3,7 @@
 //! at or under the cap it plans and applies; changing only the cap later touches nothing, and a
 //! cap below what already runs only warns (so it never blocks `terraform destroy`).
 
-mod support;
-
-use support::{Emulator, Tf};
+use crate::support::{Emulator, Tf};
 
 fn icgpu_instance(workload_type: &str, cap: u64) -> String {
     format!(

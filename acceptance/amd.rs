@@ -4,10 +4,8 @@
 //! left live; data sources return the emulator's seed; bad values fail before any API call;
 //! every example is applied.
 
-mod support;
-
+use crate::support::{Emulator, Tf};
 use std::path::Path;
-use support::{Emulator, Tf};
 
 fn example(rel: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -8,14 +8,12 @@
 //! It prints a table of case → outcome (straight to stderr, so it shows without
 //! `--nocapture`) and fails if any case did not hold.
 
-mod support;
-
+use crate::support::{Emulator, Tf, TOKENS};
 use serde_json::{json, Value};
 use std::io::Write;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use support::{Emulator, Tf, TOKENS};
 
 /// One row of the table.
 struct Row {

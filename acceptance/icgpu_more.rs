@@ -4,10 +4,8 @@
 //! counted in the ledger (where the API has one) → replacement → import with generated config →
 //! destroy with nothing left live; one-time secrets never reach plan output or TRACE logs.
 
-mod support;
-
-use support::icgpu::{id_of, import_with_generated_config, live_icgpu};
-use support::{Emulator, Tf};
+use crate::support::icgpu::{id_of, import_with_generated_config, live_icgpu};
+use crate::support::{Emulator, Tf};
 
 const KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPiKQyUMCva8XXwnIoQFhqpWDNhV93p8WJUtwdMbvKD7 alice@work-laptop";
 
@@ -16,7 +14,7 @@ fn apply_traced(tf: &mut Tf) -> String {
     tf.set_env("TF_LOG", "TRACE");
     let out = tf.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
     tf.set_env("TF_LOG", "");
-    let text = support::describe(&out);
+    let text = crate::support::describe(&out);
     assert!(out.status.success(), "apply failed:\n{text}");
     text
 }

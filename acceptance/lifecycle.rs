@@ -13,12 +13,10 @@
 //!
 //! Each test prints its figures (visible with `--nocapture`, and on failure).
 
-mod support;
-
+use crate::support::{wait_for, Emulator, Tf};
 use gpucloud::emulator::EmulatorConfig;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
-use support::{wait_for, Emulator, Tf};
 
 /// Every member, for `required_providers`.
 const MEMBERS: &[&str] = &["icgpu", "amd", "rocm", "shadeform", "gpuai"];
@@ -425,7 +423,7 @@ impl Fleet {
 
     /// Starts `terraform apply` of the fleet with every create held starting, and returns
     /// once the API has accepted all of them.
-    fn apply_held(&self, emu: &Emulator, tf: &Tf) -> support::Running {
+    fn apply_held(&self, emu: &Emulator, tf: &Tf) -> crate::support::Running {
         tf.config(MEMBERS, &self.config());
         tf.validate();
         emu.hold();
@@ -444,7 +442,7 @@ impl Fleet {
 fn run(tf: &Tf, args: &[String]) -> (bool, String) {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = tf.run(&args);
-    (out.status.success(), support::describe(&out))
+    (out.status.success(), crate::support::describe(&out))
 }
 
 #[test]
@@ -611,7 +609,7 @@ fn a_killed_provider_leaves_no_duplicate_and_no_orphan() {
     );
     assert!(!apply.exited(), "terraform finished before the kill");
     for pid in &providers {
-        support::send_signal(*pid, "KILL");
+        crate::support::send_signal(*pid, "KILL");
     }
     let killed = Instant::now();
     let done = apply
@@ -681,7 +679,7 @@ fn a_read_that_outlives_timeouts_read_fails_at_its_deadline() {
     let started = Instant::now();
     let out = tf.run(&["plan", "-input=false", "-no-color"]);
     let took = started.elapsed();
-    let text = support::describe(&out);
+    let text = crate::support::describe(&out);
     println!(
         "[read deadline] plan with 30 s reads and timeouts.read = 3s ended {:?} after {:.1}s",
         out.status.code(),
@@ -768,7 +766,7 @@ fn create_ending_in(outcomes: &[(&str, &str, &str, Option<&str>)], label: &str) 
     let started = Instant::now();
     let out = tf.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
     let took = started.elapsed();
-    let text = support::describe(&out);
+    let text = crate::support::describe(&out);
     println!(
         "[{label}] apply ended {:?} after {:.1}s (create timeout 30s)",
         out.status.code(),

@@ -6,10 +6,8 @@
 //! configuration fails at validate, an unlisted cloud only warns; examples apply, and so do
 //! the official provider's three published examples (tests/fixtures/shadeform_official).
 
-mod support;
-
+use crate::support::{Emulator, Tf};
 use std::path::Path;
-use support::{Emulator, Tf};
 
 fn example(rel: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))

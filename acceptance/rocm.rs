@@ -2,10 +2,8 @@
 //! the built provider and the in-process emulator's seeded host (eight MI300X GPUs; `gpu5` is
 //! `critical`, `gpu3` is `warning`).
 
-mod support;
-
+use crate::support::{Emulator, Tf};
 use std::path::Path;
-use support::{Emulator, Tf};
 
 fn example(rel: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))

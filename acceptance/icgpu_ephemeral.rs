@@ -3,9 +3,7 @@
 //! block and is revoked afterwards. Neither secret may appear in that configuration's plan JSON
 //! or state.
 
-mod support;
-
-use support::{Emulator, Tf};
+use crate::support::{Emulator, Tf};
 
 /// The bearer token line of a kubeconfig (`token: <secret>`).
 fn kube_token(kubeconfig: &str) -> String {

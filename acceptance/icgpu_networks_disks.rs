@@ -3,10 +3,8 @@
 //! → in-place change counted in the ledger → replacement → bad input refused before any API
 //! call → import with generated config → destroy with nothing left live.
 
-mod support;
-
-use support::icgpu::{id_of, import_block, import_with_generated_config, live_icgpu};
-use support::{Emulator, Tf};
+use crate::support::icgpu::{id_of, import_block, import_with_generated_config, live_icgpu};
+use crate::support::{Emulator, Tf};
 
 const KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPiKQyUMCva8XXwnIoQFhqpWDNhV93p8WJUtwdMbvKD7 alice@work-laptop";
 

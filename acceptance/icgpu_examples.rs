@@ -2,10 +2,8 @@
 //! empty afterwards, and destroys to nothing live. (`icgpu_image_validation` needs a machine to
 //! reach over SSH: tests/acceptance_image_validation.rs applies it against a real sshd.)
 
-mod support;
-
+use crate::support::{Emulator, Tf};
 use std::path::Path;
-use support::{Emulator, Tf};
 
 const EXAMPLES: &[&str] = &[
     "resources/icgpu_instance/resource.tf",

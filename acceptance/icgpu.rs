@@ -2,10 +2,8 @@
 //! in-place changes counted in the ledger, replacement, import with generated config,
 //! preemption, write-only secrets, and plan-time validation that makes no API call.
 
-mod support;
-
-use support::icgpu::{import_with_generated_config, live_icgpu};
-use support::{Emulator, Tf};
+use crate::support::icgpu::{import_with_generated_config, live_icgpu};
+use crate::support::{Emulator, Tf};
 
 const KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPiKQyUMCva8XXwnIoQFhqpWDNhV93p8WJUtwdMbvKD7 alice@work-laptop";
 
@@ -422,7 +420,7 @@ resource "icgpu_instance" "f" {
         );
         apply.join().expect("apply thread")
     });
-    let text = support::describe(&out);
+    let text = crate::support::describe(&out);
     assert!(!out.status.success(), "{text}");
     assert!(text.contains("GPU driver exploded"), "{text}");
     let shown = tf.ok(&["state", "show", "-no-color", "icgpu_instance.f"]);

@@ -8,11 +8,9 @@
 //!
 //! A body is the block's contents with `;` between lines (HCL wants one argument a line).
 
-mod support;
-
+use crate::support::{Emulator, Tf};
 use serde_json::Value as J;
 use std::collections::BTreeMap;
-use support::{Emulator, Tf};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Stage {
@@ -453,7 +451,7 @@ impl Diag {
 fn validate(tf: &Tf) -> (bool, Vec<Diag>) {
     let out = tf.run(&["validate", "-json", "-no-color"]);
     let v: J = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("validate -json: {e}\n{}", support::describe(&out));
+        panic!("validate -json: {e}\n{}", crate::support::describe(&out));
     });
     let diags = v["diagnostics"].as_array().cloned().unwrap_or_default();
     (
@@ -468,7 +466,7 @@ fn plan(tf: &Tf) -> Vec<Diag> {
     assert!(
         !out.status.success(),
         "plan succeeded:\n{}",
-        support::describe(&out)
+        crate::support::describe(&out)
     );
     String::from_utf8_lossy(&out.stdout)
         .lines()

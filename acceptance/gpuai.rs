@@ -3,10 +3,8 @@
 //! change, imported (CLI and `import {}` + `-generate-config-out`) and destroyed; data sources
 //! return the emulator's seed; bad input fails before any API call; every example is applied.
 
-mod support;
-
+use crate::support::{Emulator, Tf};
 use std::path::Path;
-use support::{Emulator, Tf};
 
 const ORG: &str = "org-abc123";
 const PROJECT: &str = "prj-abc123";

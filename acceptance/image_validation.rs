@@ -2,10 +2,8 @@
 //! is uploaded, built with the machine's toolchain (g++ and the CPU shim here) and run; a good
 //! verdict is recorded, a bad one fails the apply naming the failing check.
 
-mod support;
-
-use support::sshd::Sshd;
-use support::{Emulator, Tf};
+use crate::support::sshd::Sshd;
+use crate::support::{Emulator, Tf};
 
 fn config(sshd: &Sshd, extra: &str) -> String {
     format!(

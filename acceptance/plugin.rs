@@ -1,11 +1,9 @@
 //! The plugin as Terraform sees it: structured logs under the provider's name with
 //! `TF_LOG=DEBUG`, and `--debug` printing a TF_REATTACH_PROVIDERS line that real Terraform uses.
 
-mod support;
-
+use crate::support::{Emulator, Tf, PROVIDER_BIN};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
-use support::{Emulator, Tf, PROVIDER_BIN};
 
 const TIERS: &str = r#"
 provider "icgpu" {}
@@ -24,7 +22,7 @@ fn tf_log_debug_shows_the_providers_structured_lines_under_its_name() {
     tf.config(&["icgpu"], TIERS);
     tf.set_env("TF_LOG", "DEBUG");
     let out = tf.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
-    assert!(out.status.success(), "{}", support::describe(&out));
+    assert!(out.status.success(), "{}", crate::support::describe(&out));
     let logs = String::from_utf8_lossy(&out.stderr);
     let ours: Vec<&str> = logs
         .lines()
@@ -96,11 +94,19 @@ fn debug_mode_prints_a_reattach_line_terraform_can_use() {
     let plan = terraform(&["plan", "-input=false", "-no-color"]);
     let _ = child.kill();
     let _ = child.wait();
-    assert!(init.status.success(), "init: {}", support::describe(&init));
-    assert!(plan.status.success(), "plan: {}", support::describe(&plan));
+    assert!(
+        init.status.success(),
+        "init: {}",
+        crate::support::describe(&init)
+    );
+    assert!(
+        plan.status.success(),
+        "plan: {}",
+        crate::support::describe(&plan)
+    );
     assert!(
         String::from_utf8_lossy(&plan.stdout).contains("tier_count"),
         "{}",
-        support::describe(&plan)
+        crate::support::describe(&plan)
     );
 }
