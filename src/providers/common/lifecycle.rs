@@ -40,6 +40,9 @@ pub struct Statuses {
     pub deleted: &'static [&'static str],
 }
 
+/// How far a journalled start time is moved back to absorb clock skew between us and the API.
+const CLOCK_SKEW: chrono::TimeDelta = chrono::TimeDelta::seconds(30);
+
 /// How long a 404 right after a create counts as "not visible yet".
 const NOT_FOUND_GRACE: Duration = Duration::from_secs(15);
 
@@ -167,7 +170,8 @@ pub async fn submit<L: LongRunning>(
             None
         }
     });
-    let sent = send::<L>(api, lr, &entry, resumed.is_some(), &request).await;
+    let journal = record.as_ref().map(|(j, _)| j);
+    let sent = send::<L>(api, lr, &entry, resumed.is_some(), journal, &request).await;
     match sent {
         Ok((object, id)) => Ok(Submitted { object, id, record }),
         Err(e) => {
@@ -187,6 +191,7 @@ async fn send<L: LongRunning>(
     lr: &L,
     entry: &Entry,
     resumed: bool,
+    journal: Option<&Journal>,
     request: &impl Fn(&str) -> Request,
 ) -> Result<(L::Object, String), ClientError> {
     if let Some(key) = &entry.key {
@@ -198,12 +203,24 @@ async fn send<L: LongRunning>(
         match lr.get(api, &replayed.1).await? {
             Some(o) if !is::<L>(&o, L::STATUSES.gone) => return Ok((o, replayed.1)),
             _ => {
+                // Journalled before it is sent, like the first key, so a second crash
+                // replays this create rather than the deleted one.
                 let fresh = uuid::Uuid::new_v4().to_string();
+                if let Some(j) = journal {
+                    let rekeyed = Entry {
+                        key: Some(fresh.clone()),
+                        ..entry.clone()
+                    };
+                    if let Err(e) = j.record(&rekeyed) {
+                        tracing::warn!(error = %e, "create journal not updated");
+                    }
+                }
                 return keyed::<L>(request(&entry.name).idempotency_key(fresh)).await;
             }
         }
     }
-    let started_at = entry.started_at;
+    // As `create_reconciled` does, allow for the API's clock being behind ours.
+    let started_at = entry.started_at - CLOCK_SKEW;
     if resumed {
         if let Some(o) = find_created(api, lr, &entry.name, started_at).await? {
             let id = L::id(&o).unwrap_or_default().to_string();
