@@ -13,7 +13,7 @@ use crate::framework::schema::{Attribute, Schema};
 use crate::framework::{validators, Ctx, Diagnostics, Failure, Resource};
 use crate::framework::{IdKind, ImportForm};
 use crate::providers::common;
-use crate::providers::common::lifecycle::{self, LongRunning, Statuses};
+use crate::providers::common::lifecycle::{self, Fields, LongRunning, Statuses};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
@@ -161,17 +161,14 @@ impl LongRunning for Instances {
         deleted: &["terminated"],
     };
 
-    fn id(o: &Instance) -> Option<&str> {
-        o.id.as_deref()
-    }
-    fn status(o: &Instance) -> Option<&str> {
-        o.status.as_deref()
-    }
-    fn name(o: &Instance) -> Option<&str> {
-        o.name.as_deref()
-    }
-    fn created_at(o: &Instance) -> Option<&str> {
-        o.created_at.as_deref()
+    fn fields(o: &Instance) -> Fields<'_> {
+        Fields {
+            id: o.id.as_deref(),
+            status: o.status.as_deref(),
+            name: o.name.as_deref(),
+            created_at: o.created_at.as_deref(),
+            message: None,
+        }
     }
     fn path(&self, id: &str) -> String {
         api::instance_path(id)

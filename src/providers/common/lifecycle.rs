@@ -40,6 +40,18 @@ pub struct Statuses {
     pub deleted: &'static [&'static str],
 }
 
+/// The parts of an object the lifecycle reads (any may be missing).
+#[derive(Default)]
+pub struct Fields<'a> {
+    pub id: Option<&'a str>,
+    pub status: Option<&'a str>,
+    pub name: Option<&'a str>,
+    /// RFC 3339: a lost create is the object of its name made since the attempt began.
+    pub created_at: Option<&'a str>,
+    /// The API's explanation of the status, if it gives one.
+    pub message: Option<&'a str>,
+}
+
 /// How far a journalled start time is moved back to absorb clock skew between us and the API.
 const CLOCK_SKEW: chrono::TimeDelta = chrono::TimeDelta::seconds(30);
 
@@ -63,14 +75,8 @@ pub trait LongRunning: Send + Sync {
     /// read on its own).
     const LIST_IS_WHOLE: bool = true;
 
-    fn id(o: &Self::Object) -> Option<&str>;
-    fn status(o: &Self::Object) -> Option<&str>;
-    fn name(o: &Self::Object) -> Option<&str>;
-    fn created_at(o: &Self::Object) -> Option<&str>;
-    /// The API's explanation of the status, if it gives one.
-    fn message(_o: &Self::Object) -> Option<String> {
-        None
-    }
+    /// What the lifecycle reads of an object.
+    fn fields(o: &Self::Object) -> Fields<'_>;
 
     /// The object's path (GET, and DELETE unless [`LongRunning::send_delete`] says otherwise).
     fn path(&self, id: &str) -> String;
@@ -98,7 +104,7 @@ pub trait LongRunning: Send + Sync {
 }
 
 fn status_of<L: LongRunning>(o: &L::Object) -> &str {
-    L::status(o).unwrap_or("")
+    L::fields(o).status.unwrap_or("")
 }
 
 fn is<L: LongRunning>(o: &L::Object, set: &[&str]) -> bool {
@@ -106,7 +112,7 @@ fn is<L: LongRunning>(o: &L::Object, set: &[&str]) -> bool {
 }
 
 fn explain<L: LongRunning>(o: &L::Object) -> String {
-    match L::message(o).filter(|m| !m.trim().is_empty()) {
+    match L::fields(o).message.filter(|m| !m.trim().is_empty()) {
         Some(m) => format!("status {:?}: {m}", status_of::<L>(o)),
         None => format!("status {:?}", status_of::<L>(o)),
     }
@@ -223,7 +229,7 @@ async fn send<L: LongRunning>(
     let started_at = entry.started_at - CLOCK_SKEW;
     if resumed {
         if let Some(o) = find_created(api, lr, &entry.name, started_at).await? {
-            let id = L::id(&o).unwrap_or_default().to_string();
+            let id = L::fields(&o).id.unwrap_or_default().to_string();
             return Ok((o, id));
         }
     }
@@ -245,7 +251,7 @@ async fn send<L: LongRunning>(
         // A success without an id: the object exists; find it rather than make another.
         Err(e) => match find_created(api, lr, &entry.name, started_at).await? {
             Some(o) => {
-                let id = L::id(&o).unwrap_or_default().to_string();
+                let id = L::fields(&o).id.unwrap_or_default().to_string();
                 Ok((o, id))
             }
             None => Err(e),
@@ -278,7 +284,8 @@ fn created<L: LongRunning>(
     };
     let object: L::Object =
         serde_json::from_value(answer.clone()).map_err(|e| unreadable(e.to_string()))?;
-    let id = L::id(&object)
+    let id = L::fields(&object)
+        .id
         .or_else(|| answer.get("id").and_then(|v| v.as_str()))
         .filter(|id| !id.is_empty())
         .map(str::to_string)
@@ -301,9 +308,10 @@ async fn find_created<L: LongRunning>(
         .into_iter()
         .filter_map(|v| serde_json::from_value::<L::Object>(v).ok())
         .find(|o| {
-            L::name(o) == Some(name)
+            L::fields(o).name == Some(name)
                 && !is::<L>(o, L::STATUSES.gone)
-                && L::created_at(o)
+                && L::fields(o)
+                    .created_at
                     .and_then(|c| DateTime::parse_from_rfc3339(c).ok())
                     .is_some_and(|c| c >= since)
         }))
@@ -321,10 +329,10 @@ async fn conflict<L: LongRunning>(api: &Api, lr: &L, name: &str, e: ClientError)
     let existing = lr.list(api).await.ok().and_then(|all| {
         all.into_iter()
             .filter_map(|v| serde_json::from_value::<L::Object>(v).ok())
-            .find(|o| L::name(o) == Some(name) && !is::<L>(o, L::STATUSES.gone))
+            .find(|o| L::fields(o).name == Some(name) && !is::<L>(o, L::STATUSES.gone))
     });
     let mut d: Diagnostics = e.into();
-    if let Some(id) = existing.as_ref().and_then(L::id) {
+    if let Some(id) = existing.as_ref().and_then(|o| L::fields(o).id) {
         d.error(
             format!("A {} named {name:?} already exists: {id}", L::NOUN),
             format!(

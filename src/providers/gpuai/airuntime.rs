@@ -10,7 +10,7 @@ use crate::framework::schema::{Attribute, Nesting, Schema};
 use crate::framework::{validators, Ctx, Diagnostics, Failure, Operation, Resource, Type};
 use crate::framework::{IdKind, IdPart, ImportForm};
 use crate::providers::common;
-use crate::providers::common::lifecycle::{self, LongRunning, Statuses};
+use crate::providers::common::lifecycle::{self, Fields, LongRunning, Statuses};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -380,20 +380,14 @@ impl LongRunning for Runtimes {
         deleted: &[],
     };
 
-    fn id(o: &Runtime) -> Option<&str> {
-        Some(&o.id)
-    }
-    fn status(o: &Runtime) -> Option<&str> {
-        Some(&o.status)
-    }
-    fn name(o: &Runtime) -> Option<&str> {
-        Some(&o.name)
-    }
-    fn created_at(o: &Runtime) -> Option<&str> {
-        o.created_at.as_deref()
-    }
-    fn message(o: &Runtime) -> Option<String> {
-        o.message.clone()
+    fn fields(o: &Runtime) -> Fields<'_> {
+        Fields {
+            id: Some(&o.id),
+            status: Some(&o.status),
+            name: Some(&o.name),
+            created_at: o.created_at.as_deref(),
+            message: o.message.as_deref(),
+        }
     }
     fn path(&self, id: &str) -> String {
         api::runtime_path(&self.org, &self.project, id)

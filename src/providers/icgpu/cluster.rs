@@ -8,7 +8,7 @@ use crate::client::{list_all_token, Api, ClientError};
 use crate::framework::resource::Operation;
 use crate::framework::ImportForm;
 use crate::framework::{validators, Attribute, Ctx, Diagnostics, Failure, Resource, Schema};
-use crate::providers::common::lifecycle::{self, LongRunning, Statuses};
+use crate::providers::common::lifecycle::{self, Fields, LongRunning, Statuses};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -62,20 +62,14 @@ impl LongRunning for Clusters {
         deleted: &["terminated"],
     };
 
-    fn id(o: &Cluster) -> Option<&str> {
-        Some(&o.id)
-    }
-    fn status(o: &Cluster) -> Option<&str> {
-        Some(&o.status)
-    }
-    fn name(o: &Cluster) -> Option<&str> {
-        Some(&o.name)
-    }
-    fn created_at(o: &Cluster) -> Option<&str> {
-        o.created_at.as_deref()
-    }
-    fn message(o: &Cluster) -> Option<String> {
-        o.error_message.clone()
+    fn fields(o: &Cluster) -> Fields<'_> {
+        Fields {
+            id: Some(&o.id),
+            status: Some(&o.status),
+            name: Some(&o.name),
+            created_at: o.created_at.as_deref(),
+            message: o.error_message.as_deref(),
+        }
     }
     fn path(&self, id: &str) -> String {
         path(id)

@@ -9,7 +9,7 @@ use crate::client::{list_all_token, Api, Client, ClientError, Poll};
 use crate::framework::resource::Operation;
 use crate::framework::{validators, Attribute, Ctx, Diagnostics, Failure, Resource, Schema, Value};
 use crate::framework::{IdKind, ImportForm};
-use crate::providers::common::lifecycle::{self, LongRunning, Statuses};
+use crate::providers::common::lifecycle::{self, Fields, LongRunning, Statuses};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -84,20 +84,14 @@ impl LongRunning for Deployments {
         deleted: &[],
     };
 
-    fn id(o: &ModelDeployment) -> Option<&str> {
-        Some(&o.name)
-    }
-    fn status(o: &ModelDeployment) -> Option<&str> {
-        Some(&o.status)
-    }
-    fn name(o: &ModelDeployment) -> Option<&str> {
-        Some(&o.name)
-    }
-    fn created_at(o: &ModelDeployment) -> Option<&str> {
-        o.created_at.as_deref()
-    }
-    fn message(o: &ModelDeployment) -> Option<String> {
-        o.error_message.clone()
+    fn fields(o: &ModelDeployment) -> Fields<'_> {
+        Fields {
+            id: Some(&o.name),
+            status: Some(&o.status),
+            name: Some(&o.name),
+            created_at: o.created_at.as_deref(),
+            message: o.error_message.as_deref(),
+        }
     }
     fn path(&self, name: &str) -> String {
         path(name)

@@ -11,7 +11,7 @@ use crate::framework::ImportForm;
 use crate::framework::{
     validators, Attribute, AttributePath, Ctx, Diagnostics, Failure, Resource, Schema, Value,
 };
-use crate::providers::common::lifecycle::{self, LongRunning, Statuses};
+use crate::providers::common::lifecycle::{self, Fields, LongRunning, Statuses};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -111,20 +111,14 @@ impl LongRunning for Vms {
         deleted: &["terminated"],
     };
 
-    fn id(o: &Vm) -> Option<&str> {
-        Some(&o.id)
-    }
-    fn status(o: &Vm) -> Option<&str> {
-        Some(&o.status)
-    }
-    fn name(o: &Vm) -> Option<&str> {
-        Some(&o.name)
-    }
-    fn created_at(o: &Vm) -> Option<&str> {
-        o.created_at.as_deref()
-    }
-    fn message(o: &Vm) -> Option<String> {
-        o.error_message.clone()
+    fn fields(o: &Vm) -> Fields<'_> {
+        Fields {
+            id: Some(&o.id),
+            status: Some(&o.status),
+            name: Some(&o.name),
+            created_at: o.created_at.as_deref(),
+            message: o.error_message.as_deref(),
+        }
     }
     fn path(&self, id: &str) -> String {
         path(id)
