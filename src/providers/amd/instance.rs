@@ -7,9 +7,9 @@
 //! is generated when omitted.
 
 use super::api::{self, Instance, InstanceInput};
-use super::quoted;
 use crate::client::{list_all_offset, Api, Client, ClientError};
 use crate::framework::schema::{Attribute, Schema};
+use crate::framework::validators::quoted_list;
 use crate::framework::{validators, Ctx, Diagnostics, Failure, Resource};
 use crate::framework::{IdKind, ImportForm};
 use crate::providers::common;
@@ -79,7 +79,7 @@ fn schema() -> Schema {
             .one_of(api::CREATE_GPU_TYPES)
             .description(format!(
                 "GPU hardware type: one of {}.",
-                quoted(api::CREATE_GPU_TYPES)
+                quoted_list(api::CREATE_GPU_TYPES)
             )),
     )
     .attribute(
@@ -114,7 +114,7 @@ fn schema() -> Schema {
     .attribute(Attribute::string("status").computed().description(format!(
         "Current status: one of {}. An instance the platform stopped reads `stopped` (with a \
          warning on refresh: the API has no start call; replace the instance to run again).",
-        quoted(api::STATUSES)
+        quoted_list(api::STATUSES)
     )))
     .attribute(
         Attribute::string("created_at")

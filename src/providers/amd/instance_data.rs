@@ -2,9 +2,9 @@
 
 use super::api;
 use super::instance::{get_instance, InstanceModel};
-use super::quoted;
 use crate::client::Client;
 use crate::framework::schema::{Attribute, Schema};
+use crate::framework::validators::quoted_list;
 use crate::framework::{validators, AttributePath, Ctx, DataSource, Diagnostics};
 use crate::providers::common;
 use async_trait::async_trait;
@@ -21,7 +21,7 @@ pub(crate) fn instance_attributes() -> Vec<Attribute> {
             .computed()
             .description(format!(
                 "GPU hardware type: one of {}.",
-                quoted(api::GPU_TYPES)
+                quoted_list(api::GPU_TYPES)
             )),
         Attribute::int("gpu_count")
             .computed()
@@ -32,9 +32,10 @@ pub(crate) fn instance_attributes() -> Vec<Attribute> {
         Attribute::string("region")
             .computed()
             .description("Deployment region."),
-        Attribute::string("status")
-            .computed()
-            .description(format!("Current status: one of {}.", quoted(api::STATUSES))),
+        Attribute::string("status").computed().description(format!(
+            "Current status: one of {}.",
+            quoted_list(api::STATUSES)
+        )),
         Attribute::string("created_at")
             .computed()
             .description("Creation timestamp (RFC 3339)."),

@@ -18,15 +18,6 @@ use std::sync::Arc;
 
 pub struct Amd;
 
-/// `a`, `b`, `c` in backticks, as the docs print allowed values.
-pub(crate) fn quoted(values: &[&str]) -> String {
-    values
-        .iter()
-        .map(|v| format!("`{v}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 #[async_trait]
 impl Provider for Amd {
     type Client = Client;

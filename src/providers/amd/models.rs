@@ -25,7 +25,7 @@ pub struct ModelsModel {
 pub struct AmdModels;
 
 fn schema() -> Schema {
-    use super::quoted;
+    use crate::framework::validators::quoted_list;
     Schema::new(
         "AI models deployed for inference serving on the AMD Developer Cloud. This is a data \
          source rather than a resource because the API has no call to remove a deployed model, \
@@ -46,11 +46,11 @@ fn schema() -> Schema {
                     .computed()
                     .description(format!(
                         "Inference serving framework: one of {}.",
-                        quoted(FRAMEWORKS)
+                        quoted_list(FRAMEWORKS)
                     )),
                 Attribute::string("status").computed().description(format!(
                     "Deployment status: one of {}.",
-                    quoted(MODEL_STATUSES)
+                    quoted_list(MODEL_STATUSES)
                 )),
                 Attribute::string("endpoint")
                     .computed()

@@ -3,13 +3,14 @@
 //! until `Running`, delete until the runtime is gone (404).
 
 use super::api::{self, Runtime};
-use super::shared::{empty_as_prior, template_spec_attributes, TemplateSpecModel};
+use super::shared::{template_spec_attributes, TemplateSpecModel};
 use super::GpuAiClient;
 use crate::client::{list_all_pages, Api, ClientError};
 use crate::framework::schema::{Attribute, Nesting, Schema};
 use crate::framework::{validators, Ctx, Diagnostics, Failure, Operation, Resource, Type};
 use crate::framework::{IdKind, IdPart, ImportForm};
 use crate::providers::common;
+use crate::providers::common::empty_as_prior;
 use crate::providers::common::lifecycle::{self, LongRunning, Statuses};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -342,7 +343,7 @@ pub fn state_from(prior: &Model, rt: &Runtime) -> Model {
         template_spec,
         gpu_config_id: rt.gpu_config_id.clone().or(prior.gpu_config_id.clone()),
         gpu_count: rt.gpu_count.or(prior.gpu_count),
-        ssh_keys: empty_as_prior(rt.ssh_keys.clone(), Some(prior.ssh_keys.is_some())),
+        ssh_keys: empty_as_prior(rt.ssh_keys.clone(), prior.ssh_keys.is_some()),
         storage,
         status: Some(rt.status.clone()),
         endpoints,

@@ -5,6 +5,7 @@ use super::api;
 use crate::framework::schema::{Attribute, Nesting};
 use crate::framework::validators;
 use crate::framework::Type;
+use crate::providers::common::empty_as_prior;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -120,9 +121,12 @@ impl TemplateSpecModel {
             .collect();
         Self {
             image: Some(spec.image.clone()),
-            ports: empty_as_prior(ports, prior.map(|p| p.ports.is_some())),
-            env: empty_as_prior(spec.env.clone(), prior.map(|p| p.env.is_some())),
-            command: empty_as_prior(spec.command.clone(), prior.map(|p| p.command.is_some())),
+            ports: empty_as_prior(ports, prior.is_some_and(|p| p.ports.is_some())),
+            env: empty_as_prior(spec.env.clone(), prior.is_some_and(|p| p.env.is_some())),
+            command: empty_as_prior(
+                spec.command.clone(),
+                prior.is_some_and(|p| p.command.is_some()),
+            ),
         }
     }
 
@@ -162,17 +166,6 @@ impl TemplateSpecModel {
             env: self.env.clone().unwrap_or_default(),
             command: self.command.clone().unwrap_or_default(),
         }
-    }
-}
-
-/// An empty collection from the API is null in state unless `prior_set` says the configuration
-/// wrote it (an explicit `[]` or `{}`).
-pub fn empty_as_prior<C: IntoIterator + Clone>(api_value: C, prior_set: Option<bool>) -> Option<C> {
-    let empty = api_value.clone().into_iter().next().is_none();
-    if empty && !prior_set.unwrap_or(false) {
-        None
-    } else {
-        Some(api_value)
     }
 }
 

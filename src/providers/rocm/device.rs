@@ -134,7 +134,7 @@ pub(crate) fn health_attribute(extra: &str) -> Attribute {
         vec![
             Attribute::string("status").computed().description(format!(
                 "Overall health: one of {}.",
-                super::quoted(api::HEALTH_STATUSES)
+                validators::quoted_list(api::HEALTH_STATUSES)
             )),
             Attribute::number("temperature")
                 .computed()

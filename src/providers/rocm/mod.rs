@@ -16,8 +16,6 @@ use std::sync::Arc;
 
 pub struct Rocm;
 
-pub(crate) use super::amd::quoted;
-
 #[async_trait]
 impl Provider for Rocm {
     type Client = Client;

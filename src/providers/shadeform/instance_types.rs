@@ -3,9 +3,9 @@
 //! catalogue prices `shadeform_instance` plans for `max_hourly_price`.
 
 use super::api::{self, InstanceType, InstanceTypesResponse};
-use super::quoted;
 use crate::client::Client;
 use crate::framework::schema::{Attribute, Nesting, Schema};
+use crate::framework::validators::quoted_list;
 use crate::framework::{
     validators, AttributePath, Ctx, DataSource, Diagnostics, ListedPrice, PriceCap, Type,
 };
@@ -134,7 +134,7 @@ fn schema() -> Schema {
             .validator(validators::usually_one_of(api::CLOUDS))
             .description(format!(
                 "Only this cloud, e.g. {}; another name is accepted with a warning.",
-                quoted(api::CLOUDS)
+                quoted_list(api::CLOUDS)
             )),
     )
     .attribute(

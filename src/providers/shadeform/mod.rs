@@ -6,6 +6,7 @@
 pub mod api;
 pub mod instance;
 pub mod instance_types;
+pub mod launch;
 pub mod official;
 pub mod volume;
 
@@ -17,8 +18,6 @@ use async_trait::async_trait;
 use std::sync::Arc;
 
 pub struct Shadeform;
-
-pub(crate) use super::amd::quoted;
 
 #[async_trait]
 impl Provider for Shadeform {

@@ -8,9 +8,10 @@
 //! Delete refuses, before any call that changes something, while an instance mounts the volume.
 
 use super::api::{self, CreateVolumeRequest, CreateVolumeResponse, Volume};
-use super::{official, quoted};
+use super::official;
 use crate::client::{create_reconciled, Api, Client, ClientError};
 use crate::framework::schema::{Attribute, Schema};
+use crate::framework::validators::quoted_list;
 use crate::framework::{
     validators, AttributePath, Ctx, Diagnostics, Failure, MoveSource, Resource,
 };
@@ -80,7 +81,7 @@ fn schema() -> Schema {
             .description(format!(
                 "Cloud the volume lives in, e.g. {}; another name is accepted with a warning. \
                  Instances mounting it must be in the same cloud.",
-                quoted(api::CLOUDS)
+                quoted_list(api::CLOUDS)
             )),
     )
     .attribute(
