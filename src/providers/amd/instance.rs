@@ -258,22 +258,6 @@ impl Resource for AmdInstance {
 mod tests {
     use super::*;
 
-    #[test]
-    fn every_attribute_is_described_and_arguments_force_replacement() {
-        let s = schema();
-        for a in &s.attributes {
-            assert!(!a.description.is_empty(), "{} has no description", a.name);
-            if a.mode.is_configurable() {
-                assert!(
-                    !a.plan_modifiers.is_empty(),
-                    "{} must force replacement",
-                    a.name
-                );
-            }
-        }
-        assert!(s.blocks.iter().any(|b| b.name == "timeouts"));
-    }
-
     fn validate(gpu_type: &str, gpu_count: i64) -> Vec<String> {
         use crate::framework::server::{ProviderServer, ValidateResourceRequest};
         use crate::framework::Value;

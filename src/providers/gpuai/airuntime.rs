@@ -641,21 +641,4 @@ mod tests {
         )
         .has_errors());
     }
-
-    #[test]
-    fn every_argument_forces_replacement_and_everything_is_described() {
-        let s = schema();
-        for a in &s.attributes {
-            assert!(!a.description.is_empty(), "{} lacks a description", a.name);
-            // The price cap is the engine's, checked at plan; it never replaces the runtime.
-            if a.mode.is_configurable() && a.name != crate::framework::price::MAX_HOURLY_PRICE {
-                assert!(
-                    !a.plan_modifiers.is_empty(),
-                    "{} must force replacement",
-                    a.name
-                );
-            }
-        }
-        assert!(s.blocks.iter().any(|b| b.name == "timeouts"));
-    }
 }
