@@ -30,7 +30,7 @@ impl From<Credits> for CreditsModel {
     }
 }
 
-pub struct AmdCredits;
+pub struct CreditsDataSource;
 
 fn schema() -> Schema {
     Schema::new("The AMD Developer Cloud account's GPU credit balance and usage.")
@@ -62,7 +62,7 @@ fn schema() -> Schema {
 }
 
 #[async_trait]
-impl DataSource for AmdCredits {
+impl DataSource for CreditsDataSource {
     type Client = Client;
     type Model = CreditsModel;
 

@@ -46,7 +46,7 @@ impl From<Instance> for InstanceModel {
     }
 }
 
-pub struct AmdInstance;
+pub struct InstanceResource;
 
 fn schema() -> Schema {
     Schema::new(
@@ -183,7 +183,7 @@ impl LongRunning for Instances {
 }
 
 #[async_trait]
-impl Resource for AmdInstance {
+impl Resource for InstanceResource {
     type Client = Client;
     type Model = InstanceModel;
 

@@ -9,7 +9,7 @@ use crate::framework::{validators, AttributePath, Ctx, DataSource, Diagnostics};
 use crate::providers::common;
 use async_trait::async_trait;
 
-pub struct AmdInstanceData;
+pub struct InstanceDataSource;
 
 /// The computed attributes of an instance, shared with `amd_instances`.
 pub(crate) fn instance_attributes() -> Vec<Attribute> {
@@ -56,7 +56,7 @@ fn schema() -> Schema {
 }
 
 #[async_trait]
-impl DataSource for AmdInstanceData {
+impl DataSource for InstanceDataSource {
     type Client = Client;
     type Model = InstanceModel;
 

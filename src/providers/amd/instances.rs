@@ -20,7 +20,7 @@ pub struct InstancesModel {
     pub instances: Option<Vec<InstanceModel>>,
 }
 
-pub struct AmdInstances;
+pub struct InstancesDataSource;
 
 fn schema() -> Schema {
     let mut item = vec![Attribute::string("id")
@@ -57,7 +57,7 @@ fn schema() -> Schema {
 }
 
 #[async_trait]
-impl DataSource for AmdInstances {
+impl DataSource for InstancesDataSource {
     type Client = Client;
     type Model = InstancesModel;
 

@@ -48,18 +48,20 @@ impl Provider for Amd {
 
     fn resources(&self) -> Vec<Arc<dyn DynResource>> {
         vec![
-            Arc::new(instance::AmdInstance),
-            Arc::new(crate::providers::validation::ImageValidation::<Client>::new()),
+            Arc::new(instance::InstanceResource),
+            Arc::new(crate::providers::validation::ImageValidationResource::<
+                Client,
+            >::new()),
         ]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DynDataSource>> {
         vec![
-            Arc::new(instance_data::AmdInstanceData),
-            Arc::new(instances::AmdInstances),
-            Arc::new(instance_metrics::AmdInstanceMetrics),
-            Arc::new(credits::AmdCredits),
-            Arc::new(models::AmdModels),
+            Arc::new(instance_data::InstanceDataSource),
+            Arc::new(instances::InstancesDataSource),
+            Arc::new(instance_metrics::InstanceMetricsDataSource),
+            Arc::new(credits::CreditsDataSource),
+            Arc::new(models::ModelsDataSource),
         ]
     }
 }

@@ -22,7 +22,7 @@ pub struct ModelsModel {
     pub models: Option<Vec<Model>>,
 }
 
-pub struct AmdModels;
+pub struct ModelsDataSource;
 
 fn schema() -> Schema {
     use crate::framework::validators::quoted_list;
@@ -63,7 +63,7 @@ fn schema() -> Schema {
 }
 
 #[async_trait]
-impl DataSource for AmdModels {
+impl DataSource for ModelsDataSource {
     type Client = Client;
     type Model = ModelsModel;
 

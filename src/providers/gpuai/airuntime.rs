@@ -72,7 +72,7 @@ pub struct Model {
     pub created_at: Option<String>,
 }
 
-pub struct AiRuntime;
+pub struct AiRuntimeResource;
 
 fn ssh_key_validator() -> Arc<dyn validators::Validator> {
     validators::from_fn("value must be an OpenSSH public key", |v| {
@@ -277,12 +277,12 @@ fn unless_default<T: PartialEq + Clone>(api: Option<T>, default: T, prior_set: b
 
 /// State from the API's runtime, written the way `prior` (plan, earlier state, or the bare
 /// import identity) wrote the configurable parts where the two mean the same.
-pub fn state_from(prior: &Model, rt: &Runtime) -> Model {
+pub fn observe(prior: &Model, rt: &Runtime) -> Model {
     let template_spec = match (&rt.template_id, &rt.template_spec) {
         // Created from a template: the API reports the template's spec, which the
         // configuration did not write.
         (Some(_), _) => None,
-        (None, Some(spec)) => Some(TemplateSpecModel::from_api(
+        (None, Some(spec)) => Some(TemplateSpecModel::observe(
             spec,
             prior.template_spec.as_ref(),
         )),
@@ -414,7 +414,7 @@ fn ids(m: &Model) -> (String, String, String) {
 }
 
 #[async_trait]
-impl Resource for AiRuntime {
+impl Resource for AiRuntimeResource {
     type Client = GpuAiClient;
     type Model = Model;
 
@@ -465,7 +465,7 @@ impl Resource for AiRuntime {
         };
         let name = Some(request_from(&plan).name);
         lifecycle::create(ctx, &api, &runtimes, &plan, name, request, |rt| {
-            state_from(&plan, rt)
+            observe(&plan, rt)
         })
         .await
     }
@@ -478,7 +478,7 @@ impl Resource for AiRuntime {
         let api = common::bind(&ctx.client.gpu, ctx);
         let (_, _, id) = ids(&state);
         let found = lifecycle::read(ctx, &api, &Runtimes::of(&state), &id).await?;
-        Ok(found.map(|rt| state_from(&state, &rt)))
+        Ok(found.map(|rt| observe(&state, &rt)))
     }
 
     async fn delete(&self, ctx: &Ctx<'_, GpuAiClient>, state: Model) -> Result<(), Diagnostics> {
@@ -530,7 +530,7 @@ mod tests {
 
     #[test]
     fn state_after_create_matches_the_plan() {
-        let st = state_from(&plan(), &runtime());
+        let st = observe(&plan(), &runtime());
         assert_eq!(
             st.template_spec, None,
             "template's spec is not echoed into state"
@@ -549,7 +549,7 @@ mod tests {
             size_gb: Some(100),
             mount_path: None,
         });
-        let st = state_from(&p, &runtime());
+        let st = observe(&p, &runtime());
         assert_eq!(
             st.storage,
             Some(StorageModel {

@@ -31,7 +31,7 @@ impl From<&Template> for TemplateModel {
             name: t.name.clone(),
             description: t.description.clone(),
             category: t.category.clone(),
-            template_spec: Some(TemplateSpecModel::from_api_full(&t.template_spec)),
+            template_spec: Some(TemplateSpecModel::observe_full(&t.template_spec)),
             owner_org_id: t.owner_org_id.clone(),
         }
     }
@@ -62,7 +62,7 @@ pub fn template_attributes() -> Vec<Attribute> {
     ]
 }
 
-pub struct AiRuntimeTemplate;
+pub struct AiRuntimeTemplateDataSource;
 
 pub fn template_schema() -> Schema {
     let mut s = Schema::new("One AI runtime template of the GPU AI Service catalogue, by id.")
@@ -82,7 +82,7 @@ pub fn template_schema() -> Schema {
 }
 
 #[async_trait]
-impl DataSource for AiRuntimeTemplate {
+impl DataSource for AiRuntimeTemplateDataSource {
     type Client = GpuAiClient;
     type Model = TemplateModel;
 

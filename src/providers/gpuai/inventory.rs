@@ -22,7 +22,7 @@ pub struct Model {
     pub items: Option<Vec<InventoryItemModel>>,
 }
 
-pub struct Inventory;
+pub struct InventoryDataSource;
 
 pub fn schema() -> Schema {
     let mut item = vec![
@@ -94,7 +94,7 @@ pub fn check_vram_bounds(config: &Value, diags: &mut Diagnostics) {
 }
 
 #[async_trait]
-impl DataSource for Inventory {
+impl DataSource for InventoryDataSource {
     type Client = GpuAiClient;
     type Model = Model;
 

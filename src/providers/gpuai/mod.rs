@@ -141,18 +141,20 @@ impl Provider for GpuAi {
 
     fn resources(&self) -> Vec<Arc<dyn DynResource>> {
         vec![
-            Arc::new(airuntime::AiRuntime),
-            Arc::new(availability_notification::AvailabilityNotification),
-            Arc::new(crate::providers::validation::ImageValidation::<GpuAiClient>::new()),
+            Arc::new(airuntime::AiRuntimeResource),
+            Arc::new(availability_notification::AvailabilityNotificationResource),
+            Arc::new(crate::providers::validation::ImageValidationResource::<
+                GpuAiClient,
+            >::new()),
         ]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DynDataSource>> {
         vec![
-            Arc::new(inventory::Inventory),
-            Arc::new(gpu_config::GpuConfig),
-            Arc::new(airuntime_templates::AiRuntimeTemplates),
-            Arc::new(airuntime_template::AiRuntimeTemplate),
+            Arc::new(inventory::InventoryDataSource),
+            Arc::new(gpu_config::GpuConfigDataSource),
+            Arc::new(airuntime_templates::AiRuntimeTemplatesDataSource),
+            Arc::new(airuntime_template::AiRuntimeTemplateDataSource),
         ]
     }
 }

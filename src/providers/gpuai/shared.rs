@@ -96,7 +96,7 @@ impl TemplateSpecModel {
     /// The spec as the API returns it, written the way `prior` wrote it where the two mean the
     /// same: an empty list or map stays null, and a port's unset protocol stays null although
     /// the API reports `http`. `prior` is what the configuration (or earlier state) said.
-    pub fn from_api(spec: &api::TemplateSpec, prior: Option<&TemplateSpecModel>) -> Self {
+    pub fn observe(spec: &api::TemplateSpec, prior: Option<&TemplateSpecModel>) -> Self {
         let prior_ports = prior.and_then(|p| p.ports.as_ref());
         let ports: Vec<PortModel> = spec
             .ports
@@ -131,7 +131,7 @@ impl TemplateSpecModel {
     }
 
     /// The spec as a data source shows it: every list and map present, as the API sends them.
-    pub fn from_api_full(spec: &api::TemplateSpec) -> Self {
+    pub fn observe_full(spec: &api::TemplateSpec) -> Self {
         Self {
             image: Some(spec.image.clone()),
             ports: Some(
@@ -274,13 +274,13 @@ mod tests {
             env: None,
             command: Some(vec![]),
         };
-        let got = TemplateSpecModel::from_api(&spec(), Some(&prior));
+        let got = TemplateSpecModel::observe(&spec(), Some(&prior));
         assert_eq!(got, prior);
     }
 
     #[test]
     fn import_without_prior_shows_what_the_api_says() {
-        let got = TemplateSpecModel::from_api(&spec(), None);
+        let got = TemplateSpecModel::observe(&spec(), None);
         assert_eq!(got.env, None);
         assert_eq!(got.command, None);
         let ports = got.ports.expect("ports");
@@ -300,7 +300,7 @@ mod tests {
             }]),
             ..Default::default()
         };
-        let got = TemplateSpecModel::from_api(&s, Some(&prior));
+        let got = TemplateSpecModel::observe(&s, Some(&prior));
         let ports = got.ports.expect("ports");
         assert_eq!(ports[0].protocol.as_deref(), Some("tcp"));
     }

@@ -173,7 +173,9 @@ impl Provider for IcGpu {
             Arc::new(vm_firewall_rule::VmFirewallRuleResource),
             Arc::new(vm_disk::VmDiskResource),
             Arc::new(vm_disk_attachment::VmDiskAttachmentResource),
-            Arc::new(crate::providers::validation::ImageValidation::<IcGpuClient>::new()),
+            Arc::new(crate::providers::validation::ImageValidationResource::<
+                IcGpuClient,
+            >::new()),
         ]
     }
 

@@ -195,7 +195,7 @@ pub(crate) async fn telemetry(
     Ok((h?.into(), p?.into()))
 }
 
-pub struct RocmDevice;
+pub struct DeviceDataSource;
 
 fn schema() -> Schema {
     let mut s = Schema::new(
@@ -215,7 +215,7 @@ fn schema() -> Schema {
 }
 
 #[async_trait]
-impl DataSource for RocmDevice {
+impl DataSource for DeviceDataSource {
     type Client = Client;
     type Model = DeviceModel;
 

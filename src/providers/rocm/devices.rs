@@ -22,7 +22,7 @@ pub struct DevicesModel {
     pub devices: Option<Vec<DeviceModel>>,
 }
 
-pub struct RocmDevices;
+pub struct DevicesDataSource;
 
 fn schema() -> Schema {
     let when = " (set when `include_health` or `require_healthy` is true, otherwise null)";
@@ -54,7 +54,7 @@ fn schema() -> Schema {
 }
 
 #[async_trait]
-impl DataSource for RocmDevices {
+impl DataSource for DevicesDataSource {
     type Client = Client;
     type Model = DevicesModel;
 

@@ -50,9 +50,9 @@ impl Provider for Rocm {
 
     fn data_sources(&self) -> Vec<Arc<dyn DynDataSource>> {
         vec![
-            Arc::new(devices::RocmDevices),
-            Arc::new(device::RocmDevice),
-            Arc::new(version::RocmVersionData),
+            Arc::new(devices::DevicesDataSource),
+            Arc::new(device::DeviceDataSource),
+            Arc::new(version::VersionDataSource),
         ]
     }
 }

@@ -17,7 +17,7 @@ pub struct VersionModel {
     pub kernel_version: Option<String>,
 }
 
-pub struct RocmVersionData;
+pub struct VersionDataSource;
 
 fn schema() -> Schema {
     Schema::new("Versions of the ROCm software stack on the managed host.")
@@ -44,7 +44,7 @@ fn schema() -> Schema {
 }
 
 #[async_trait]
-impl DataSource for RocmVersionData {
+impl DataSource for VersionDataSource {
     type Client = Client;
     type Model = VersionModel;
 

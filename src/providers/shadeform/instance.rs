@@ -46,7 +46,7 @@ pub struct InstanceModel {
     pub configuration: Option<api::InstanceConfiguration>,
 }
 
-pub struct ShadeformInstance;
+pub struct InstanceResource;
 
 fn configuration_attribute() -> Attribute {
     let int = |n: &str, d: &str| Attribute::int(n).computed().description(d.to_string());
@@ -172,9 +172,9 @@ fn schema() -> Schema {
 }
 
 /// State from the API's view of an instance; `prior` fills what the API does not echo.
-fn model_from(i: Instance, prior: &InstanceModel) -> InstanceModel {
+fn observe(i: Instance, prior: &InstanceModel) -> InstanceModel {
     let launch_configuration = match i.launch_configuration {
-        Some(lc) => Some(launch::from_api(lc, prior.launch_configuration.as_ref())),
+        Some(lc) => Some(launch::observe(lc, prior.launch_configuration.as_ref())),
         // The API need not echo the launch configuration; keep what was configured.
         None => prior.launch_configuration.clone(),
     };
@@ -339,7 +339,7 @@ async fn check_availability(
 }
 
 #[async_trait]
-impl Resource for ShadeformInstance {
+impl Resource for InstanceResource {
     type Client = Client;
     type Model = InstanceModel;
 
@@ -394,7 +394,7 @@ impl Resource for ShadeformInstance {
         };
         let name = plan.name.clone();
         lifecycle::create(ctx, &api, &Instances, &plan, name, request, |i| {
-            model_from(i.clone(), &plan)
+            observe(i.clone(), &plan)
         })
         .await
     }
@@ -408,7 +408,7 @@ impl Resource for ShadeformInstance {
             return Ok(None);
         };
         let found = lifecycle::read(ctx, &common::api(ctx), &Instances, id).await?;
-        Ok(found.map(|i| model_from(i, &state)))
+        Ok(found.map(|i| observe(i, &state)))
     }
 
     async fn delete(&self, ctx: &Ctx<'_, Client>, state: InstanceModel) -> Result<(), Diagnostics> {

@@ -27,7 +27,7 @@ pub struct TypesModel {
     pub cheapest_available: Option<InstanceType>,
 }
 
-pub struct ShadeformInstanceTypes;
+pub struct InstanceTypesDataSource;
 
 /// How `shadeform_instance` is priced: by cloud and instance type, from this catalogue.
 pub(super) const INSTANCE_PRICE: PriceCap = PriceCap {
@@ -194,7 +194,7 @@ fn cheapest(types: &[InstanceType]) -> Option<InstanceType> {
 }
 
 #[async_trait]
-impl DataSource for ShadeformInstanceTypes {
+impl DataSource for InstanceTypesDataSource {
     type Client = Client;
     type Model = TypesModel;
 

@@ -179,7 +179,7 @@ pub(super) fn to_api(m: &LaunchModel) -> api::LaunchConfiguration {
     }
 }
 
-pub(super) fn from_api(a: api::LaunchConfiguration, prior: Option<&LaunchModel>) -> LaunchModel {
+pub(super) fn observe(a: api::LaunchConfiguration, prior: Option<&LaunchModel>) -> LaunchModel {
     let prior_docker = prior.and_then(|p| p.docker_configuration.as_ref());
     LaunchModel {
         kind: Some(a.kind),
@@ -234,6 +234,6 @@ mod tests {
         let a = to_api(&m);
         let json = serde_json::to_value(&a).expect("json");
         assert_eq!(json["docker_configuration"]["envs"][0]["name"], "HF_TOKEN");
-        assert_eq!(from_api(a, Some(&m)), m);
+        assert_eq!(observe(a, Some(&m)), m);
     }
 }

@@ -49,14 +49,16 @@ impl Provider for Shadeform {
 
     fn resources(&self) -> Vec<Arc<dyn DynResource>> {
         vec![
-            Arc::new(instance::ShadeformInstance),
-            Arc::new(volume::ShadeformVolume),
-            Arc::new(crate::providers::validation::ImageValidation::<Client>::new()),
+            Arc::new(instance::InstanceResource),
+            Arc::new(volume::VolumeResource),
+            Arc::new(crate::providers::validation::ImageValidationResource::<
+                Client,
+            >::new()),
         ]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DynDataSource>> {
-        vec![Arc::new(instance_types::ShadeformInstanceTypes)]
+        vec![Arc::new(instance_types::InstanceTypesDataSource)]
     }
 }
 

@@ -53,7 +53,7 @@ impl VolumeModel {
     }
 }
 
-pub struct ShadeformVolume;
+pub struct VolumeResource;
 
 /// The API's name for volumes in paths and list keys.
 const KIND: &str = "volume";
@@ -158,7 +158,7 @@ async fn find_created(
 }
 
 #[async_trait]
-impl Resource for ShadeformVolume {
+impl Resource for VolumeResource {
     type Client = Client;
     type Model = VolumeModel;
 
