@@ -38,7 +38,7 @@ impl<M> Opened<M> {
 #[async_trait]
 pub trait EphemeralResource: Send + Sync + 'static {
     type Client: Send + Sync + 'static;
-    type Model: Serialize + DeserializeOwned + Send + Sync + 'static;
+    type Model: Serialize + DeserializeOwned + Default + Send + Sync + 'static;
 
     /// The type name after the provider prefix: `"cluster_kubeconfig"` serves
     /// `icgpu_cluster_kubeconfig`.
@@ -77,6 +77,8 @@ pub trait DynEphemeralResource: Send + Sync {
     fn type_name(&self) -> &'static str;
     fn schema(&self) -> Schema;
     fn validate(&self, config: &Value, diags: &mut Diagnostics);
+    /// The names the model serializes, from `Model::default()`.
+    fn model_fields(&self) -> Vec<String>;
     fn default_timeout(&self) -> Duration;
     async fn open(
         &self,
@@ -97,6 +99,9 @@ impl<E: EphemeralResource> DynEphemeralResource for E {
     }
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         EphemeralResource::validate(self, config, diags)
+    }
+    fn model_fields(&self) -> Vec<String> {
+        super::resource::field_names(&E::Model::default())
     }
     fn default_timeout(&self) -> Duration {
         EphemeralResource::default_timeout(self)

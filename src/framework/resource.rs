@@ -141,7 +141,7 @@ pub struct ModifyPlanRequest<'a> {
 #[async_trait]
 pub trait Resource: Send + Sync + 'static {
     type Client: Send + Sync + 'static;
-    type Model: Serialize + DeserializeOwned + Send + Sync + 'static;
+    type Model: Serialize + DeserializeOwned + Default + Send + Sync + 'static;
 
     /// The type name after the provider prefix: `"instance"` serves `icgpu_instance`.
     fn type_name(&self) -> &'static str;
@@ -249,7 +249,7 @@ pub trait Resource: Send + Sync + 'static {
 #[async_trait]
 pub trait DataSource: Send + Sync + 'static {
     type Client: Send + Sync + 'static;
-    type Model: Serialize + DeserializeOwned + Send + Sync + 'static;
+    type Model: Serialize + DeserializeOwned + Default + Send + Sync + 'static;
 
     fn type_name(&self) -> &'static str;
     fn schema(&self) -> Schema;
@@ -330,6 +330,9 @@ pub trait DynResource: Send + Sync {
     ) -> Result<serde_json::Value, DynFailure>;
     async fn delete(&self, ctx: &DynCtx<'_>, state: serde_json::Value) -> Result<(), Diagnostics>;
     fn import_form(&self) -> ImportForm;
+    /// The names the model serializes, from `Model::default()`: what the central schema test
+    /// holds against the schema's attribute names.
+    fn model_fields(&self) -> Vec<String>;
     fn upgrade_state(
         &self,
         from_version: i64,
@@ -349,6 +352,8 @@ pub trait DynDataSource: Send + Sync {
     fn schema(&self) -> Schema;
     fn validate(&self, config: &Value, diags: &mut Diagnostics);
     fn default_timeout(&self) -> Duration;
+    /// The names the model serializes, from `Model::default()`.
+    fn model_fields(&self) -> Vec<String>;
     async fn read(
         &self,
         ctx: &DynCtx<'_>,
@@ -498,6 +503,9 @@ impl<R: Resource> DynResource for R {
     fn move_state(&self, from: &MoveSource<'_>) -> Option<Result<serde_json::Value, Diagnostics>> {
         Resource::move_state(self, from)
     }
+    fn model_fields(&self) -> Vec<String> {
+        field_names(&R::Model::default())
+    }
     async fn listed_hourly_price(
         &self,
         ctx: &DynCtx<'_>,
@@ -522,6 +530,9 @@ impl<D: DataSource> DynDataSource for D {
     }
     fn default_timeout(&self) -> Duration {
         DataSource::default_timeout(self)
+    }
+    fn model_fields(&self) -> Vec<String> {
+        field_names(&D::Model::default())
     }
     async fn read(
         &self,
@@ -560,5 +571,13 @@ impl<P: Provider> DynProvider for P {
     }
     fn ephemeral_resources(&self) -> Vec<Arc<dyn DynEphemeralResource>> {
         Provider::ephemeral_resources(self)
+    }
+}
+
+/// The top-level names `model` serializes to (empty when it is not an object).
+pub fn field_names<M: Serialize>(model: &M) -> Vec<String> {
+    match serde_json::to_value(model) {
+        Ok(serde_json::Value::Object(obj)) => obj.keys().cloned().collect(),
+        _ => Vec::new(),
     }
 }

@@ -323,7 +323,57 @@ impl Validator for Each {
     }
 }
 
-/// At most one of the named top-level attributes may be set.
+/// A value found at a dotted path (`launch_configuration.type`) in a configuration.
+enum Found<'a> {
+    /// An object on the way is null: the rule has nothing to check there.
+    ParentNull,
+    /// An object on the way is unknown, or the value itself is.
+    Unknown,
+    Value(&'a Value),
+}
+
+/// Follows `launch_configuration.docker_configuration` through nested objects, as
+/// terraform-plugin-framework's path expressions do.
+fn find<'a>(config: &'a Value, dotted: &str) -> Found<'a> {
+    let mut at = config;
+    let mut steps = dotted.split('.').peekable();
+    while let Some(step) = steps.next() {
+        if at.is_unknown() {
+            return Found::Unknown;
+        }
+        if at.is_null() {
+            return Found::ParentNull;
+        }
+        at = at.attr(step).unwrap_or(&Value::Null);
+        if steps.peek().is_none() {
+            break;
+        }
+    }
+    if at.is_unknown() {
+        Found::Unknown
+    } else {
+        Found::Value(at)
+    }
+}
+
+fn dotted_path(dotted: &str) -> AttributePath {
+    let mut parts = dotted.split('.');
+    let first = AttributePath::attr(parts.next().unwrap_or(""));
+    parts.fold(first, |p, step| p.at(step))
+}
+
+/// The values at `paths`, or `None` when one is unknown or sits in a null object.
+fn find_all<'a>(config: &'a Value, paths: &[String]) -> Option<Vec<&'a Value>> {
+    paths
+        .iter()
+        .map(|p| match find(config, p) {
+            Found::Value(v) => Some(v),
+            Found::ParentNull | Found::Unknown => None,
+        })
+        .collect()
+}
+
+/// At most one of the named attributes (dotted paths for nested ones) may be set.
 pub fn conflicts_with(attrs: &[&str]) -> Arc<dyn ConfigValidator> {
     Arc::new(Among {
         attrs: attrs.iter().map(|s| s.to_string()).collect(),
@@ -331,7 +381,7 @@ pub fn conflicts_with(attrs: &[&str]) -> Arc<dyn ConfigValidator> {
     })
 }
 
-/// Exactly one of the named top-level attributes must be set.
+/// Exactly one of the named attributes (dotted paths for nested ones) must be set.
 pub fn exactly_one_of(attrs: &[&str]) -> Arc<dyn ConfigValidator> {
     Arc::new(Among {
         attrs: attrs.iter().map(|s| s.to_string()).collect(),
@@ -344,6 +394,24 @@ pub fn not_greater_than(low: &str, high: &str) -> Arc<dyn ConfigValidator> {
     Arc::new(Ordered {
         low: low.into(),
         high: high.into(),
+    })
+}
+
+/// Exactly one of `choices` is set, the one whose key `selector` holds: a tagged union such
+/// as `launch_configuration.type = "docker"` with `launch_configuration.docker_configuration`.
+/// `what` names the choices in the conflict message ("launch configurations").
+pub fn one_named_by(
+    what: &str,
+    selector: &str,
+    choices: &[(&str, &str)],
+) -> Arc<dyn ConfigValidator> {
+    Arc::new(NamedBy {
+        what: what.into(),
+        selector: selector.into(),
+        choices: choices
+            .iter()
+            .map(|(k, p)| (k.to_string(), p.to_string()))
+            .collect(),
     })
 }
 
@@ -371,14 +439,9 @@ impl ConfigValidator for Among {
         }
     }
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        let values: Vec<&Value> = self
-            .attrs
-            .iter()
-            .map(|a| config.attr(a).unwrap_or(&Value::Null))
-            .collect();
-        if values.iter().any(|v| v.is_unknown()) {
+        let Some(values) = find_all(config, &self.attrs) else {
             return;
-        }
+        };
         let set: Vec<&String> = self
             .attrs
             .iter()
@@ -391,7 +454,7 @@ impl ConfigValidator for Among {
             Rule::ExactlyOne => set.len() != 1,
         };
         if bad {
-            let path = AttributePath::attr(
+            let path = dotted_path(
                 set.get(1)
                     .copied()
                     .or(self.attrs.first())
@@ -402,6 +465,85 @@ impl ConfigValidator for Among {
                 path,
                 "Invalid attribute combination",
                 format!("{}; found {}.", self.description(), set.len()),
+            );
+        }
+    }
+}
+
+struct NamedBy {
+    what: String,
+    selector: String,
+    choices: Vec<(String, String)>,
+}
+
+impl ConfigValidator for NamedBy {
+    fn description(&self) -> String {
+        let pairs = self
+            .choices
+            .iter()
+            .map(|(k, p)| format!("`{p}` when it is `{k}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!("`{}` names the one to set: {pairs}", self.selector)
+    }
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        let paths: Vec<String> = self.choices.iter().map(|(_, p)| p.clone()).collect();
+        let Some(values) = find_all(config, &paths) else {
+            return;
+        };
+        let set: Vec<&String> = paths
+            .iter()
+            .zip(&values)
+            .filter(|(_, v)| !v.is_null())
+            .map(|(p, _)| p)
+            .collect();
+        if let Some(second) = set.get(1) {
+            let names = set
+                .iter()
+                .map(|p| format!("`{p}`"))
+                .collect::<Vec<_>>()
+                .join(" and ");
+            diags.attribute_error(
+                dotted_path(second),
+                format!("Conflicting {}", self.what),
+                format!(
+                    "{names} are both set: set exactly one, the one `{}` names.",
+                    self.selector
+                ),
+            );
+            return;
+        }
+        let Found::Value(selected) = find(config, &self.selector) else {
+            return;
+        };
+        let Some(kind) = selected.as_str() else {
+            return;
+        };
+        let Some(wanted) = self.choices.iter().find(|(k, _)| k == kind) else {
+            return;
+        };
+        // The missing one first: it is the fix the user most likely wants.
+        let missing = self
+            .choices
+            .iter()
+            .zip(&values)
+            .filter(|((_, p), v)| p == &wanted.1 && v.is_null());
+        let unexpected = self
+            .choices
+            .iter()
+            .zip(&values)
+            .filter(|((_, p), v)| p != &wanted.1 && !v.is_null());
+        for (((_, path), _), (title, verb)) in missing
+            .map(|c| (c, ("Missing", "must")))
+            .chain(unexpected.map(|c| (c, ("Unexpected", "must not"))))
+        {
+            diags.attribute_error(
+                dotted_path(path),
+                format!("{title} {path}"),
+                format!(
+                    "`{}` is {kind:?}, so `{path}` {verb} be set.",
+                    self.selector
+                ),
             );
         }
     }
@@ -540,5 +682,83 @@ mod tests {
             Value::Object([("a".into(), Value::string("x")), ("b".into(), Value::Null)].into());
         v.validate(&cfg, &mut d);
         assert!(!d.has_errors());
+    }
+
+    fn obj(pairs: Vec<(&str, Value)>) -> Value {
+        Value::Object(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+    }
+
+    fn launch(kind: &str, docker: bool, script: bool) -> Value {
+        let set = |on: bool| {
+            if on {
+                obj(vec![("image", Value::string("img"))])
+            } else {
+                Value::Null
+            }
+        };
+        obj(vec![(
+            "launch",
+            obj(vec![
+                ("type", Value::string(kind)),
+                ("docker", set(docker)),
+                ("script", set(script)),
+            ]),
+        )])
+    }
+
+    fn paths_of(v: &Arc<dyn ConfigValidator>, config: &Value) -> Vec<String> {
+        let mut d = Diagnostics::new();
+        v.validate(config, &mut d);
+        d.iter()
+            .map(|d| d.path.as_ref().map(|p| p.to_string()).unwrap_or_default())
+            .collect()
+    }
+
+    #[test]
+    fn the_selector_names_the_one_nested_choice_to_set() {
+        let v = one_named_by(
+            "launches",
+            "launch.type",
+            &[("docker", "launch.docker"), ("script", "launch.script")],
+        );
+        assert!(paths_of(&v, &launch("docker", true, false)).is_empty());
+        assert!(paths_of(&v, &launch("script", false, true)).is_empty());
+        assert_eq!(
+            paths_of(&v, &launch("docker", true, true)),
+            ["launch.script"]
+        );
+        assert_eq!(
+            paths_of(&v, &launch("docker", false, false)),
+            ["launch.docker"]
+        );
+        assert_eq!(
+            paths_of(&v, &launch("script", true, false)),
+            ["launch.script", "launch.docker"]
+        );
+        let mut d = Diagnostics::new();
+        v.validate(&launch("script", true, false), &mut d);
+        let titles: Vec<&str> = d.iter().map(|d| d.summary.as_str()).collect();
+        assert_eq!(
+            titles,
+            ["Missing launch.script", "Unexpected launch.docker"]
+        );
+        assert!(paths_of(&v, &obj(vec![("launch", Value::Unknown)])).is_empty());
+        assert!(paths_of(&v, &obj(vec![("launch", Value::Null)])).is_empty());
+    }
+
+    #[test]
+    fn nested_paths_count_only_inside_a_set_object() {
+        let v = conflicts_with(&["launch.docker", "launch.script"]);
+        assert_eq!(
+            paths_of(&v, &launch("docker", true, true)),
+            ["launch.script"]
+        );
+        assert!(paths_of(&v, &launch("docker", true, false)).is_empty());
+        let v = exactly_one_of(&["launch.docker", "launch.script"]);
+        assert_eq!(
+            paths_of(&v, &launch("docker", false, false)),
+            ["launch.docker"]
+        );
+        assert!(paths_of(&v, &obj(vec![("launch", Value::Null)])).is_empty());
     }
 }

@@ -9,6 +9,9 @@ pub mod rocm;
 pub mod shadeform;
 pub mod validation;
 
+#[cfg(test)]
+mod schema_tests;
+
 use crate::framework::DynProvider;
 use std::sync::Arc;
 

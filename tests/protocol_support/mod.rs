@@ -74,7 +74,7 @@ pub struct Widget {
     signals: Arc<Signals>,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Default, Serialize, Deserialize)]
 pub struct WidgetModel {
     pub id: Option<String>,
     pub name: Option<String>,
@@ -126,7 +126,7 @@ impl Resource for Widget {
 
 pub struct Info;
 
-#[derive(Serialize, Deserialize)]
+#[derive(Default, Serialize, Deserialize)]
 pub struct InfoModel {
     pub name: Option<String>,
     pub value: Option<String>,
@@ -156,7 +156,7 @@ impl DataSource for Info {
 
 pub struct Lease;
 
-#[derive(Serialize, Deserialize)]
+#[derive(Default, Serialize, Deserialize)]
 pub struct LeaseModel {
     pub name: Option<String>,
     pub secret: Option<String>,

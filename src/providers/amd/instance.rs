@@ -7,9 +7,9 @@
 //! is generated when omitted.
 
 use super::api::{self, Instance, InstanceInput};
-use super::quoted;
 use crate::client::{list_all_offset, Api, Client, ClientError};
 use crate::framework::schema::{Attribute, Schema};
+use crate::framework::validators::quoted_list;
 use crate::framework::{validators, Ctx, Diagnostics, Failure, Resource};
 use crate::framework::{IdKind, ImportForm};
 use crate::providers::common;
@@ -46,7 +46,7 @@ impl From<Instance> for InstanceModel {
     }
 }
 
-pub struct AmdInstance;
+pub struct InstanceResource;
 
 fn schema() -> Schema {
     Schema::new(
@@ -79,7 +79,7 @@ fn schema() -> Schema {
             .one_of(api::CREATE_GPU_TYPES)
             .description(format!(
                 "GPU hardware type: one of {}.",
-                quoted(api::CREATE_GPU_TYPES)
+                quoted_list(api::CREATE_GPU_TYPES)
             )),
     )
     .attribute(
@@ -114,7 +114,7 @@ fn schema() -> Schema {
     .attribute(Attribute::string("status").computed().description(format!(
         "Current status: one of {}. An instance the platform stopped reads `stopped` (with a \
          warning on refresh: the API has no start call; replace the instance to run again).",
-        quoted(api::STATUSES)
+        quoted_list(api::STATUSES)
     )))
     .attribute(
         Attribute::string("created_at")
@@ -180,7 +180,7 @@ impl LongRunning for Instances {
 }
 
 #[async_trait]
-impl Resource for AmdInstance {
+impl Resource for InstanceResource {
     type Client = Client;
     type Model = InstanceModel;
 
@@ -254,22 +254,6 @@ impl Resource for AmdInstance {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_attribute_is_described_and_arguments_force_replacement() {
-        let s = schema();
-        for a in &s.attributes {
-            assert!(!a.description.is_empty(), "{} has no description", a.name);
-            if a.mode.is_configurable() {
-                assert!(
-                    !a.plan_modifiers.is_empty(),
-                    "{} must force replacement",
-                    a.name
-                );
-            }
-        }
-        assert!(s.blocks.iter().any(|b| b.name == "timeouts"));
-    }
 
     fn validate(gpu_type: &str, gpu_count: i64) -> Vec<String> {
         use crate::framework::server::{ProviderServer, ValidateResourceRequest};

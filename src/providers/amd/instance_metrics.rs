@@ -20,7 +20,7 @@ pub struct MetricsModel {
     pub power_draw: Option<f64>,
 }
 
-pub struct AmdInstanceMetrics;
+pub struct InstanceMetricsDataSource;
 
 fn schema() -> Schema {
     Schema::new("Real-time GPU metrics of one AMD Developer Cloud instance.")
@@ -58,7 +58,7 @@ fn schema() -> Schema {
 }
 
 #[async_trait]
-impl DataSource for AmdInstanceMetrics {
+impl DataSource for InstanceMetricsDataSource {
     type Client = Client;
     type Model = MetricsModel;
 

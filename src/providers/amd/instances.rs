@@ -4,9 +4,9 @@
 use super::api;
 use super::instance::{list_instances, InstanceModel};
 use super::instance_data::instance_attributes;
-use super::quoted;
 use crate::client::Client;
 use crate::framework::schema::{Attribute, Nesting, Schema};
+use crate::framework::validators::quoted_list;
 use crate::framework::{Ctx, DataSource, Diagnostics};
 use crate::providers::common;
 use async_trait::async_trait;
@@ -20,7 +20,7 @@ pub struct InstancesModel {
     pub instances: Option<Vec<InstanceModel>>,
 }
 
-pub struct AmdInstances;
+pub struct InstancesDataSource;
 
 fn schema() -> Schema {
     let mut item = vec![Attribute::string("id")
@@ -37,7 +37,7 @@ fn schema() -> Schema {
             .one_of(api::STATUSES)
             .description(format!(
                 "Only instances with this status: one of {}.",
-                quoted(api::STATUSES)
+                quoted_list(api::STATUSES)
             )),
     )
     .attribute(
@@ -46,7 +46,7 @@ fn schema() -> Schema {
             .one_of(api::GPU_TYPES)
             .description(format!(
                 "Only instances with this GPU type: one of {}.",
-                quoted(api::GPU_TYPES)
+                quoted_list(api::GPU_TYPES)
             )),
     )
     .attribute(
@@ -57,7 +57,7 @@ fn schema() -> Schema {
 }
 
 #[async_trait]
-impl DataSource for AmdInstances {
+impl DataSource for InstancesDataSource {
     type Client = Client;
     type Model = InstancesModel;
 

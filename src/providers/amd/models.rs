@@ -22,10 +22,10 @@ pub struct ModelsModel {
     pub models: Option<Vec<Model>>,
 }
 
-pub struct AmdModels;
+pub struct ModelsDataSource;
 
 fn schema() -> Schema {
-    use super::quoted;
+    use crate::framework::validators::quoted_list;
     Schema::new(
         "AI models deployed for inference serving on the AMD Developer Cloud. This is a data \
          source rather than a resource because the API has no call to remove a deployed model, \
@@ -46,11 +46,11 @@ fn schema() -> Schema {
                     .computed()
                     .description(format!(
                         "Inference serving framework: one of {}.",
-                        quoted(FRAMEWORKS)
+                        quoted_list(FRAMEWORKS)
                     )),
                 Attribute::string("status").computed().description(format!(
                     "Deployment status: one of {}.",
-                    quoted(MODEL_STATUSES)
+                    quoted_list(MODEL_STATUSES)
                 )),
                 Attribute::string("endpoint")
                     .computed()
@@ -63,7 +63,7 @@ fn schema() -> Schema {
 }
 
 #[async_trait]
-impl DataSource for AmdModels {
+impl DataSource for ModelsDataSource {
     type Client = Client;
     type Model = ModelsModel;
 

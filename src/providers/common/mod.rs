@@ -425,6 +425,17 @@ fn client_config_with_env(
     })
 }
 
+/// An empty collection from the API is null in state unless `prior_set` says the configuration
+/// wrote it (an explicit `[]` or `{}`).
+pub fn empty_as_prior<C: IntoIterator + Clone>(api_value: C, prior_set: bool) -> Option<C> {
+    let empty = api_value.clone().into_iter().next().is_none();
+    if empty && !prior_set {
+        None
+    } else {
+        Some(api_value)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

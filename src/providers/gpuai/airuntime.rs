@@ -3,13 +3,14 @@
 //! until `Running`, delete until the runtime is gone (404).
 
 use super::api::{self, Runtime};
-use super::shared::{empty_as_prior, template_spec_attributes, TemplateSpecModel};
+use super::shared::{template_spec_attributes, TemplateSpecModel};
 use super::GpuAiClient;
 use crate::client::{list_all_pages, Api, ClientError};
 use crate::framework::schema::{Attribute, Nesting, Schema};
 use crate::framework::{validators, Ctx, Diagnostics, Failure, Operation, Resource, Type};
 use crate::framework::{IdKind, IdPart, ImportForm};
 use crate::providers::common;
+use crate::providers::common::empty_as_prior;
 use crate::providers::common::lifecycle::{self, Fields, LongRunning, Statuses};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -71,7 +72,7 @@ pub struct Model {
     pub created_at: Option<String>,
 }
 
-pub struct AiRuntime;
+pub struct AiRuntimeResource;
 
 fn ssh_key_validator() -> Arc<dyn validators::Validator> {
     validators::from_fn("value must be an OpenSSH public key", |v| {
@@ -276,12 +277,12 @@ fn unless_default<T: PartialEq + Clone>(api: Option<T>, default: T, prior_set: b
 
 /// State from the API's runtime, written the way `prior` (plan, earlier state, or the bare
 /// import identity) wrote the configurable parts where the two mean the same.
-pub fn state_from(prior: &Model, rt: &Runtime) -> Model {
+pub fn observe(prior: &Model, rt: &Runtime) -> Model {
     let template_spec = match (&rt.template_id, &rt.template_spec) {
         // Created from a template: the API reports the template's spec, which the
         // configuration did not write.
         (Some(_), _) => None,
-        (None, Some(spec)) => Some(TemplateSpecModel::from_api(
+        (None, Some(spec)) => Some(TemplateSpecModel::observe(
             spec,
             prior.template_spec.as_ref(),
         )),
@@ -342,7 +343,7 @@ pub fn state_from(prior: &Model, rt: &Runtime) -> Model {
         template_spec,
         gpu_config_id: rt.gpu_config_id.clone().or(prior.gpu_config_id.clone()),
         gpu_count: rt.gpu_count.or(prior.gpu_count),
-        ssh_keys: empty_as_prior(rt.ssh_keys.clone(), Some(prior.ssh_keys.is_some())),
+        ssh_keys: empty_as_prior(rt.ssh_keys.clone(), prior.ssh_keys.is_some()),
         storage,
         status: Some(rt.status.clone()),
         endpoints,
@@ -407,7 +408,7 @@ fn ids(m: &Model) -> (String, String, String) {
 }
 
 #[async_trait]
-impl Resource for AiRuntime {
+impl Resource for AiRuntimeResource {
     type Client = GpuAiClient;
     type Model = Model;
 
@@ -458,7 +459,7 @@ impl Resource for AiRuntime {
         };
         let name = Some(request_from(&plan).name);
         lifecycle::create(ctx, &api, &runtimes, &plan, name, request, |rt| {
-            state_from(&plan, rt)
+            observe(&plan, rt)
         })
         .await
     }
@@ -471,7 +472,7 @@ impl Resource for AiRuntime {
         let api = common::bind(&ctx.client.gpu, ctx);
         let (_, _, id) = ids(&state);
         let found = lifecycle::read(ctx, &api, &Runtimes::of(&state), &id).await?;
-        Ok(found.map(|rt| state_from(&state, &rt)))
+        Ok(found.map(|rt| observe(&state, &rt)))
     }
 
     async fn delete(&self, ctx: &Ctx<'_, GpuAiClient>, state: Model) -> Result<(), Diagnostics> {
@@ -523,7 +524,7 @@ mod tests {
 
     #[test]
     fn state_after_create_matches_the_plan() {
-        let st = state_from(&plan(), &runtime());
+        let st = observe(&plan(), &runtime());
         assert_eq!(
             st.template_spec, None,
             "template's spec is not echoed into state"
@@ -542,7 +543,7 @@ mod tests {
             size_gb: Some(100),
             mount_path: None,
         });
-        let st = state_from(&p, &runtime());
+        let st = observe(&p, &runtime());
         assert_eq!(
             st.storage,
             Some(StorageModel {
@@ -633,22 +634,5 @@ mod tests {
             Value::List(vec![Value::string("ssh-ed25519 nope")])
         )
         .has_errors());
-    }
-
-    #[test]
-    fn every_argument_forces_replacement_and_everything_is_described() {
-        let s = schema();
-        for a in &s.attributes {
-            assert!(!a.description.is_empty(), "{} lacks a description", a.name);
-            // The price cap is the engine's, checked at plan; it never replaces the runtime.
-            if a.mode.is_configurable() && a.name != crate::framework::price::MAX_HOURLY_PRICE {
-                assert!(
-                    !a.plan_modifiers.is_empty(),
-                    "{} must force replacement",
-                    a.name
-                );
-            }
-        }
-        assert!(s.blocks.iter().any(|b| b.name == "timeouts"));
     }
 }

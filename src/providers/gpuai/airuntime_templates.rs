@@ -16,7 +16,7 @@ pub struct ListModel {
     pub items: Option<Vec<TemplateModel>>,
 }
 
-pub struct AiRuntimeTemplates;
+pub struct AiRuntimeTemplatesDataSource;
 
 pub fn templates_schema() -> Schema {
     let mut item = vec![Attribute::string("id")
@@ -31,7 +31,7 @@ pub fn templates_schema() -> Schema {
 }
 
 #[async_trait]
-impl DataSource for AiRuntimeTemplates {
+impl DataSource for AiRuntimeTemplatesDataSource {
     type Client = GpuAiClient;
     type Model = ListModel;
 

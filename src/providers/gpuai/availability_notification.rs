@@ -24,7 +24,7 @@ pub struct Model {
     pub notified_at: Option<String>,
 }
 
-pub struct AvailabilityNotification;
+pub struct AvailabilityNotificationResource;
 
 pub fn schema() -> Schema {
     Schema::new(
@@ -70,7 +70,7 @@ pub fn schema() -> Schema {
     )
 }
 
-fn state_from(n: &NotifyRequest) -> Model {
+fn observe(n: &NotifyRequest) -> Model {
     Model {
         id: Some(n.id.clone()),
         region_id: Some(n.region_id.clone()),
@@ -90,7 +90,7 @@ async fn list(ctx: &Ctx<'_, GpuAiClient>) -> Result<Vec<NotifyRequest>, ClientEr
 }
 
 #[async_trait]
-impl Resource for AvailabilityNotification {
+impl Resource for AvailabilityNotificationResource {
     type Client = GpuAiClient;
     type Model = Model;
 
@@ -136,7 +136,7 @@ impl Resource for AvailabilityNotification {
         })
         .await;
         match created {
-            Ok(n) => Ok(state_from(&n)),
+            Ok(n) => Ok(observe(&n)),
             Err(e) if e.status() == Some(409) => Err(Diagnostics::single_error(
                 "Availability notification already registered",
                 format!(
@@ -162,7 +162,7 @@ impl Resource for AvailabilityNotification {
         let found = list(ctx).await?.into_iter().find(|n| n.id == id);
         Ok(found
             .filter(|n| !api::NOTIFY_GONE_STATUSES.contains(&n.status.as_str()))
-            .map(|n| state_from(&n)))
+            .map(|n| observe(&n)))
     }
 
     async fn delete(&self, ctx: &Ctx<'_, GpuAiClient>, state: Model) -> Result<(), Diagnostics> {
@@ -214,7 +214,7 @@ mod tests {
             created_at: "2026-06-14T10:00:00Z".into(),
             notified_at: None,
         };
-        let m = state_from(&n);
+        let m = observe(&n);
         assert_eq!(m.region_id.as_deref(), Some("as-south-1"));
         assert_eq!(m.status.as_deref(), Some("pending"));
         assert_eq!(m.notified_at, None);

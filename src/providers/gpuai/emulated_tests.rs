@@ -75,7 +75,7 @@ async fn runtime_create_read_delete() {
     let e = env().await;
     let notes = Notes::default();
     let c = ctx(&e.client, &notes);
-    let st = airuntime::AiRuntime
+    let st = airuntime::AiRuntimeResource
         .create(&c, plan("emu-a"))
         .await
         .unwrap_or_else(|f| panic!("create: {:?}", f.diags));
@@ -91,7 +91,7 @@ async fn runtime_create_read_delete() {
         .is_some());
     assert_eq!(st.template_spec, None);
     assert_eq!(st.storage, None);
-    let again = airuntime::AiRuntime
+    let again = airuntime::AiRuntimeResource
         .read(&c, st.clone())
         .await
         .expect("read")
@@ -100,7 +100,7 @@ async fn runtime_create_read_delete() {
 
     // Import: the bare identity reads back to the same state.
     let ident: airuntime::Model = serde_json::from_value(
-        Resource::import_form(&airuntime::AiRuntime)
+        Resource::import_form(&airuntime::AiRuntimeResource)
             .parse(
                 "gpuai_airuntime",
                 &format!(
@@ -111,18 +111,18 @@ async fn runtime_create_read_delete() {
             .expect("import id"),
     )
     .expect("model");
-    let imported = airuntime::AiRuntime
+    let imported = airuntime::AiRuntimeResource
         .read(&c, ident)
         .await
         .expect("read")
         .expect("exists");
     assert_eq!(imported, st);
 
-    airuntime::AiRuntime
+    airuntime::AiRuntimeResource
         .delete(&c, st.clone())
         .await
         .expect("delete");
-    assert!(airuntime::AiRuntime
+    assert!(airuntime::AiRuntimeResource
         .read(&c, st)
         .await
         .expect("read")
@@ -152,7 +152,7 @@ async fn inline_spec_round_trips() {
         size_gb: Some(200),
         mount_path: None,
     });
-    let st = airuntime::AiRuntime
+    let st = airuntime::AiRuntimeResource
         .create(&c, p.clone())
         .await
         .unwrap_or_else(|f| panic!("create: {:?}", f.diags));
@@ -173,7 +173,10 @@ async fn failed_runtime_returns_partial_state() {
         .expect("admin");
     let notes = Notes::default();
     let c = ctx(&e.client, &notes);
-    let Err(f) = airuntime::AiRuntime.create(&c, plan("emu-fail")).await else {
+    let Err(f) = airuntime::AiRuntimeResource
+        .create(&c, plan("emu-fail"))
+        .await
+    else {
         panic!("create should fail");
     };
     let partial = f
@@ -195,7 +198,7 @@ async fn notification_create_duplicate_read_forget() {
         config_id: Some("gpu-h100-80g-20cpu-125g".into()),
         ..Default::default()
     };
-    let r = availability_notification::AvailabilityNotification;
+    let r = availability_notification::AvailabilityNotificationResource;
     let st = r
         .create(&c, p.clone())
         .await
@@ -228,13 +231,13 @@ async fn data_sources_read_the_seed() {
     let e = env().await;
     let notes = Notes::default();
     let c = ctx(&e.client, &notes);
-    let all = inventory::Inventory
+    let all = inventory::InventoryDataSource
         .read(&c, inventory::Model::default())
         .await
         .expect("inventory");
     assert_eq!(all.items.as_ref().map(Vec::len), Some(264));
     assert_eq!(count(&e, "listInventory"), 3, "three pages of 100");
-    let filtered = inventory::Inventory
+    let filtered = inventory::InventoryDataSource
         .read(
             &c,
             inventory::Model {
@@ -253,7 +256,7 @@ async fn data_sources_read_the_seed() {
         .all(|i| i.region.as_deref() == Some("as-south-1")
             && i.vram_gib.is_some_and(|v| (100.0..=150.0).contains(&v))));
 
-    let cfg = gpu_config::GpuConfig
+    let cfg = gpu_config::GpuConfigDataSource
         .read(
             &c,
             gpu_config::Model {
@@ -270,12 +273,12 @@ async fn data_sources_read_the_seed() {
         .is_some_and(|r| r.iter().any(|r| r == "as-south-1")));
     assert_eq!(cfg.plans.map(|p| p.len()), Some(2));
 
-    let list = airuntime_templates::AiRuntimeTemplates
+    let list = airuntime_templates::AiRuntimeTemplatesDataSource
         .read(&c, Default::default())
         .await
         .expect("templates");
     assert_eq!(list.items.map(|i| i.len()), Some(7));
-    let one = airuntime_template::AiRuntimeTemplate
+    let one = airuntime_template::AiRuntimeTemplateDataSource
         .read(
             &c,
             airuntime_template::TemplateModel {

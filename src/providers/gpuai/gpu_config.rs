@@ -50,7 +50,7 @@ pub struct Model {
     pub plans: Option<Vec<PlanModel>>,
 }
 
-pub struct GpuConfig;
+pub struct GpuConfigDataSource;
 
 pub fn schema() -> Schema {
     let mut s = Schema::new(
@@ -104,7 +104,7 @@ pub fn schema() -> Schema {
     )
 }
 
-fn model_from(c: ApiGpuConfig) -> Model {
+fn observe(c: ApiGpuConfig) -> Model {
     Model {
         config_id: Some(c.config_id),
         gpu_model: Some(c.gpu_model),
@@ -224,7 +224,7 @@ pub(super) async fn runtime_price(
 }
 
 #[async_trait]
-impl DataSource for GpuConfig {
+impl DataSource for GpuConfigDataSource {
     type Client = GpuAiClient;
     type Model = Model;
 
@@ -238,7 +238,7 @@ impl DataSource for GpuConfig {
 
     async fn read(&self, ctx: &Ctx<'_, GpuAiClient>, config: Model) -> Result<Model, Diagnostics> {
         let id = config.config_id.clone().unwrap_or_default();
-        Ok(model_from(fetch(ctx, &id).await?))
+        Ok(observe(fetch(ctx, &id).await?))
     }
 }
 

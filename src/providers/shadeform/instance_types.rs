@@ -3,9 +3,9 @@
 //! catalogue prices `shadeform_instance` plans for `max_hourly_price`.
 
 use super::api::{self, InstanceType, InstanceTypesResponse};
-use super::quoted;
 use crate::client::Client;
 use crate::framework::schema::{Attribute, Nesting, Schema};
+use crate::framework::validators::quoted_list;
 use crate::framework::{
     validators, AttributePath, Ctx, DataSource, Diagnostics, ListedPrice, PriceCap, Type,
 };
@@ -27,7 +27,7 @@ pub struct TypesModel {
     pub cheapest_available: Option<InstanceType>,
 }
 
-pub struct ShadeformInstanceTypes;
+pub struct InstanceTypesDataSource;
 
 /// How `shadeform_instance` is priced: by cloud and instance type, from this catalogue.
 pub(super) const INSTANCE_PRICE: PriceCap = PriceCap {
@@ -134,7 +134,7 @@ fn schema() -> Schema {
             .validator(validators::usually_one_of(api::CLOUDS))
             .description(format!(
                 "Only this cloud, e.g. {}; another name is accepted with a warning.",
-                quoted(api::CLOUDS)
+                quoted_list(api::CLOUDS)
             )),
     )
     .attribute(
@@ -194,7 +194,7 @@ fn cheapest(types: &[InstanceType]) -> Option<InstanceType> {
 }
 
 #[async_trait]
-impl DataSource for ShadeformInstanceTypes {
+impl DataSource for InstanceTypesDataSource {
     type Client = Client;
     type Model = TypesModel;
 

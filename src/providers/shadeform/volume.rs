@@ -8,9 +8,10 @@
 //! Delete refuses, before any call that changes something, while an instance mounts the volume.
 
 use super::api::{self, CreateVolumeRequest, CreateVolumeResponse, Volume};
-use super::{official, quoted};
+use super::official;
 use crate::client::{create_reconciled, Api, Client, ClientError};
 use crate::framework::schema::{Attribute, Schema};
+use crate::framework::validators::quoted_list;
 use crate::framework::{
     validators, AttributePath, Ctx, Diagnostics, Failure, MoveSource, Resource,
 };
@@ -52,7 +53,7 @@ impl VolumeModel {
     }
 }
 
-pub struct ShadeformVolume;
+pub struct VolumeResource;
 
 /// The API's name for volumes in paths and list keys.
 const KIND: &str = "volume";
@@ -80,7 +81,7 @@ fn schema() -> Schema {
             .description(format!(
                 "Cloud the volume lives in, e.g. {}; another name is accepted with a warning. \
                  Instances mounting it must be in the same cloud.",
-                quoted(api::CLOUDS)
+                quoted_list(api::CLOUDS)
             )),
     )
     .attribute(
@@ -157,7 +158,7 @@ async fn find_created(
 }
 
 #[async_trait]
-impl Resource for ShadeformVolume {
+impl Resource for VolumeResource {
     type Client = Client;
     type Model = VolumeModel;
 

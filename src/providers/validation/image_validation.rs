@@ -23,15 +23,15 @@ const REMOTE_BASE: &str = ".gpu-image-probe";
 
 /// Generic over the member's client type only so it can be registered in any member; it talks
 /// SSH, never the member's API.
-pub struct ImageValidation<C>(PhantomData<fn() -> C>);
+pub struct ImageValidationResource<C>(PhantomData<fn() -> C>);
 
-impl<C> ImageValidation<C> {
+impl<C> ImageValidationResource<C> {
     pub fn new() -> Self {
         Self(PhantomData)
     }
 }
 
-impl<C> Default for ImageValidation<C> {
+impl<C> Default for ImageValidationResource<C> {
     fn default() -> Self {
         Self::new()
     }
@@ -88,7 +88,7 @@ fn input(a: Attribute) -> Attribute {
 }
 
 #[async_trait]
-impl<C: Send + Sync + 'static> Resource for ImageValidation<C> {
+impl<C: Send + Sync + 'static> Resource for ImageValidationResource<C> {
     type Client = C;
     type Model = Model;
 

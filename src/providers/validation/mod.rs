@@ -5,4 +5,4 @@ pub mod image_validation;
 pub mod probe;
 pub mod ssh;
 
-pub use image_validation::ImageValidation;
+pub use image_validation::ImageValidationResource;
