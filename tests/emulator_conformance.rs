@@ -44,8 +44,9 @@ async fn icgpu_conforms_to_its_spec() {
     assert_eq!(results.len(), operations, "every operation was exercised");
     // Lifecycle actions the run reaches in a status that refuses them (documented 409s), and
     // the disk attachment, whose page example names a VM that does not exist (documented
-    // 404; then 409 for the detach). `icgpu_networks_and_disks_follow_their_spec` walks those
-    // with real IDs.
+    // 404; then 409 for the detach), and the SSH key group's member key, whose page example
+    // names a key that does not exist (documented 404). `icgpu_networks_and_disks_follow_their_spec`
+    // and the acceptance tests walk those with real IDs.
     let may_refuse = [
         "startInstance",
         "requeueInstance",
@@ -53,6 +54,8 @@ async fn icgpu_conforms_to_its_spec() {
         "rebootVm",
         "attachVmDisk",
         "detachVmDisk",
+        "addSshKeyGroupKey",
+        "removeSshKeyGroupKey",
     ];
     assert_conformant(&results, &may_refuse);
     for r in &results {

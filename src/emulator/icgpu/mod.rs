@@ -19,6 +19,7 @@ mod account;
 mod catalog;
 mod compute;
 mod disk;
+mod key_groups;
 mod models;
 mod network;
 mod store;
@@ -370,6 +371,7 @@ impl ApiModule for IcGpu {
             .merge(account::routes())
             .merge(network::routes())
             .merge(disk::routes())
+            .merge(key_groups::routes())
             .route_layer(axum::middleware::from_fn_with_state(
                 app.clone(),
                 middleware,
@@ -387,6 +389,7 @@ impl ApiModule for IcGpu {
             .chain(account::live(&store))
             .chain(network::live(&store))
             .chain(disk::live(&store, self.config.step))
+            .chain(key_groups::live(&store))
             .map(|(kind, id, status)| LiveObject {
                 api: API.to_string(),
                 kind: kind.to_string(),
@@ -576,6 +579,7 @@ fn op_for(method: &Method, route: &str) -> Option<(&'static str, Access, bool)> 
     OPS.iter()
         .chain(network::OPS)
         .chain(disk::OPS)
+        .chain(key_groups::OPS)
         .find(|(m, r, ..)| *m == method.as_str() && *r == route)
         .map(|(_, _, op, access, idem)| (*op, *access, *idem))
 }

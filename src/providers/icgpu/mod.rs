@@ -1,7 +1,8 @@
 //! The `icgpu` member: the IC GPU platform's Dashboard API (`specs/icgpu-platform.openapi.yml`).
 //! Resources `icgpu_instance`, `icgpu_model_deployment`, `icgpu_webhook`, `icgpu_vm`,
 //! `icgpu_cluster`, `icgpu_api_key`, `icgpu_ssh_key`, `icgpu_spending_alert`, `icgpu_vm_network`,
-//! `icgpu_vm_subnet`, `icgpu_vm_firewall_rule`, `icgpu_vm_disk`, `icgpu_vm_disk_attachment`;
+//! `icgpu_vm_subnet`, `icgpu_vm_firewall_rule`, `icgpu_vm_disk`, `icgpu_vm_disk_attachment`,
+//! `icgpu_ssh_key_group`;
 //! data sources
 //! `icgpu_gpu_tiers`, `icgpu_vm_templates`, `icgpu_token_packages`, `icgpu_model_catalogue`
 //! (public, work without a token); ephemeral resources `icgpu_cluster_kubeconfig` and
@@ -19,6 +20,7 @@ pub mod model_deployment;
 pub(crate) mod records;
 pub mod spending_alert;
 pub mod ssh_key;
+pub mod ssh_key_group;
 pub mod token_packages;
 pub mod vm;
 pub mod vm_disk;
@@ -173,6 +175,7 @@ impl Provider for IcGpu {
             Arc::new(vm_firewall_rule::VmFirewallRuleResource),
             Arc::new(vm_disk::VmDiskResource),
             Arc::new(vm_disk_attachment::VmDiskAttachmentResource),
+            Arc::new(ssh_key_group::SshKeyGroupResource),
             Arc::new(crate::providers::validation::ImageValidation::<IcGpuClient>::new()),
         ]
     }
