@@ -1,5 +1,5 @@
 //! Account-level `icgpu` types through real Terraform against the in-process emulator: SSH key
-//! groups. Each goes create → empty plan → in-place change counted in the ledger → replacement
+//! groups, teams and team members. Each goes create → empty plan → in-place change counted in the ledger → replacement
 //! → bad input refused before any API call → import with generated config → destroy with
 //! nothing left live.
 
@@ -120,6 +120,100 @@ fn ssh_key_group_membership_changes_in_place_name_replaces_imports_and_destroys(
     let generated = import_with_generated_config(&emu, "icgpu_ssh_key_group.i", &group);
     assert!(
         generated.contains("ml-research") && generated.contains("ssh_key_ids"),
+        "{generated}"
+    );
+
+    tf.destroy();
+    assert!(live_icgpu(&emu).is_empty(), "{:?}", live_icgpu(&emu));
+}
+
+fn team(name: &str, role: &str) -> String {
+    format!(
+        r#"
+resource "icgpu_team" "t" {{
+  name        = "{name}"
+  description = "Machine learning research team"
+}}
+
+resource "icgpu_team_member" "alice" {{
+  team_id    = icgpu_team.t.id
+  account_id = "acc-alice01"
+  role       = "{role}"
+}}
+
+resource "icgpu_team_member" "bob" {{
+  team_id    = icgpu_team.t.id
+  account_id = "acc-bob02"
+  role       = "viewer"
+}}
+"#
+    )
+}
+
+#[test]
+fn team_member_role_changes_in_place_team_name_replaces_imports_and_destroys() {
+    let emu = Emulator::start();
+    let tf = Tf::new(&emu);
+    tf.config(&["icgpu"], &team("ML Research", "member"));
+    tf.apply();
+    let team_id = id_of(&tf, "icgpu_team.t");
+    let alice = tf.resource("icgpu_team_member.alice");
+    assert!(team_id.starts_with("team-"), "{team_id}");
+    assert_eq!(alice["team_id"], team_id.as_str());
+    assert_eq!(alice["role"], "member");
+    assert_eq!(emu.count("icgpu.createTeam"), 1);
+    assert_eq!(emu.count("icgpu.addTeamMember"), 2);
+    assert_eq!(tf.plan_exit_code(), 0, "{}", tf.plan_text());
+
+    // Alice becomes an admin in place: one PATCH, the membership stays.
+    emu.reset_ledger();
+    let membership = id_of(&tf, "icgpu_team_member.alice");
+    tf.config(&["icgpu"], &team("ML Research", "admin"));
+    let plan = tf.plan_text();
+    assert!(
+        plan.contains("0 to add, 1 to change, 0 to destroy"),
+        "{plan}"
+    );
+    tf.apply();
+    assert_eq!(emu.count("icgpu.updateTeamMember"), 1);
+    assert_eq!(
+        emu.count("icgpu.addTeamMember") + emu.count("icgpu.removeTeamMember"),
+        0
+    );
+    assert_eq!(id_of(&tf, "icgpu_team_member.alice"), membership);
+    assert_eq!(tf.resource("icgpu_team_member.alice")["role"], "admin");
+    assert_eq!(tf.plan_exit_code(), 0, "{}", tf.plan_text());
+
+    // A role the page does not list fails at plan, before any API call.
+    emu.reset_ledger();
+    tf.config(&["icgpu"], &team("ML Research", "superuser"));
+    let out = tf.fails(&["plan", "-input=false", "-no-color"]);
+    assert!(out.contains("role") && out.contains("viewer"), "{out}");
+    assert_eq!(emu.total("icgpu"), 0);
+
+    // The API cannot rename a team: a new name replaces it and both memberships.
+    tf.config(&["icgpu"], &team("ML Platform", "admin"));
+    let plan = tf.plan_text();
+    assert!(
+        plan.contains("must be replaced") && plan.contains("3 to add, 0 to change, 3 to destroy"),
+        "{plan}"
+    );
+    tf.apply();
+    assert_eq!(emu.count("icgpu.deleteTeam"), 1);
+    assert_eq!(emu.count("icgpu.addTeamMember"), 2);
+    let team_id = id_of(&tf, "icgpu_team.t");
+    assert_eq!(tf.plan_exit_code(), 0, "{}", tf.plan_text());
+
+    let generated = import_with_generated_config(&emu, "icgpu_team.i", &team_id);
+    assert!(generated.contains("ML Platform"), "{generated}");
+    let membership = id_of(&tf, "icgpu_team_member.alice");
+    let generated = import_with_generated_config(
+        &emu,
+        "icgpu_team_member.i",
+        &format!("{team_id}/{membership}"),
+    );
+    assert!(
+        generated.contains("acc-alice01") && generated.contains("admin"),
         "{generated}"
     );
 

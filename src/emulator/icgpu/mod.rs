@@ -23,6 +23,7 @@ mod key_groups;
 mod models;
 mod network;
 mod store;
+mod teams;
 mod web;
 
 use std::collections::{HashMap, VecDeque};
@@ -372,6 +373,7 @@ impl ApiModule for IcGpu {
             .merge(network::routes())
             .merge(disk::routes())
             .merge(key_groups::routes())
+            .merge(teams::routes())
             .route_layer(axum::middleware::from_fn_with_state(
                 app.clone(),
                 middleware,
@@ -390,6 +392,7 @@ impl ApiModule for IcGpu {
             .chain(network::live(&store))
             .chain(disk::live(&store, self.config.step))
             .chain(key_groups::live(&store))
+            .chain(teams::live(&store))
             .map(|(kind, id, status)| LiveObject {
                 api: API.to_string(),
                 kind: kind.to_string(),
@@ -580,6 +583,7 @@ fn op_for(method: &Method, route: &str) -> Option<(&'static str, Access, bool)> 
         .chain(network::OPS)
         .chain(disk::OPS)
         .chain(key_groups::OPS)
+        .chain(teams::OPS)
         .find(|(m, r, ..)| *m == method.as_str() && *r == route)
         .map(|(_, _, op, access, idem)| (*op, *access, *idem))
 }

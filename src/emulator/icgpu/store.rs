@@ -196,6 +196,7 @@ pub struct Store {
     pub vm_networks: super::network::Networks,
     pub vm_disks: Vec<super::disk::Disk>,
     pub key_groups: Vec<super::key_groups::KeyGroup>,
+    pub teams: super::teams::Teams,
     /// `available_count` per tier, in catalogue order.
     pub capacity: Vec<(String, i64)>,
 }
@@ -216,6 +217,7 @@ impl Store {
             vm_networks: Default::default(),
             vm_disks: Vec::new(),
             key_groups: Vec::new(),
+            teams: Default::default(),
             capacity: super::catalog::TIERS
                 .iter()
                 .map(|t| (t.tier.to_string(), t.available_count))

@@ -2,7 +2,7 @@
 //! Resources `icgpu_instance`, `icgpu_model_deployment`, `icgpu_webhook`, `icgpu_vm`,
 //! `icgpu_cluster`, `icgpu_api_key`, `icgpu_ssh_key`, `icgpu_spending_alert`, `icgpu_vm_network`,
 //! `icgpu_vm_subnet`, `icgpu_vm_firewall_rule`, `icgpu_vm_disk`, `icgpu_vm_disk_attachment`,
-//! `icgpu_ssh_key_group`;
+//! `icgpu_ssh_key_group`, `icgpu_team`, `icgpu_team_member`;
 //! data sources
 //! `icgpu_gpu_tiers`, `icgpu_vm_templates`, `icgpu_token_packages`, `icgpu_model_catalogue`
 //! (public, work without a token); ephemeral resources `icgpu_cluster_kubeconfig` and
@@ -21,6 +21,8 @@ pub(crate) mod records;
 pub mod spending_alert;
 pub mod ssh_key;
 pub mod ssh_key_group;
+pub mod team;
+pub mod team_member;
 pub mod token_packages;
 pub mod vm;
 pub mod vm_disk;
@@ -176,6 +178,8 @@ impl Provider for IcGpu {
             Arc::new(vm_disk::VmDiskResource),
             Arc::new(vm_disk_attachment::VmDiskAttachmentResource),
             Arc::new(ssh_key_group::SshKeyGroupResource),
+            Arc::new(team::TeamResource),
+            Arc::new(team_member::TeamMemberResource),
             Arc::new(crate::providers::validation::ImageValidation::<IcGpuClient>::new()),
         ]
     }
