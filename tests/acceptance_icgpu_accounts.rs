@@ -1,7 +1,8 @@
 //! Account-level `icgpu` types through real Terraform against the in-process emulator: SSH key
-//! groups, teams and team members. Each goes create → empty plan → in-place change counted in the ledger → replacement
-//! → bad input refused before any API call → import with generated config → destroy with
-//! nothing left live.
+//! groups, teams and team members, and the token balance and usage data sources. Each resource
+//! goes create → empty plan → in-place change counted in the ledger → replacement → bad input
+//! refused before any API call → import with generated config → destroy with nothing left
+//! live; the data sources read the account and plan clean.
 
 mod support;
 
@@ -219,4 +220,47 @@ fn team_member_role_changes_in_place_team_name_replaces_imports_and_destroys() {
 
     tf.destroy();
     assert!(live_icgpu(&emu).is_empty(), "{:?}", live_icgpu(&emu));
+}
+
+#[test]
+fn token_balance_and_usage_read_the_account_and_plan_clean() {
+    let emu = Emulator::start();
+    let tf = Tf::new(&emu);
+    tf.config(
+        &["icgpu"],
+        r#"
+data "icgpu_token_balance" "now" {}
+
+data "icgpu_token_usage" "all" {}
+
+data "icgpu_token_usage" "spent" {
+  kind = "instance"
+}
+
+output "balance" {
+  value = data.icgpu_token_balance.now.balance
+}
+
+output "credited" {
+  value = data.icgpu_token_usage.all.total_tokens
+}
+
+output "first_entry" {
+  value = data.icgpu_token_usage.all.entries[0].description
+}
+
+output "spent" {
+  value = length(data.icgpu_token_usage.spent.entries)
+}
+"#,
+    );
+    tf.apply();
+    // A fresh account holds its starting credit, which is also its only usage entry.
+    assert_eq!(tf.output("balance"), 1_000_000);
+    assert_eq!(tf.output("credited"), 1_000_000);
+    assert_eq!(tf.output("first_entry"), "Starting credit");
+    assert_eq!(tf.output("spent"), 0);
+    assert!(emu.count("icgpu.getTokenBalance") >= 1);
+    assert!(emu.count("icgpu.listTokenUsage") >= 2);
+    assert_eq!(tf.plan_exit_code(), 0, "{}", tf.plan_text());
 }

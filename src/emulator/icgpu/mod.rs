@@ -24,6 +24,7 @@ mod models;
 mod network;
 mod store;
 mod teams;
+mod tokens;
 mod web;
 
 use std::collections::{HashMap, VecDeque};
@@ -374,6 +375,7 @@ impl ApiModule for IcGpu {
             .merge(disk::routes())
             .merge(key_groups::routes())
             .merge(teams::routes())
+            .merge(tokens::routes())
             .route_layer(axum::middleware::from_fn_with_state(
                 app.clone(),
                 middleware,
@@ -584,6 +586,7 @@ fn op_for(method: &Method, route: &str) -> Option<(&'static str, Access, bool)> 
         .chain(disk::OPS)
         .chain(key_groups::OPS)
         .chain(teams::OPS)
+        .chain(tokens::OPS)
         .find(|(m, r, ..)| *m == method.as_str() && *r == route)
         .map(|(_, _, op, access, idem)| (*op, *access, *idem))
 }

@@ -3,10 +3,10 @@
 //! `icgpu_cluster`, `icgpu_api_key`, `icgpu_ssh_key`, `icgpu_spending_alert`, `icgpu_vm_network`,
 //! `icgpu_vm_subnet`, `icgpu_vm_firewall_rule`, `icgpu_vm_disk`, `icgpu_vm_disk_attachment`,
 //! `icgpu_ssh_key_group`, `icgpu_team`, `icgpu_team_member`;
-//! data sources
-//! `icgpu_gpu_tiers`, `icgpu_vm_templates`, `icgpu_token_packages`, `icgpu_model_catalogue`
-//! (public, work without a token); ephemeral resources `icgpu_cluster_kubeconfig` and
-//! `icgpu_api_key` (secrets that never reach state).
+//! data sources `icgpu_gpu_tiers`, `icgpu_vm_templates`, `icgpu_token_packages`,
+//! `icgpu_model_catalogue` (public, work without a token), `icgpu_token_balance` and
+//! `icgpu_token_usage`; ephemeral resources `icgpu_cluster_kubeconfig` and `icgpu_api_key`
+//! (secrets that never reach state).
 
 pub mod api;
 pub mod api_key;
@@ -23,7 +23,9 @@ pub mod ssh_key;
 pub mod ssh_key_group;
 pub mod team;
 pub mod team_member;
+pub mod token_balance;
 pub mod token_packages;
+pub mod token_usage;
 pub mod vm;
 pub mod vm_disk;
 pub mod vm_disk_attachment;
@@ -190,6 +192,8 @@ impl Provider for IcGpu {
             Arc::new(vm_templates::VmTemplatesDataSource),
             Arc::new(token_packages::TokenPackagesDataSource),
             Arc::new(model_catalogue::ModelCatalogueDataSource),
+            Arc::new(token_balance::TokenBalanceDataSource),
+            Arc::new(token_usage::TokenUsageDataSource),
         ]
     }
 
