@@ -10,6 +10,7 @@ mod bad_input;
 mod gpuai;
 mod hostile;
 mod icgpu;
+mod icgpu_accounts;
 mod icgpu_ephemeral;
 mod icgpu_examples;
 mod icgpu_more;

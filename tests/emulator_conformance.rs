@@ -42,8 +42,9 @@ async fn icgpu_conforms_to_its_spec() {
     assert_eq!(results.len(), operations, "every operation was exercised");
     // Lifecycle actions the run reaches in a status that refuses them (documented 409s), and
     // the disk attachment, whose page example names a VM that does not exist (documented
-    // 404; then 409 for the detach). `icgpu_networks_and_disks_follow_their_spec` walks those
-    // with real IDs.
+    // 404; then 409 for the detach), and the SSH key group's member key, whose page example
+    // names a key that does not exist (documented 404). `icgpu_networks_and_disks_follow_their_spec`
+    // and the acceptance tests walk those with real IDs.
     let may_refuse = [
         "startInstance",
         "requeueInstance",
@@ -51,6 +52,8 @@ async fn icgpu_conforms_to_its_spec() {
         "rebootVm",
         "attachVmDisk",
         "detachVmDisk",
+        "addSshKeyGroupKey",
+        "removeSshKeyGroupKey",
     ];
     assert_conformant(&results, &may_refuse);
     for r in &results {
@@ -878,6 +881,82 @@ async fn icgpu_networks_and_disks_follow_their_spec() {
         .collect();
     let missed: Vec<&String> = ops.difference(&w.seen).collect();
     assert!(missed.is_empty(), "operations never exercised: {missed:?}");
+    assert!(
+        w.problems.is_empty(),
+        "conformance problems:\n{}",
+        w.problems.join("\n")
+    );
+    emu.shutdown().await;
+}
+
+/// SSH key group membership, which the generic icgpu run reaches only with the page's example
+/// key ID (a documented 404), walked with a real key; every answer is checked against the spec.
+#[tokio::test]
+async fn icgpu_ssh_key_group_membership_follows_its_spec() {
+    let (mut w, emu) = Walk::new(
+        "icgpu-platform.openapi.yml",
+        &[("Authorization", "Bearer icgpu-test-token")],
+    )
+    .await;
+    let m = "/icgpu";
+    let keys = "/api/v1/ssh-keys";
+    let public_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPiKQyUMCva8XXwnIoQFhqpWDNhV93p8WJUtwdMbvKD7 alice@work-laptop";
+    let (s, key) = w
+        .call(
+            m,
+            "POST",
+            keys,
+            keys,
+            Some(json!({"name": "alice", "public_key": public_key})),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let key_id = key["id"].as_str().expect("id").to_owned();
+    let groups = "/api/v1/ssh-key-groups";
+    let (s, group) = w
+        .call(m, "POST", groups, groups, Some(json!({"name": "ml-team"})))
+        .await;
+    assert_eq!(
+        (s, group["ssh_key_ids"].as_array().map(Vec::len)),
+        (201, Some(0))
+    );
+    let group_path = format!("{groups}/{}", group["id"].as_str().expect("id"));
+    let add_spec = "/api/v1/ssh-key-groups/{id}/keys";
+    let add_path = format!("{group_path}/keys");
+    let body = json!({ "ssh_key_id": key_id });
+    for _ in 0..2 {
+        let (s, g) = w
+            .call(m, "POST", add_spec, &add_path, Some(body.clone()))
+            .await;
+        assert_eq!(
+            (s, g["ssh_key_ids"].clone()),
+            (200, json!([key_id])),
+            "adding twice adds once"
+        );
+    }
+    let remove_spec = "/api/v1/ssh-key-groups/{id}/keys/{keyId}";
+    let remove_path = format!("{group_path}/keys/{key_id}");
+    let (s, _) = w.call(m, "DELETE", remove_spec, &remove_path, None).await;
+    assert_eq!(s, 204);
+    let (s, _) = w.call(m, "DELETE", remove_spec, &remove_path, None).await;
+    assert_eq!(s, 404, "no longer a member");
+    // A key deleted from the account leaves its groups.
+    w.call(m, "POST", add_spec, &add_path, Some(body)).await;
+    let (s, _) = w
+        .call(
+            m,
+            "DELETE",
+            "/api/v1/ssh-keys/{id}",
+            &format!("{keys}/{key_id}"),
+            None,
+        )
+        .await;
+    assert_eq!(s, 204);
+    let (_, g) = w
+        .call(m, "GET", "/api/v1/ssh-key-groups/{id}", &group_path, None)
+        .await;
+    assert_eq!(g["ssh_key_ids"], json!([]));
+    // Only membership is walked here; the generic run covers every operation.
     assert!(
         w.problems.is_empty(),
         "conformance problems:\n{}",

@@ -19,9 +19,12 @@ mod account;
 mod catalog;
 mod compute;
 mod disk;
+mod key_groups;
 mod models;
 mod network;
 mod store;
+mod teams;
+mod tokens;
 mod web;
 
 use std::collections::{HashMap, VecDeque};
@@ -370,6 +373,9 @@ impl ApiModule for IcGpu {
             .merge(account::routes())
             .merge(network::routes())
             .merge(disk::routes())
+            .merge(key_groups::routes())
+            .merge(teams::routes())
+            .merge(tokens::routes())
             .route_layer(axum::middleware::from_fn_with_state(
                 app.clone(),
                 middleware,
@@ -387,6 +393,8 @@ impl ApiModule for IcGpu {
             .chain(account::live(&store))
             .chain(network::live(&store))
             .chain(disk::live(&store, self.config.step))
+            .chain(key_groups::live(&store))
+            .chain(teams::live(&store))
             .map(|(kind, id, status)| LiveObject {
                 api: API.to_string(),
                 kind: kind.to_string(),
@@ -576,6 +584,9 @@ fn op_for(method: &Method, route: &str) -> Option<(&'static str, Access, bool)> 
     OPS.iter()
         .chain(network::OPS)
         .chain(disk::OPS)
+        .chain(key_groups::OPS)
+        .chain(teams::OPS)
+        .chain(tokens::OPS)
         .find(|(m, r, ..)| *m == method.as_str() && *r == route)
         .map(|(_, _, op, access, idem)| (*op, *access, *idem))
 }

@@ -195,6 +195,9 @@ pub struct Store {
     pub alerts: Vec<SpendingAlert>,
     pub vm_networks: super::network::Networks,
     pub vm_disks: Vec<super::disk::Disk>,
+    pub key_groups: Vec<super::key_groups::KeyGroup>,
+    pub teams: super::teams::Teams,
+    pub tokens: super::tokens::Tokens,
     /// `available_count` per tier, in catalogue order.
     pub capacity: Vec<(String, i64)>,
 }
@@ -214,6 +217,9 @@ impl Store {
             alerts: Vec::new(),
             vm_networks: Default::default(),
             vm_disks: Vec::new(),
+            key_groups: Vec::new(),
+            teams: Default::default(),
+            tokens: Default::default(),
             capacity: super::catalog::TIERS
                 .iter()
                 .map(|t| (t.tier.to_string(), t.available_count))

@@ -1,11 +1,12 @@
 //! The `icgpu` member: the IC GPU platform's Dashboard API (`specs/icgpu-platform.openapi.yml`).
 //! Resources `icgpu_instance`, `icgpu_model_deployment`, `icgpu_webhook`, `icgpu_vm`,
 //! `icgpu_cluster`, `icgpu_api_key`, `icgpu_ssh_key`, `icgpu_spending_alert`, `icgpu_vm_network`,
-//! `icgpu_vm_subnet`, `icgpu_vm_firewall_rule`, `icgpu_vm_disk`, `icgpu_vm_disk_attachment`;
-//! data sources
-//! `icgpu_gpu_tiers`, `icgpu_vm_templates`, `icgpu_token_packages`, `icgpu_model_catalogue`
-//! (public, work without a token); ephemeral resources `icgpu_cluster_kubeconfig` and
-//! `icgpu_api_key` (secrets that never reach state).
+//! `icgpu_vm_subnet`, `icgpu_vm_firewall_rule`, `icgpu_vm_disk`, `icgpu_vm_disk_attachment`,
+//! `icgpu_ssh_key_group`, `icgpu_team`, `icgpu_team_member`;
+//! data sources `icgpu_gpu_tiers`, `icgpu_vm_templates`, `icgpu_token_packages`,
+//! `icgpu_model_catalogue` (public, work without a token), `icgpu_token_balance` and
+//! `icgpu_token_usage`; ephemeral resources `icgpu_cluster_kubeconfig` and `icgpu_api_key`
+//! (secrets that never reach state).
 
 pub mod api;
 pub mod api_key;
@@ -19,7 +20,12 @@ pub mod model_deployment;
 pub(crate) mod records;
 pub mod spending_alert;
 pub mod ssh_key;
+pub mod ssh_key_group;
+pub mod team;
+pub mod team_member;
+pub mod token_balance;
 pub mod token_packages;
+pub mod token_usage;
 pub mod vm;
 pub mod vm_disk;
 pub mod vm_disk_attachment;
@@ -173,6 +179,9 @@ impl Provider for IcGpu {
             Arc::new(vm_firewall_rule::VmFirewallRuleResource),
             Arc::new(vm_disk::VmDiskResource),
             Arc::new(vm_disk_attachment::VmDiskAttachmentResource),
+            Arc::new(ssh_key_group::SshKeyGroupResource),
+            Arc::new(team::TeamResource),
+            Arc::new(team_member::TeamMemberResource),
             Arc::new(crate::providers::validation::ImageValidationResource::<
                 IcGpuClient,
             >::new()),
@@ -185,6 +194,8 @@ impl Provider for IcGpu {
             Arc::new(vm_templates::VmTemplatesDataSource),
             Arc::new(token_packages::TokenPackagesDataSource),
             Arc::new(model_catalogue::ModelCatalogueDataSource),
+            Arc::new(token_balance::TokenBalanceDataSource),
+            Arc::new(token_usage::TokenUsageDataSource),
         ]
     }
 
