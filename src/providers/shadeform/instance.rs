@@ -556,7 +556,7 @@ fn model_from(i: Instance, prior: &InstanceModel) -> InstanceModel {
         created_at: i.created_at,
         configuration: i.configuration,
         placements: prior.placements.clone(),
-        wait_for_ssh: prior.wait_for_ssh,
+        wait_for_ssh: prior.wait_for_ssh.or(Some(false)),
         ssh_host_key_fingerprint: prior.ssh_host_key_fingerprint.clone(),
     }
 }
