@@ -6,6 +6,7 @@
 
 mod support;
 
+use std::time::{Duration, Instant};
 use support::sshd::Sshd;
 use support::{Emulator, Tf};
 
@@ -190,6 +191,39 @@ fn wait_for_ssh_on_a_closed_port_times_out_with_a_clear_error() {
     assert_eq!(live_instances(&emu), 1);
     let state = tf.state_file();
     assert!(state.contains("\"status\": \"tainted\""), "{state}");
+    tf.destroy();
+    assert_eq!(live_instances(&emu), 0);
+}
+
+#[test]
+fn a_killed_provider_resumes_in_the_placement_it_sent_and_makes_no_second_instance() {
+    let emu = Emulator::start();
+    let tf = Tf::new(&emu);
+    refuse_next_create_in(&emu, REFUSES.1);
+    emu.hold();
+    tf.config(&["shadeform"], &instance(&[REFUSES, FREE], ""));
+    let apply = tf.spawn(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    support::wait_for(
+        "the create in the second placement",
+        Duration::from_secs(60),
+        || emu.created_total() == 1,
+    );
+    for pid in apply.provider_pids() {
+        support::send_signal(pid, "KILL");
+    }
+    let killed = Instant::now();
+    assert!(
+        apply.wait(killed, Duration::from_secs(60)).is_some(),
+        "terraform exits once its provider is gone"
+    );
+    emu.release();
+    // The first placement has capacity again: a create that forgot where its first attempt
+    // went would launch a second instance there.
+    tf.apply();
+    assert_eq!(emu.created_total(), 1, "{:?}", emu.created());
+    assert_eq!(live_instances(&emu), 1);
+    assert_eq!(tf.resource("shadeform_instance.a")["region"], FREE.1);
+    assert_eq!(tf.plan_exit_code(), 0, "{}", tf.plan_text());
     tf.destroy();
     assert_eq!(live_instances(&emu), 0);
 }

@@ -10,6 +10,11 @@
 //!   404 right after the create is eventual consistency, not a loss. Interrupted (Ctrl-C)
 //!   once the API holds the object, it is saved untainted with a warning; any other failure
 //!   saves it as partial state, which the engine marks tainted and explains.
+//! - **placements** (capacity failover, [`create_placed`]): the same create tried over an
+//!   ordered list of placements; those the availability data rules out cost no call, a
+//!   capacity refusal ([`LongRunning::out_of_capacity`]) moves on, and the journal entry
+//!   records the placement in flight so a resumed create never lands in a second one. SSH
+//!   readiness after the create is [`super::ssh_ready`].
 //! - **read**: one list serves a whole refresh; a gone status means gone; a failed status
 //!   keeps the object and asks the next plan to replace it.
 //! - **delete**: 404 and gone statuses mean done; otherwise it waits until gone.
@@ -493,6 +498,24 @@ pub async fn create_placed<C: ?Sized, L: LongRunning, M: Serialize, P>(
     request: impl Fn(&P, &str) -> Request,
     observe: impl Fn(&L::Object, &P) -> M,
 ) -> Result<M, Failure<M>> {
+    let (submitted, i) = submit_placed(api, lr, planned, name, candidates, request).await?;
+    let (ready, starting) = (L::STATUSES.ready, L::STATUSES.starting);
+    let waited = wait_for(api, lr, &submitted.id, ready, starting).await;
+    settle(ctx, &submitted, waited, |o| {
+        observe(o, &candidates[i].placement)
+    })
+}
+
+/// The submitting half of [`create_placed`], for a resource that waits in its own way: the
+/// create the API accepted and the index of the candidate that took it.
+pub async fn submit_placed<L: LongRunning, P>(
+    api: &Api,
+    lr: &L,
+    planned: &impl Serialize,
+    name: Option<String>,
+    candidates: &[Candidate<P>],
+    request: impl Fn(&P, &str) -> Request,
+) -> Result<(Submitted<L>, usize), Diagnostics> {
     let mut attempt = Attempt::begin::<L>(planned, name);
     let journalled = attempt
         .entry
@@ -522,17 +545,13 @@ pub async fn create_placed<C: ?Sized, L: LongRunning, M: Serialize, P>(
             .send(api, lr, resuming, &|name: &str| request(&c.placement, name))
             .await;
         match sent {
-            Ok(submitted) => {
-                let (ready, starting) = (L::STATUSES.ready, L::STATUSES.starting);
-                let waited = wait_for(api, lr, &submitted.id, ready, starting).await;
-                return settle(ctx, &submitted, waited, |o| observe(o, &c.placement));
-            }
+            Ok(submitted) => return Ok((submitted, i)),
             Err(e) if !e.may_have_created() && lr.out_of_capacity(&e).is_some() => {
                 let why = lr.out_of_capacity(&e).unwrap_or_default();
                 tracing::info!(r#type = L::TYPE, placement = %c.label, reason = %why, "no capacity; trying the next placement");
                 tried.push(format!("{}: refused, {why}", c.label));
             }
-            Err(e) => return Err(conflict::<L>(api, lr, &attempt.entry.name, e).await.into()),
+            Err(e) => return Err(conflict::<L>(api, lr, &attempt.entry.name, e).await),
         }
     }
     attempt.release();
@@ -543,8 +562,7 @@ pub async fn create_placed<C: ?Sized, L: LongRunning, M: Serialize, P>(
             "Every placement was tried, in order; none was created:\n  {}",
             tried.join("\n  ")
         ),
-    )
-    .into())
+    ))
 }
 
 /// The object as a refresh sees it: `None` when it is gone; a failed one is kept and the next

@@ -646,11 +646,14 @@ async fn candidates(
                     Some("Shadeform lists it unavailable right now".to_string())
                 }
                 Some(t) => match (t.hourly_price, limit) {
-                    (Some(cents), Some(max)) if bigdecimal::BigDecimal::from(cents) > *max => {
-                        Some(format!(
-                            "listed at {cents} US cents per hour, above max_hourly_price = {}",
-                            max.normalized()
-                        ))
+                    (Some(cents), Some(max)) => {
+                        let listed = bigdecimal::BigDecimal::from(cents);
+                        (listed > *max).then(|| {
+                            format!(
+                                "listed at {cents} US cents per hour, above max_hourly_price = {}",
+                                max.normalized()
+                            )
+                        })
                     }
                     _ => None,
                 },
