@@ -227,3 +227,30 @@ fn a_killed_provider_resumes_in_the_placement_it_sent_and_makes_no_second_instan
     tf.destroy();
     assert_eq!(live_instances(&emu), 0);
 }
+
+#[test]
+fn icgpu_instance_wait_for_ssh_records_the_host_key_of_a_real_sshd() {
+    let sshd = Sshd::start();
+    let emu = Emulator::start();
+    emu.post(
+        "/_admin/ssh_endpoint",
+        serde_json::json!({"host": "127.0.0.1", "port": sshd.port}),
+    );
+    let tf = Tf::new(&emu);
+    tf.config(
+        &["icgpu"],
+        r#"
+resource "icgpu_instance" "a" {
+  name         = "ssh-ready"
+  tier         = "mig"
+  wait_for_ssh = true
+}
+"#,
+    );
+    tf.apply();
+    let v = tf.resource("icgpu_instance.a");
+    assert_eq!(v["ssh_host"], "127.0.0.1");
+    assert_eq!(v["ssh_host_key_fingerprint"], sshd.host_key_fingerprint);
+    assert_eq!(tf.plan_exit_code(), 0, "{}", tf.plan_text());
+    tf.destroy();
+}

@@ -3,6 +3,7 @@
 //! host completes an SSH handshake (banner and key exchange; no login, so no key is needed) and
 //! records the host key's SHA256 fingerprint.
 
+use crate::framework::planmod::{PlanModifier, PlanModifyRequest, PlanModifyResponse};
 use crate::framework::{Attribute, Ctx, Diagnostics, Failure, Value};
 use russh::client;
 use russh::keys::{HashAlg, PublicKeyOrCertificate};
@@ -27,13 +28,28 @@ pub fn attributes() -> [Attribute; 2] {
             ),
         Attribute::string(HOST_KEY_FINGERPRINT)
             .computed()
-            .use_state_for_unknown()
+            .plan_modifier(Arc::new(SetAtCreate))
             .description(
                 "SHA256 fingerprint (`SHA256:...`, as `ssh-keygen -l` prints it) of the host key \
                  the instance presented when `wait_for_ssh` waited for it; null otherwise. Pin it \
                  in `known_hosts` instead of trusting the key on first use.",
             ),
     ]
+}
+
+/// Only a create sets the fingerprint: an update keeps it as it is, null included, so a
+/// start or stop never shows it as "known after apply".
+struct SetAtCreate;
+
+impl PlanModifier for SetAtCreate {
+    fn description(&self) -> String {
+        "set by the create; updates keep it".into()
+    }
+    fn modify(&self, req: &PlanModifyRequest<'_>, resp: &mut PlanModifyResponse) {
+        if !req.is_create() && !req.is_destroy() && !req.plan_value.is_known() {
+            resp.plan_value = req.state_value.clone();
+        }
+    }
 }
 
 /// Records the host key the server presents; accepts any (there is nothing to pin yet).
