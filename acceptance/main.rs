@@ -7,6 +7,7 @@ mod support;
 
 mod amd;
 mod bad_input;
+mod failover;
 mod gpuai;
 mod hostile;
 mod icgpu;

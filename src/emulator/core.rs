@@ -165,6 +165,16 @@ fn intern(s: &str) -> &'static str {
 pub struct Provisioning {
     holding: Mutex<bool>,
     outcomes: Mutex<HashMap<String, VecDeque<Outcome>>>,
+    ssh_endpoint: Mutex<Option<SshEndpoint>>,
+}
+
+/// Where instances created from now on say their SSH daemon listens (a test's sshd on
+/// 127.0.0.1, or a closed port), instead of a made-up public address on port 22.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SshEndpoint {
+    pub host: String,
+    pub port: u16,
 }
 
 impl Provisioning {
@@ -198,6 +208,16 @@ impl Provisioning {
     pub fn reset(&self) {
         self.set_holding(false);
         lock(&self.outcomes).clear();
+        self.set_ssh_endpoint(None);
+    }
+
+    pub fn set_ssh_endpoint(&self, endpoint: Option<SshEndpoint>) {
+        *lock(&self.ssh_endpoint) = endpoint;
+    }
+
+    /// The SSH address new instances report, when a test set one.
+    pub fn ssh_endpoint(&self) -> Option<SshEndpoint> {
+        lock(&self.ssh_endpoint).clone()
     }
 }
 

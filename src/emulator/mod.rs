@@ -16,6 +16,8 @@
 //!   (default 1) instances that API creates end in `status` where they would become ready
 //!   (IC GPU instances, AMD and Shadeform instances, GPU AI runtimes; the message shows where
 //!   the API's objects carry one: IC GPU `error_message`, GPU AI `message`)
+//! - `POST /_admin/ssh_endpoint` `{"host", "port"}`: instances created from now on report this
+//!   SSH address (Shadeform `ip`/`ssh_port`), so a test can point them at its own sshd
 //! - `/_admin/<api>/...` per-API actions (see each module)
 //!
 //! Lifecycles are computed lazily from timestamps, so there are no background tasks.
@@ -40,7 +42,7 @@ use serde_json::{json, Value};
 use self::core::{fault_middleware, FaultLayerState};
 pub use self::core::{
     ApiModule, CapacityFault, EmulatorConfig, FaultAction, FaultRule, FaultTally, Faults, Ledger,
-    LiveObject, NamedFault, Outcome, Provisioning, Shared,
+    LiveObject, NamedFault, Outcome, Provisioning, Shared, SshEndpoint,
 };
 
 /// Every API the emulator serves. Other members add one line each here.
@@ -90,6 +92,17 @@ async fn admin_faults_list(State(st): State<AdminState>) -> Json<Value> {
 async fn admin_hold(State(st): State<AdminState>) -> Json<Value> {
     st.shared.provisioning.set_holding(true);
     Json(json!({ "holding": true }))
+}
+
+async fn admin_ssh_endpoint(State(st): State<AdminState>, body: axum::body::Bytes) -> Response {
+    match serde_json::from_slice::<SshEndpoint>(&body) {
+        Ok(e) if !e.host.trim().is_empty() => {
+            st.shared.provisioning.set_ssh_endpoint(Some(e.clone()));
+            Json(json!({ "host": e.host, "port": e.port })).into_response()
+        }
+        Ok(_) => bad_admin_request("host must not be empty"),
+        Err(e) => bad_admin_request(format!("body must be {{\"host\", \"port\"}}: {e}")),
+    }
 }
 
 async fn admin_release(State(st): State<AdminState>) -> Json<Value> {
@@ -200,6 +213,7 @@ pub fn router(config: EmulatorConfig) -> (Router, Arc<Shared>, Vec<Arc<dyn ApiMo
         .route("/_admin/hold", post(admin_hold))
         .route("/_admin/release", post(admin_release))
         .route("/_admin/outcomes", post(admin_outcomes))
+        .route("/_admin/ssh_endpoint", post(admin_ssh_endpoint))
         .with_state(AdminState {
             shared: shared.clone(),
             modules: mods,

@@ -209,6 +209,7 @@ struct Instance {
     ssh_key_id: String,
     template_id: Option<String>,
     ip: String,
+    ssh_port: u16,
     created_at: DateTime<Utc>,
     /// When the lifecycle began: the create, or the release of a hold.
     created: Instant,
@@ -255,7 +256,7 @@ impl Instance {
             // Assigned when the instance becomes active.
             "ip": if status == "pending" { "" } else { self.ip.as_str() },
             "ssh_user": "shadeform",
-            "ssh_port": 22,
+            "ssh_port": self.ssh_port,
             "status": status,
             "cost_estimate": format!("{cost:.2}"),
             "hourly_price": self.spec.hourly_price,
@@ -719,6 +720,10 @@ async fn create(State(ctx): State<Ctx>, body: Bytes) -> Response {
         st.rng.random_range(0u8..=255),
         st.rng.random_range(1u8..=254)
     );
+    let (ip, ssh_port) = match provisioning.ssh_endpoint() {
+        Some(e) => (e.host, e.port),
+        None => (ip, 22),
+    };
     for v in st
         .volumes
         .iter_mut()
@@ -739,6 +744,7 @@ async fn create(State(ctx): State<Ctx>, body: Bytes) -> Response {
         ssh_key_id: p.ssh_key_id,
         template_id: p.template_id,
         ip,
+        ssh_port,
         created_at: Utc::now(),
         created: Instant::now(),
         held: provisioning.holding(),

@@ -63,9 +63,16 @@ pub struct Notes {
     pub warnings: Mutex<Diagnostics>,
     /// Provider-private state kept by Terraform next to the resource (never shown to users).
     pub private: Mutex<serde_json::Map<String, serde_json::Value>>,
+    /// The configured `max_hourly_price` of a create (the engine keeps it out of models): a
+    /// create that chooses among `placements` skips those listed above it.
+    pub price_limit: Option<bigdecimal::BigDecimal>,
 }
 
 impl<C: ?Sized> Ctx<'_, C> {
+    /// The configured price cap of this create, in the cap's unit.
+    pub fn price_limit(&self) -> Option<&bigdecimal::BigDecimal> {
+        self.notes.price_limit.as_ref()
+    }
     pub fn warn(&self, summary: impl Into<String>, detail: impl Into<String>) {
         if let Ok(mut w) = self.notes.warnings.lock() {
             w.warning(summary, detail);

@@ -108,6 +108,9 @@ fn replaces_on_change(a: &Attribute) -> bool {
     })
 }
 
+/// Arguments that only matter to a create, so changing them never replaces an object.
+const CREATE_ONLY: &[&str] = &[MAX_HOURLY_PRICE, "placements", "wait_for_ssh"];
+
 #[test]
 fn arguments_of_types_without_update_force_replacement() {
     let types = every_type();
@@ -119,8 +122,9 @@ fn arguments_of_types_without_update_force_replacement() {
         let not_replacing: Vec<&str> = schema
             .attributes
             .iter()
-            // The price cap is the engine's, checked at plan; it never replaces anything.
-            .filter(|a| a.mode.is_configurable() && a.name != MAX_HOURLY_PRICE)
+            // The price cap is the engine's, checked at plan; placements and `wait_for_ssh` only
+            // steer the next create: none of them replaces a running object.
+            .filter(|a| a.mode.is_configurable() && !CREATE_ONLY.contains(&a.name.as_str()))
             .filter(|a| !replaces_on_change(a))
             .map(|a| a.name.as_str())
             .collect();

@@ -142,7 +142,7 @@ fn instance_json(i: &Instance, step: Duration) -> Option<Value> {
     Some(json!({
         "id": i.id, "name": i.name, "tier": i.tier, "workload_type": i.workload_type,
         "storage_gb": i.storage_gb, "ssh_key": i.ssh_key, "status": status,
-        "ssh_host": running.then_some(SSH_HOST),
+        "ssh_host": running.then_some(i.ssh_host.as_str()),
         "ssh_port": running.then_some(i.ssh_port),
         "ssh_user": "gpuuser", "gpu_model": i.gpu_model,
         "created_at": rfc3339(i.created_at),
@@ -257,7 +257,13 @@ async fn create_instance(
     let boots_into = outcome.as_ref().map_or("running", |o| o.status);
     let seq = store.next_seq();
     let id = store.random_id("inst-", 8);
-    let ssh_port = 30000 + u16::try_from(seq % 2000).unwrap_or(0);
+    let (ssh_host, ssh_port) = match app.shared.provisioning.ssh_endpoint() {
+        Some(e) => (e.host, e.port),
+        None => (
+            SSH_HOST.to_string(),
+            30000 + u16::try_from(seq % 2000).unwrap_or(0),
+        ),
+    };
     let inst = Instance {
         seq,
         id: id.clone(),
@@ -276,6 +282,7 @@ async fn create_instance(
         queued,
         held,
         boots_into,
+        ssh_host,
         ssh_port,
         error_message: outcome.and_then(|o| o.message),
     };

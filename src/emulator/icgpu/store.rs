@@ -79,6 +79,8 @@ pub struct Instance {
     pub held: bool,
     /// Where booting ends: `running`, or a queued outcome's status.
     pub boots_into: &'static str,
+    /// `ssh.gpu.local`, or the address a test set with `POST /_admin/ssh_endpoint`.
+    pub ssh_host: String,
     pub ssh_port: u16,
     pub error_message: Option<String>,
 }

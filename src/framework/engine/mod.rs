@@ -236,7 +236,8 @@ impl ProviderServer {
             }
         };
         let schema = r.schema();
-        let notes = state::notes_from_private(&req.planned_private);
+        let mut notes = state::notes_from_private(&req.planned_private);
+        notes.price_limit = crate::framework::price::configured_limit(&req.config).cloned();
         if req.planned_state.is_null() {
             let timeout = timeout_for(
                 req.prior_state.attr("timeouts"),

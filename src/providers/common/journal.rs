@@ -37,6 +37,10 @@ pub struct Entry {
     #[serde(default)]
     pub key: Option<String>,
     pub started_at: DateTime<Utc>,
+    /// With `placements`: the index of the placement this attempt was sent to, so a resumed
+    /// create resolves that attempt before it tries any other placement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placement: Option<usize>,
 }
 
 /// The directory the journal lives in.
@@ -183,6 +187,7 @@ mod tests {
             name: name.into(),
             key: None,
             started_at: Utc::now(),
+            placement: None,
         }
     }
 

@@ -10,6 +10,11 @@
 //!   404 right after the create is eventual consistency, not a loss. Interrupted (Ctrl-C)
 //!   once the API holds the object, it is saved untainted with a warning; any other failure
 //!   saves it as partial state, which the engine marks tainted and explains.
+//! - **placements** (capacity failover, [`create_placed`]): the same create tried over an
+//!   ordered list of placements; those the availability data rules out cost no call, a
+//!   capacity refusal ([`LongRunning::out_of_capacity`]) moves on, and the journal entry
+//!   records the placement in flight so a resumed create never lands in a second one. SSH
+//!   readiness after the create is [`super::ssh_ready`].
 //! - **read**: one list serves a whole refresh; a gone status means gone; a failed status
 //!   keeps the object and asks the next plan to replace it.
 //! - **delete**: 404 and gone statuses mean done; otherwise it waits until gone.
@@ -95,6 +100,12 @@ pub trait LongRunning: Send + Sync {
         None
     }
 
+    /// Why the API refused a create for lack of capacity, when that is what `e` says: with
+    /// `placements` the create moves on to the next one.
+    fn out_of_capacity(&self, _e: &ClientError) -> Option<String> {
+        None
+    }
+
     async fn send_delete(&self, api: &Api, id: &str) -> Result<(), ClientError> {
         api.delete(&self.path(id))
             .describe(format!("delete {} {id}", Self::NOUN))
@@ -142,6 +153,89 @@ pub fn generated_name() -> String {
     format!("tf-{}", &id[..12])
 }
 
+/// One create, journalled: the entry a crashed run left for the same plan, or a new one.
+struct Attempt {
+    entry: Entry,
+    resumed: bool,
+    journal: Option<Journal>,
+    recorded: bool,
+}
+
+impl Attempt {
+    fn begin<L: LongRunning>(planned: &impl Serialize, name: Option<String>) -> Attempt {
+        let fingerprint =
+            journal::fingerprint(L::TYPE, &serde_json::to_value(planned).unwrap_or_default());
+        let journal = Journal::open();
+        let resumed = journal
+            .as_ref()
+            .and_then(|j| j.claim(L::TYPE, &fingerprint));
+        if let Some(e) = &resumed {
+            tracing::info!(r#type = L::TYPE, name = %e.name, "resolving a create a previous run left unfinished");
+        }
+        Attempt {
+            resumed: resumed.is_some(),
+            entry: resumed.unwrap_or_else(|| Entry {
+                id: uuid::Uuid::new_v4().to_string(),
+                type_name: L::TYPE.into(),
+                fingerprint,
+                name: name.unwrap_or_else(generated_name),
+                key: L::KEYED.then(|| uuid::Uuid::new_v4().to_string()),
+                started_at: Utc::now(),
+                placement: None,
+            }),
+            journal,
+            recorded: false,
+        }
+    }
+
+    /// Writes the entry (again, when it changed) before its request is sent.
+    fn record(&mut self) {
+        let Some(j) = &self.journal else { return };
+        match j.record(&self.entry) {
+            Ok(()) => self.recorded = true,
+            Err(e) => {
+                tracing::warn!(error = %e, "create journal not written: a crash now cannot be resolved");
+                self.recorded = false;
+            }
+        }
+    }
+
+    fn release(&self) {
+        if let (Some(j), true) = (&self.journal, self.recorded) {
+            j.remove(&self.entry);
+        }
+    }
+
+    /// Sends one create; a failure that proves nothing was created drops the entry.
+    async fn send<L: LongRunning>(
+        &self,
+        api: &Api,
+        lr: &L,
+        resumed: bool,
+        request: &impl Fn(&str) -> Request,
+    ) -> Result<Submitted<L>, ClientError> {
+        let journal = self.journal.as_ref().filter(|_| self.recorded);
+        match send::<L>(api, lr, &self.entry, resumed, journal, request).await {
+            Ok((object, id)) => Ok(Submitted {
+                object,
+                id,
+                record: self
+                    .journal
+                    .clone()
+                    .filter(|_| self.recorded)
+                    .map(|j| (j, self.entry.clone())),
+            }),
+            Err(e) => {
+                // Keep the entry while the API may hold the object: the next apply resolves it.
+                if !e.may_have_created() {
+                    self.release();
+                }
+                Err(e)
+            }
+        }
+    }
+}
+
 /// Sends the create built by `request(name)`, exactly once (see the module docs). `planned`
 /// is the planned model (its fingerprint matches the attempt of a crashed run); `name` is
 /// the configured name, `None` to generate one.
@@ -152,43 +246,11 @@ pub async fn submit<L: LongRunning>(
     name: Option<String>,
     request: impl Fn(&str) -> Request,
 ) -> Result<Submitted<L>, Diagnostics> {
-    let fingerprint =
-        journal::fingerprint(L::TYPE, &serde_json::to_value(planned).unwrap_or_default());
-    let journal = Journal::open();
-    let resumed = journal
-        .as_ref()
-        .and_then(|j| j.claim(L::TYPE, &fingerprint));
-    let entry = resumed.clone().unwrap_or_else(|| Entry {
-        id: uuid::Uuid::new_v4().to_string(),
-        type_name: L::TYPE.into(),
-        fingerprint,
-        name: name.unwrap_or_else(generated_name),
-        key: L::KEYED.then(|| uuid::Uuid::new_v4().to_string()),
-        started_at: Utc::now(),
-    });
-    if resumed.is_some() {
-        tracing::info!(r#type = L::TYPE, name = %entry.name, "resolving a create a previous run left unfinished");
-    }
-    let record = journal.and_then(|j| match j.record(&entry) {
-        Ok(()) => Some((j, entry.clone())),
-        Err(e) => {
-            tracing::warn!(error = %e, "create journal not written: a crash now cannot be resolved");
-            None
-        }
-    });
-    let journal = record.as_ref().map(|(j, _)| j);
-    let sent = send::<L>(api, lr, &entry, resumed.is_some(), journal, &request).await;
-    match sent {
-        Ok((object, id)) => Ok(Submitted { object, id, record }),
-        Err(e) => {
-            // Keep the entry while the API may hold the object: the next apply resolves it.
-            if !e.may_have_created() {
-                if let Some((j, e)) = &record {
-                    j.remove(e);
-                }
-            }
-            Err(conflict::<L>(api, lr, &entry.name, e).await)
-        }
+    let mut attempt = Attempt::begin::<L>(planned, name);
+    attempt.record();
+    match attempt.send(api, lr, attempt.resumed, &request).await {
+        Ok(s) => Ok(s),
+        Err(e) => Err(conflict::<L>(api, lr, &attempt.entry.name, e).await),
     }
 }
 
@@ -434,6 +496,98 @@ pub async fn create<C: ?Sized, L: LongRunning, M: Serialize>(
     let (ready, starting) = (L::STATUSES.ready, L::STATUSES.starting);
     let waited = wait_for(api, lr, &submitted.id, ready, starting).await;
     settle(ctx, &submitted, waited, observe)
+}
+
+/// One entry of a resource's `placements`: what the resource sends, the user's words for it,
+/// and why it is passed over without a create call, when the availability data (or the price
+/// cap) already rules it out.
+pub struct Candidate<P> {
+    pub placement: P,
+    pub label: String,
+    pub skip: Option<String>,
+}
+
+/// A create that tries `candidates` in order (see `create`): a skipped candidate costs no
+/// call, a capacity refusal ([`LongRunning::out_of_capacity`]) moves on to the next; any other
+/// failure ends the create. All attempts share one journal entry that records the placement in
+/// flight, so a create resumed after a crash resolves that placement first and never creates in
+/// a second one. When none takes it, one error lists every placement and why.
+#[allow(clippy::too_many_arguments)]
+pub async fn create_placed<C: ?Sized, L: LongRunning, M: Serialize, P>(
+    ctx: &Ctx<'_, C>,
+    api: &Api,
+    lr: &L,
+    planned: &M,
+    name: Option<String>,
+    candidates: &[Candidate<P>],
+    request: impl Fn(&P, &str) -> Request,
+    observe: impl Fn(&L::Object, &P) -> M,
+) -> Result<M, Failure<M>> {
+    let (submitted, i) = submit_placed(api, lr, planned, name, candidates, request).await?;
+    let (ready, starting) = (L::STATUSES.ready, L::STATUSES.starting);
+    let waited = wait_for(api, lr, &submitted.id, ready, starting).await;
+    settle(ctx, &submitted, waited, |o| {
+        observe(o, &candidates[i].placement)
+    })
+}
+
+/// The submitting half of [`create_placed`], for a resource that waits in its own way: the
+/// create the API accepted and the index of the candidate that took it.
+pub async fn submit_placed<L: LongRunning, P>(
+    api: &Api,
+    lr: &L,
+    planned: &impl Serialize,
+    name: Option<String>,
+    candidates: &[Candidate<P>],
+    request: impl Fn(&P, &str) -> Request,
+) -> Result<(Submitted<L>, usize), Diagnostics> {
+    let mut attempt = Attempt::begin::<L>(planned, name);
+    let journalled = attempt
+        .entry
+        .placement
+        .filter(|i| attempt.resumed && *i < candidates.len());
+    let order = journalled
+        .into_iter()
+        .chain((0..candidates.len()).filter(|i| Some(*i) != journalled));
+    let mut tried = Vec::new();
+    for (n, i) in order.enumerate() {
+        let c = &candidates[i];
+        // The attempt a crashed run left is resolved wherever it went, full or not.
+        let resuming = attempt.resumed && n == 0;
+        if !resuming {
+            if let Some(why) = &c.skip {
+                tried.push(format!("{}: skipped, {why}", c.label));
+                continue;
+            }
+            if L::KEYED && attempt.entry.placement.is_some() {
+                // A new placement is a new request: a replayed key would answer the last one.
+                attempt.entry.key = Some(uuid::Uuid::new_v4().to_string());
+            }
+        }
+        attempt.entry.placement = Some(i);
+        attempt.record();
+        let sent = attempt
+            .send(api, lr, resuming, &|name: &str| request(&c.placement, name))
+            .await;
+        match sent {
+            Ok(submitted) => return Ok((submitted, i)),
+            Err(e) if !e.may_have_created() && lr.out_of_capacity(&e).is_some() => {
+                let why = lr.out_of_capacity(&e).unwrap_or_default();
+                tracing::info!(r#type = L::TYPE, placement = %c.label, reason = %why, "no capacity; trying the next placement");
+                tried.push(format!("{}: refused, {why}", c.label));
+            }
+            Err(e) => return Err(conflict::<L>(api, lr, &attempt.entry.name, e).await),
+        }
+    }
+    attempt.release();
+    Err(Diagnostics::single_attribute_error(
+        crate::framework::AttributePath::attr("placements"),
+        format!("No placement could take the {}", L::NOUN),
+        format!(
+            "Every placement was tried, in order; none was created:\n  {}",
+            tried.join("\n  ")
+        ),
+    ))
 }
 
 /// The object as a refresh sees it: `None` when it is gone; a failed one is kept and the next

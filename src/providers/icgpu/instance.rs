@@ -37,6 +37,8 @@ pub struct InstanceModel {
     pub created_at: Option<String>,
     pub error_message: Option<String>,
     pub ssh_command: Option<String>,
+    pub wait_for_ssh: Option<bool>,
+    pub ssh_host_key_fingerprint: Option<String>,
 }
 
 impl InstanceModel {
@@ -180,6 +182,8 @@ impl Resource for InstanceResource {
     }
 
     fn schema(&self) -> Schema {
+        let [wait_for_ssh, host_key_fingerprint] =
+            crate::providers::common::ssh_ready::attributes();
         Schema::new(
             "A GPU instance with SSH access on the IC GPU platform. Interactive instances have \
              guaranteed availability; batch instances cost 50% less and can be preempted. The API \
@@ -292,6 +296,8 @@ impl Resource for InstanceResource {
                 .computed()
                 .description("Ready-made `ssh -p PORT USER@HOST` command; null unless running."),
         )
+        .attribute(wait_for_ssh)
+        .attribute(host_key_fingerprint)
         .price_cap(super::gpu_tiers::INSTANCE_PRICE)
         .timeouts(&["create", "read", "update", "delete"])
     }
@@ -347,12 +353,22 @@ impl Resource for InstanceResource {
         } else {
             wait_for(api, &id, "running").await
         };
-        lifecycle::settle(ctx, &submitted, waited, |i| {
+        let created = lifecycle::settle(ctx, &submitted, waited, |i| {
             let mut state = plan.clone();
             state.observe(i);
             state.desired_state = Some(desired.clone());
+            state.wait_for_ssh = Some(plan.wait_for_ssh == Some(true));
             state
-        })
+        });
+        // A stopped instance has no SSH to wait for.
+        crate::providers::common::ssh_ready::after_create(
+            ctx,
+            plan.wait_for_ssh == Some(true) && desired == "running",
+            created,
+            |m| Some((m.ssh_host.clone()?, u16::try_from(m.ssh_port?).ok()?)),
+            |m, fingerprint| m.ssh_host_key_fingerprint = Some(fingerprint),
+        )
+        .await
     }
 
     async fn read(
@@ -366,6 +382,8 @@ impl Resource for InstanceResource {
         let found = lifecycle::read(ctx, &super::api(ctx)?, &Instances::any(), &id).await?;
         Ok(found.map(|i| {
             state.observe(&i);
+            // An import knows nothing of the wait: its default.
+            state.wait_for_ssh = state.wait_for_ssh.or(Some(false));
             state
         }))
     }

@@ -20,6 +20,26 @@ use crate::providers::common::{self, empty_as_prior};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+/// One entry of `placements`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PlacementModel {
+    pub cloud: Option<String>,
+    pub region: Option<String>,
+    pub shade_instance_type: Option<String>,
+}
+
+impl PlacementModel {
+    fn label(&self) -> String {
+        format!(
+            "{} in {} on {}",
+            self.shade_instance_type.as_deref().unwrap_or_default(),
+            self.region.as_deref().unwrap_or_default(),
+            self.cloud.as_deref().unwrap_or_default()
+        )
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct InstanceModel {
@@ -44,6 +64,9 @@ pub struct InstanceModel {
     pub cost_estimate: Option<String>,
     pub created_at: Option<String>,
     pub configuration: Option<api::InstanceConfiguration>,
+    pub placements: Option<Vec<PlacementModel>>,
+    pub wait_for_ssh: Option<bool>,
+    pub ssh_host_key_fingerprint: Option<String>,
 }
 
 pub struct InstanceResource;
@@ -75,6 +98,7 @@ fn configuration_attribute() -> Attribute {
 }
 
 fn schema() -> Schema {
+    let [wait_for_ssh, host_key_fingerprint] = common::ssh_ready::attributes();
     let computed = |n: &str, d: &str| Attribute::string(n).computed().description(d.to_string());
     Schema::new(
         "A GPU instance launched through the Shadeform marketplace. Shadeform cannot change an \
@@ -90,7 +114,8 @@ fn schema() -> Schema {
     )
     .attribute(
         Attribute::string("cloud")
-            .required()
+            .optional_computed()
+            .use_state_for_unknown()
             .requires_replace()
             .validator(validators::usually_one_of(api::CLOUDS))
             .description(format!(
@@ -98,21 +123,23 @@ fn schema() -> Schema {
                  reference lists them, so another name is accepted with a warning (see \
                  `shadeform_instance_types` for what is offered now).",
                 quoted_list(api::CLOUDS)
-            )),
+            ) + " Required unless `placements` is set; then it records the placement chosen."),
     )
     .attribute(
         Attribute::string("region")
-            .required()
+            .optional_computed()
+            .use_state_for_unknown()
             .requires_replace()
             .validator(validators::length_between(1, 128))
-            .description("Region of the cloud, e.g. `na-us-bos-1` (see `shadeform_instance_types`)."),
+            .description("Region of the cloud, e.g. `na-us-bos-1` (see `shadeform_instance_types`). Required unless `placements` is set; then it records the placement chosen."),
     )
     .attribute(
         Attribute::string("shade_instance_type")
-            .required()
+            .optional_computed()
+            .use_state_for_unknown()
             .requires_replace()
             .validator(validators::length_between(1, 128))
-            .description("Shadeform's standardised instance type, e.g. `A100` or `8xH100`."),
+            .description("Shadeform's standardised instance type, e.g. `A100` or `8xH100`. Required unless `placements` is set; then it records the placement chosen."),
     )
     .attribute(
         Attribute::bool("shade_cloud")
@@ -130,6 +157,7 @@ fn schema() -> Schema {
     .attribute(
         Attribute::string("os")
             .optional_computed()
+            .use_state_for_unknown()
             .requires_replace()
             .description("Operating system image, e.g. `ubuntu22.04_cuda12.2_shade_os`; the type's default when omitted."),
     )
@@ -145,6 +173,7 @@ fn schema() -> Schema {
     .attribute(
         Attribute::string("ssh_key_id")
             .optional_computed()
+            .use_state_for_unknown()
             .requires_replace()
             .validator(validators::length_between(1, 128))
             .description("ID of the Shadeform SSH key installed on the instance; the account's default key when omitted."),
@@ -166,9 +195,72 @@ fn schema() -> Schema {
     .attribute(computed("cost_estimate", "Cost incurred so far in US dollars, as Shadeform bills it (a decimal string)."))
     .attribute(computed("created_at", "Creation timestamp (RFC 3339).").use_state_for_unknown())
     .attribute(configuration_attribute())
+    .attribute(placements_attribute())
+    .attribute(wait_for_ssh)
+    .attribute(host_key_fingerprint)
     .price_cap(super::instance_types::INSTANCE_PRICE)
     .config_validator(launch::one_of_docker_or_script())
     .timeouts(&["create", "read", "delete"])
+}
+
+fn placements_attribute() -> Attribute {
+    Attribute::nested(
+        "placements",
+        Nesting::List,
+        vec![
+            Attribute::string("cloud")
+                .required()
+                .validator(validators::usually_one_of(api::CLOUDS))
+                .description("Underlying cloud provider, as in `cloud`."),
+            Attribute::string("region")
+                .required()
+                .validator(validators::length_between(1, 128))
+                .description("Region of the cloud, as in `region`."),
+            Attribute::string("shade_instance_type")
+                .required()
+                .validator(validators::length_between(1, 128))
+                .description("Shadeform instance type, as in `shade_instance_type`."),
+        ],
+    )
+    .optional()
+    .validator(validators::size_at_least(1))
+    .description(
+        "Capacity failover: (cloud, region, type) choices in order of preference, instead of \
+         `cloud`, `region` and `shade_instance_type`. Create skips those `/instances/types` \
+         shows unavailable (or priced above `max_hourly_price`), tries the others in order and \
+         moves on when Shadeform answers that the type is unavailable; `cloud`, `region` and \
+         `shade_instance_type` then record the one chosen. When none can launch, one error \
+         lists each and why. Editing the list later never replaces a running instance: it \
+         applies to the next create.",
+    )
+}
+
+/// Plan-time check: `placements` or the (cloud, region, type) it replaces, not both.
+fn check_placements(config: &Value, diags: &mut Diagnostics) {
+    let get = |n: &str| config.attr(n).cloned().unwrap_or(Value::Null);
+    let placements = get("placements");
+    if placements.is_unknown() {
+        return;
+    }
+    for name in ["cloud", "region", "shade_instance_type"] {
+        let v = get(name);
+        if !placements.is_null() && !v.is_null() {
+            diags.attribute_error(
+                AttributePath::attr(name),
+                format!("{name} conflicts with placements"),
+                format!(
+                    "`placements` chooses the cloud, region and type; leave `{name}` out (it \
+                     records the placement chosen) or remove `placements`."
+                ),
+            );
+        } else if placements.is_null() && v.is_null() {
+            diags.attribute_error(
+                AttributePath::attr(name),
+                format!("Missing {name}"),
+                format!("Set `{name}`, or list the choices in `placements`."),
+            );
+        }
+    }
 }
 
 /// State from the API's view of an instance; `prior` fills what the API does not echo.
@@ -208,6 +300,9 @@ fn observe(i: Instance, prior: &InstanceModel) -> InstanceModel {
         cost_estimate: i.cost_estimate,
         created_at: i.created_at,
         configuration: i.configuration,
+        placements: prior.placements.clone(),
+        wait_for_ssh: prior.wait_for_ssh.or(Some(false)),
+        ssh_host_key_fingerprint: prior.ssh_host_key_fingerprint.clone(),
     }
 }
 
@@ -241,6 +336,10 @@ impl LongRunning for Instances {
     fn path(&self, id: &str) -> String {
         api::instance_path(id, "info")
     }
+    fn out_of_capacity(&self, e: &ClientError) -> Option<String> {
+        (e.status() == Some(409) && e.code() == Some("INSTANCE_TYPE_UNAVAILABLE"))
+            .then(|| "Shadeform answered that the type is unavailable".to_string())
+    }
     async fn list(&self, api: &Api) -> Result<Vec<serde_json::Value>, ClientError> {
         #[derive(Deserialize)]
         struct Raw {
@@ -262,6 +361,52 @@ impl LongRunning for Instances {
             .send_no_body()
             .await
     }
+}
+
+/// `placements` as the lifecycle tries them: one read of `/instances/types` says which are
+/// unavailable now or listed above the price cap (skipped without a create call).
+async fn candidates(
+    api: &Api,
+    limit: Option<&bigdecimal::BigDecimal>,
+    placements: &[PlacementModel],
+) -> Result<Vec<lifecycle::Candidate<PlacementModel>>, Diagnostics> {
+    let types: InstanceTypesResponse = api
+        .get("/instances/types")
+        .describe("check availability of the Shadeform placements")
+        .send()
+        .await?;
+    Ok(placements
+        .iter()
+        .map(|p| {
+            let offer = types
+                .instance_types
+                .iter()
+                .find(|t| t.cloud == p.cloud && t.shade_instance_type == p.shade_instance_type);
+            let skip = match offer {
+                None => Some("Shadeform does not offer this type on this cloud".to_string()),
+                Some(t) if !t.available_in(p.region.as_deref()) => {
+                    Some("Shadeform lists it unavailable right now".to_string())
+                }
+                Some(t) => match (t.hourly_price, limit) {
+                    (Some(cents), Some(max)) => {
+                        let listed = bigdecimal::BigDecimal::from(cents);
+                        (listed > *max).then(|| {
+                            format!(
+                                "listed at {cents} US cents per hour, above max_hourly_price = {}",
+                                max.normalized()
+                            )
+                        })
+                    }
+                    _ => None,
+                },
+            };
+            lifecycle::Candidate {
+                placement: p.clone(),
+                label: p.label(),
+                skip,
+            }
+        })
+        .collect())
 }
 
 /// Fails (before any create call) when the (cloud, region, type) cannot launch now, listing
@@ -348,6 +493,10 @@ impl Resource for InstanceResource {
         schema()
     }
 
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        check_placements(config, diags);
+    }
+
     fn move_state(&self, from: &MoveSource<'_>) -> Option<Result<serde_json::Value, Diagnostics>> {
         official::instance(from)
     }
@@ -357,9 +506,27 @@ impl Resource for InstanceResource {
         ctx: &Ctx<'_, Client>,
         plan: InstanceModel,
     ) -> Result<crate::framework::ListedPrice, Diagnostics> {
-        let cloud = plan.cloud.unwrap_or_default();
-        let ty = plan.shade_instance_type.unwrap_or_default();
-        super::instance_types::instance_price(ctx, &cloud, &ty).await
+        let Some(placements) = plan.placements.filter(|p| !p.is_empty()) else {
+            let cloud = plan.cloud.unwrap_or_default();
+            let ty = plan.shade_instance_type.unwrap_or_default();
+            return super::instance_types::instance_price(ctx, &cloud, &ty).await;
+        };
+        // Placements above the cap are skipped at create: the plan fails only when all are.
+        let mut cheapest: Option<crate::framework::ListedPrice> = None;
+        for p in &placements {
+            let cloud = p.cloud.clone().unwrap_or_default();
+            let ty = p.shade_instance_type.clone().unwrap_or_default();
+            let price = super::instance_types::instance_price(ctx, &cloud, &ty).await?;
+            if cheapest.as_ref().is_none_or(|c| price.amount < c.amount) {
+                cheapest = Some(price);
+            }
+        }
+        cheapest
+            .map(|c| crate::framework::ListedPrice {
+                what: format!("The cheapest placement, {}", c.what),
+                ..c
+            })
+            .ok_or_else(|| Diagnostics::single_error("No placements", "placements is empty."))
     }
 
     async fn create(
@@ -368,15 +535,11 @@ impl Resource for InstanceResource {
         plan: InstanceModel,
     ) -> Result<InstanceModel, Failure<InstanceModel>> {
         let api = common::api(ctx);
-        let cloud = plan.cloud.clone().unwrap_or_default();
-        let region = plan.region.clone().unwrap_or_default();
-        let ty = plan.shade_instance_type.clone().unwrap_or_default();
-        check_availability(&api, &cloud, &region, &ty).await?;
-        let request = |name: &str| {
+        let request = |p: &PlacementModel, name: &str| {
             let body = CreateRequest {
-                cloud: cloud.clone(),
-                region: region.clone(),
-                shade_instance_type: ty.clone(),
+                cloud: p.cloud.clone().unwrap_or_default(),
+                region: p.region.clone().unwrap_or_default(),
+                shade_instance_type: p.shade_instance_type.clone().unwrap_or_default(),
                 shade_cloud: plan.shade_cloud.unwrap_or(true),
                 name: name.to_string(),
                 os: plan.os.clone(),
@@ -390,9 +553,54 @@ impl Resource for InstanceResource {
                 .describe(format!("create Shadeform instance {name:?}"))
         };
         let name = plan.name.clone();
-        lifecycle::create(ctx, &api, &Instances, &plan, name, request, |i| {
-            observe(i.clone(), &plan)
-        })
+        let to_model = |i: &Instance| observe(i.clone(), &plan);
+        let created = match plan.placements.as_deref().filter(|p| !p.is_empty()) {
+            Some(placements) => {
+                let candidates = candidates(&api, ctx.price_limit(), placements).await?;
+                lifecycle::create_placed(
+                    ctx,
+                    &api,
+                    &Instances,
+                    &plan,
+                    name,
+                    &candidates,
+                    request,
+                    |i, _| to_model(i),
+                )
+                .await
+            }
+            None => {
+                let one = PlacementModel {
+                    cloud: plan.cloud.clone(),
+                    region: plan.region.clone(),
+                    shade_instance_type: plan.shade_instance_type.clone(),
+                };
+                check_availability(
+                    &api,
+                    one.cloud.as_deref().unwrap_or_default(),
+                    one.region.as_deref().unwrap_or_default(),
+                    one.shade_instance_type.as_deref().unwrap_or_default(),
+                )
+                .await?;
+                lifecycle::create(
+                    ctx,
+                    &api,
+                    &Instances,
+                    &plan,
+                    name,
+                    |n| request(&one, n),
+                    to_model,
+                )
+                .await
+            }
+        };
+        common::ssh_ready::after_create(
+            ctx,
+            plan.wait_for_ssh == Some(true),
+            created,
+            |m| Some((m.ip.clone()?, u16::try_from(m.ssh_port.unwrap_or(22)).ok()?)),
+            |m, fingerprint| m.ssh_host_key_fingerprint = Some(fingerprint),
+        )
         .await
     }
 

@@ -34,7 +34,7 @@ pub(super) const INSTANCE_PRICE: PriceCap = PriceCap {
     unit: "US cents per hour",
     source: "the `hourly_price` Shadeform lists for the `shade_instance_type` on that `cloud` \
              (`data.shadeform_instance_types`), without the Shadeform platform fee",
-    inputs: &["cloud", "shade_instance_type"],
+    inputs: &["cloud", "shade_instance_type", "placements"],
 };
 
 /// The listed price of `shade_instance_type` on `cloud`.

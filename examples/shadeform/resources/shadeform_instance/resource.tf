@@ -27,3 +27,17 @@ resource "shadeform_instance" "vllm" {
 output "vllm_ssh" {
   value = "ssh -p ${shadeform_instance.vllm.ssh_port} ${shadeform_instance.vllm.ssh_user}@${shadeform_instance.vllm.ip}"
 }
+
+# Capacity failover: create tries these in order and uses the first that can launch now;
+# `cloud`, `region` and `shade_instance_type` then record the one chosen.
+resource "shadeform_instance" "failover" {
+  name = "failover"
+  placements = [
+    { cloud = "aws", region = "eu-central-1", shade_instance_type = "8xH100" },
+    { cloud = "lambdalabs", region = "us-west-1", shade_instance_type = "H100" },
+  ]
+}
+
+output "failover_placement" {
+  value = "${shadeform_instance.failover.shade_instance_type} in ${shadeform_instance.failover.region} on ${shadeform_instance.failover.cloud}"
+}
