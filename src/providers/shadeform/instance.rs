@@ -8,7 +8,7 @@
 //! created after the attempt began). It then waits `pending` → `active`. Delete is
 //! `POST /instances/{id}/delete`, then waits until the instance reads `deleted` or 404.
 
-use super::api::{self, CreateRequest, CreateResponse, Instance, InstanceTypesResponse};
+use super::api::{self, CreateRequest, CreateResponse, Instance};
 use super::quoted;
 use crate::client::{create_reconciled, wait_until, Budget, Client, ClientError, Poll};
 use crate::framework::schema::{Attribute, Nesting, Schema};
@@ -468,13 +468,7 @@ async fn check_availability(
     region: &str,
     ty: &str,
 ) -> Result<(), Diagnostics> {
-    let types: InstanceTypesResponse = client
-        .get("/instances/types")
-        .query("shade_instance_type", ty)
-        .describe(format!("check availability of Shadeform type {ty:?}"))
-        .budget(budget)
-        .send()
-        .await?;
+    let types = super::availability::instance_types(client, budget, cloud, region, ty).await?;
     let offered = types
         .instance_types
         .iter()
@@ -613,7 +607,10 @@ impl Resource for ShadeformInstance {
         let created: CreateResponse = create_reconciled(req, move |started_at| {
             find_created(client, budget_ref, name_ref, started_at)
         })
-        .await?;
+        .await
+        .inspect_err(|e| {
+            super::availability::forget_on_capacity_error(client, &body.shade_instance_type, e)
+        })?;
         let Some(id) = created.id.clone() else {
             return Err(Diagnostics::single_error(
                 "Shadeform returned no instance ID",

@@ -2,6 +2,7 @@
 //! instances launched through it), authenticated with an `X-API-KEY` header.
 
 pub mod api;
+pub mod availability;
 pub mod instance;
 pub mod instance_types;
 
