@@ -1,8 +1,11 @@
-# The two commands a newcomer needs.
-.PHONY: demo test
+# The commands a newcomer needs.
+.PHONY: demo test bench
 
 demo:
 	scripts/demo.sh
 
 test:
 	scripts/test.sh
+
+bench:
+	scripts/bench.py

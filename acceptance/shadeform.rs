@@ -160,6 +160,40 @@ fn unavailable_type_fails_before_create_listing_alternatives() {
 }
 
 #[test]
+fn instances_of_one_type_share_one_availability_check() {
+    let emu = Emulator::start_with(gpucloud::emulator::EmulatorConfig {
+        step: std::time::Duration::ZERO,
+        ..Default::default()
+    });
+    let tf = Tf::new(&emu);
+    tf.config(
+        &["shadeform"],
+        r#"
+resource "shadeform_instance" "fleet" {
+  for_each = toset(["a", "b", "c", "d"])
+
+  name                = "acc-sf-fleet-${each.key}"
+  cloud               = "tensordock"
+  region              = "na-us-bos-1"
+  shade_instance_type = "A6000"
+}
+"#,
+    );
+    tf.apply();
+    assert_eq!(live_instances(&emu).len(), 4);
+    assert_eq!(emu.count("shadeform.Create"), 4);
+    assert_eq!(
+        emu.count("shadeform.GetInstanceTypes"),
+        1,
+        "one availability list serves every create of the run"
+    );
+    // A lifecycle without delay: create and one read per instance, besides the shared list.
+    assert_eq!(emu.total("shadeform"), 1 + 4 * 2);
+    tf.destroy();
+    assert!(live_instances(&emu).is_empty());
+}
+
+#[test]
 fn bad_launch_configuration_fails_at_validate_without_api_calls() {
     let emu = Emulator::start();
     let tf = Tf::new(&emu);

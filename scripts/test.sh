@@ -24,6 +24,9 @@ step "cargo test (unit, protocol, emulator, client and real-Terraform acceptance
 # Acceptance tests each start terraform and an emulator; two at a time fits a 2-core machine.
 cargo test --all-targets --no-fail-fast -- --test-threads="${TEST_THREADS:-2}"
 
+step "scripts/bench.py --quick (N = 20 on the debug binary cargo test built; figures, no timing assertions)"
+scripts/bench.py --quick
+
 for extra in scripts/check-docs.sh scripts/probe-compile-check.sh; do
   if [ -x "$extra" ]; then
     step "$extra"

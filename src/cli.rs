@@ -60,11 +60,20 @@ fn unknown_member(name: Option<&str>) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// At most this many runtime workers: RPCs mostly wait on HTTP, and every thread is started
+/// anew each time Terraform starts the provider (several times per command).
+const MAX_WORKERS: usize = 4;
+
 fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
-    tokio::runtime::Runtime::new().map_err(|e| {
-        eprintln!("Could not start the async runtime: {e}");
-        ExitCode::from(1)
-    })
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get().min(MAX_WORKERS));
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("Could not start the async runtime: {e}");
+            ExitCode::from(1)
+        })
 }
 
 fn docs(out: &std::path::Path, check: bool) -> ExitCode {

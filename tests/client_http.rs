@@ -209,7 +209,8 @@ async fn limited(State(s): State<St>) -> Response {
     Json(json!({"ok": true})).into_response()
 }
 
-async fn token_page(Query(q): Query<HashMap<String, String>>) -> Json<Value> {
+async fn token_page(State(s): State<St>, Query(q): Query<HashMap<String, String>>) -> Json<Value> {
+    s.hit("token-pages");
     let max: usize = q
         .get("maxResults")
         .and_then(|v| v.parse().ok())
@@ -514,7 +515,7 @@ async fn token_bucket_keeps_a_burst_under_the_limit() {
 
 #[tokio::test]
 async fn pagination_walks_every_page_in_all_three_styles() {
-    let (base, _s) = start().await;
+    let (base, s) = start().await;
     let c = api(&base);
     let want: Vec<u64> = (0..53).collect();
     let ids = |v: Vec<Value>| -> Vec<u64> { v.iter().filter_map(|i| i["id"].as_u64()).collect() };
@@ -526,6 +527,13 @@ async fn pagination_walks_every_page_in_all_three_styles() {
     .await
     .expect("token pages");
     assert_eq!(ids(token), want);
+    assert_eq!(s.hits("token-pages"), 6);
+    // Without a page size the walk asks for IC GPU's largest page (100): one request.
+    let token: Vec<Value> = gpucloud::client::list_all_token(c.get("/token-pages"), "instances")
+        .await
+        .expect("token pages");
+    assert_eq!(ids(token), want);
+    assert_eq!(s.hits("token-pages"), 7);
 
     let offset: Vec<Value> =
         gpucloud::client::list_all_offset(c.get("/offset-pages"), "instances", 20)

@@ -245,6 +245,9 @@ async fn rate_limit_answers_429_with_retry_after() {
     assert!((1..=60).contains(&retry));
     let body: Value = resp.json().await.expect("json");
     assert_eq!(body["code"], "ThrottlingException");
+    // The ledger counts the refused request under its operation and as throttled.
+    assert_eq!(emu.shared().ledger.count("icgpu", "listInstances"), 11);
+    assert_eq!(emu.shared().ledger.count("icgpu", "throttled"), 1);
     // Public catalogues are not subject to the account limit.
     assert_eq!(api.get("/gpu-tiers").await.0, StatusCode::OK);
     emu.shutdown().await;

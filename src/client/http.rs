@@ -321,6 +321,11 @@ impl Request {
         self
     }
 
+    /// Whether a query parameter `k` is set.
+    pub(crate) fn has_query(&self, k: &str) -> bool {
+        self.query.iter().any(|(name, _)| name == k)
+    }
+
     /// Sets a query parameter, replacing any earlier value of `k`.
     pub fn set_query(mut self, k: &str, v: impl ToString) -> Self {
         self.query.retain(|(name, _)| name != k);

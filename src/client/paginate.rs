@@ -177,13 +177,21 @@ fn short(t: &str) -> String {
     }
 }
 
+/// IC GPU's largest page (`maxResults` 1-100); fewer pages make a refresh cheaper.
+const TOKEN_PAGE_MAX: u32 = 100;
+
 /// IC GPU: `?maxResults=..&nextToken=..`, answers `{<items_key>: [...], "nextToken": "..."}`;
 /// the walk ends when `nextToken` is missing, null or empty. Set `maxResults` on `req` to
-/// choose the page size.
+/// choose the page size; without it the walk asks for the largest page.
 pub async fn list_all_token<T: DeserializeOwned>(
     req: Request,
     items_key: &str,
 ) -> Result<Vec<T>, ClientError> {
+    let req = if req.has_query("maxResults") {
+        req
+    } else {
+        req.query("maxResults", TOKEN_PAGE_MAX)
+    };
     let mut out = Vec::new();
     let mut token: Option<String> = None;
     let mut given: HashMap<String, u64> = HashMap::new();

@@ -3,7 +3,8 @@
 //! One middleware does what every operation shares, in this order: request id, ledger, auth
 //! (OIDC stand-in token `icgpu-test-token`, or an `sk-ic-` key created through the API, limited
 //! by its scopes and permissions), the per-account sliding-window rate limit, and
-//! `Idempotency-Key` replay. Handlers only hold the resource logic.
+//! `Idempotency-Key` replay. Handlers only hold the resource logic. A request refused by the
+//! rate limit counts under its operation and once more as `icgpu.throttled`.
 //!
 //! Admin actions (under `/_admin/icgpu`):
 //! - `POST /instances/{id}/preempt`: a `starting`/`running` batch instance becomes `preempted`
@@ -563,6 +564,7 @@ impl App {
             window.pop_front();
         }
         if window.len() >= limit {
+            self.shared.ledger.record(API, "throttled");
             let wait = window.front().map_or(minute, |oldest| {
                 minute.saturating_sub(now.duration_since(*oldest))
             });

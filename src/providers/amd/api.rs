@@ -13,8 +13,10 @@ pub const STATUSES: &[&str] = &["running", "stopped", "pending", "terminated"];
 /// The fewest and most GPUs one instance can have.
 pub const MIN_GPUS: i64 = 1;
 pub const MAX_GPUS: i64 = 8;
-/// Page size used when walking `GET /instances` (the spec's default is 20).
-pub const PAGE_SIZE: u32 = 50;
+/// Page size used when walking `GET /instances`: the largest page the emulator serves. The
+/// spec gives a default of 20 and no maximum; the walk follows `total`, so a server that caps
+/// pages lower is still walked to the end.
+pub const PAGE_SIZE: u32 = 100;
 
 /// `Instance`. Every field is optional: the list example omits `imageId` and `createdAt`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

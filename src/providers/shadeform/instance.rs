@@ -337,8 +337,11 @@ impl LongRunning for Instances {
         api::instance_path(id, "info")
     }
     fn out_of_capacity(&self, e: &ClientError) -> Option<String> {
-        (e.status() == Some(409) && e.code() == Some("INSTANCE_TYPE_UNAVAILABLE"))
-            .then(|| "Shadeform answered that the type is unavailable".to_string())
+        let full = e.status() == Some(409) && e.code() == Some("INSTANCE_TYPE_UNAVAILABLE");
+        if full {
+            super::availability::forget_on_capacity_error();
+        }
+        full.then(|| "Shadeform answered that the type is unavailable".to_string())
     }
     async fn list(&self, api: &Api) -> Result<Vec<serde_json::Value>, ClientError> {
         #[derive(Deserialize)]
@@ -417,12 +420,7 @@ async fn check_availability(
     region: &str,
     ty: &str,
 ) -> Result<(), Diagnostics> {
-    let types: InstanceTypesResponse = api
-        .get("/instances/types")
-        .query("shade_instance_type", ty)
-        .describe(format!("check availability of Shadeform type {ty:?}"))
-        .send()
-        .await?;
+    let types = super::availability::instance_types(api, cloud, region, ty).await?;
     let offered = types
         .instance_types
         .iter()

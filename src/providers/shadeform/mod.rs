@@ -4,6 +4,7 @@
 //! provider with `moved {}` blocks (`official.rs`).
 
 pub mod api;
+pub mod availability;
 pub mod instance;
 pub mod instance_types;
 pub mod launch;
