@@ -132,6 +132,55 @@ fn airuntime_create_replace_import_destroy() {
     );
 }
 
+/// A refresh walks the runtime list: a runtime listed `Running` at the version its state was
+/// written from is not read again; one that moved is, and a failure found that way replaces it.
+#[test]
+fn refresh_reads_only_the_runtimes_that_moved() {
+    let emu = Emulator::start();
+    let tf = Tf::new(&emu);
+    let many = runtime("acc-many-${count.index}").replace(
+        "resource \"gpuai_airuntime\" \"a\" {",
+        "resource \"gpuai_airuntime\" \"a\" {\n  count = 6",
+    );
+    tf.config(&["gpuai"], &many);
+    tf.apply();
+
+    emu.reset_ledger();
+    assert_eq!(tf.plan_exit_code(), 0, "plan after create not empty");
+    let (lists, gets) = (
+        emu.count("gpuai.listAIRuntimes"),
+        emu.count("gpuai.getAIRuntime"),
+    );
+    println!("refresh of 6 runtimes: {lists} list call(s), {gets} reads");
+    assert!((1..=2).contains(&lists), "{:?}", emu.requests());
+    assert_eq!(gets, 0, "unchanged runtimes were read one by one");
+
+    let failed = s(&tf.resource("gpuai_airuntime.a[2]")["id"]).to_string();
+    emu.post(
+        &format!("/_admin/gpuai/airuntimes/{failed}/fail"),
+        serde_json::json!({"message": "GPU fell off the bus"}),
+    );
+    emu.reset_ledger();
+    let plan = tf.plan_text();
+    assert!(
+        plan.contains("gpuai_airuntime.a[2] must be replaced"),
+        "{plan}"
+    );
+    assert!(plan.contains("GPU fell off the bus"), "{plan}");
+    assert!(
+        plan.contains("1 to add, 0 to change, 1 to destroy"),
+        "{plan}"
+    );
+    assert_eq!(
+        emu.count("gpuai.getAIRuntime"),
+        1,
+        "only the runtime that moved is read: {:?}",
+        emu.requests()
+    );
+    tf.destroy();
+    assert!(live(&emu, "airuntime").is_empty(), "{:?}", emu.live());
+}
+
 #[test]
 fn airuntime_example_applies_imports_and_destroys() {
     let emu = Emulator::start();

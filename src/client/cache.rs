@@ -114,44 +114,7 @@ impl ReadCache {
         G: FnOnce() -> GF,
         GF: Future<Output = Result<Option<T>, ClientError>>,
     {
-        let slot = self.slot(kind);
-        let found: Option<Value> = {
-            // Holding the slot's lock while listing is what makes concurrent readers share
-            // one list: they queue here and find the fresh snapshot.
-            let mut guard = slot.lock().await;
-            let fresh = guard.as_ref().is_some_and(|s| {
-                s.at.elapsed() < self.ttl
-                    && s.generation == self.generation.load(Ordering::SeqCst)
-                    && s.key_field == key_field
-            });
-            if !fresh {
-                let generation = self.generation.load(Ordering::SeqCst);
-                let objects = match list().await {
-                    Ok(items) => Some(
-                        items
-                            .into_iter()
-                            .filter_map(|v| key_of(&v, key_field).map(|k| (k, v)))
-                            .collect::<HashMap<_, _>>(),
-                    ),
-                    Err(e) if e.is_interrupted() => return Err(e),
-                    Err(e) => {
-                        tracing::debug!(kind, error = %e.summary(), "list for refresh failed; reading objects one by one");
-                        None
-                    }
-                };
-                *guard = Some(Snapshot {
-                    at: Instant::now(),
-                    generation,
-                    key_field: key_field.to_string(),
-                    objects,
-                });
-            }
-            guard
-                .as_ref()
-                .and_then(|s| s.objects.as_ref())
-                .and_then(|o| o.get(id).cloned())
-        };
-        match found {
+        match self.listed(kind, key_field, id, list).await? {
             Some(v) => serde_json::from_value(v)
                 .map(Some)
                 .map_err(|e| ClientError::Decode {
@@ -164,6 +127,57 @@ impl ReadCache {
                 }),
             None => get().await,
         }
+    }
+
+    /// The object `id` as the shared list of `kind` shows it (the list runs as in
+    /// [`ReadCache::read_by`]); `None` when the list does not hold it or failed, so the caller
+    /// reads the object itself.
+    pub async fn listed<L, LF>(
+        &self,
+        kind: &str,
+        key_field: &str,
+        id: &str,
+        list: L,
+    ) -> Result<Option<Value>, ClientError>
+    where
+        L: FnOnce() -> LF,
+        LF: Future<Output = Result<Vec<Value>, ClientError>>,
+    {
+        let slot = self.slot(kind);
+        // Holding the slot's lock while listing is what makes concurrent readers share
+        // one list: they queue here and find the fresh snapshot.
+        let mut guard = slot.lock().await;
+        let fresh = guard.as_ref().is_some_and(|s| {
+            s.at.elapsed() < self.ttl
+                && s.generation == self.generation.load(Ordering::SeqCst)
+                && s.key_field == key_field
+        });
+        if !fresh {
+            let generation = self.generation.load(Ordering::SeqCst);
+            let objects = match list().await {
+                Ok(items) => Some(
+                    items
+                        .into_iter()
+                        .filter_map(|v| key_of(&v, key_field).map(|k| (k, v)))
+                        .collect::<HashMap<_, _>>(),
+                ),
+                Err(e) if e.is_interrupted() => return Err(e),
+                Err(e) => {
+                    tracing::debug!(kind, error = %e.summary(), "list for refresh failed; reading objects one by one");
+                    None
+                }
+            };
+            *guard = Some(Snapshot {
+                at: Instant::now(),
+                generation,
+                key_field: key_field.to_string(),
+                objects,
+            });
+        }
+        Ok(guard
+            .as_ref()
+            .and_then(|s| s.objects.as_ref())
+            .and_then(|o| o.get(id).cloned()))
     }
 
     /// Forgets what is known about `kind`.

@@ -83,6 +83,13 @@ pub trait LongRunning: Send + Sync {
     /// What the lifecycle reads of an object.
     fn fields(o: &Self::Object) -> Fields<'_>;
 
+    /// For a summary list (`LIST_IS_WHOLE = false`) that still shows whether an object changed:
+    /// its version as listed (GPU AI: status and `updatedAt`). With it, [`refresh`] reads only
+    /// the objects whose version moved since the state was written.
+    fn listed_version(_listed: &serde_json::Value) -> Option<String> {
+        None
+    }
+
     /// The object's path (GET, and DELETE unless [`LongRunning::send_delete`] says otherwise).
     fn path(&self, id: &str) -> String;
     /// Every object as JSON: one list serves a refresh and finds a lost create.
@@ -466,7 +473,10 @@ pub fn settle<C: ?Sized, L: LongRunning, M>(
     let (result, last) = waited;
     let known = || observe(last.as_ref().unwrap_or(&submitted.object));
     match result {
-        Ok(o) => Ok(observe(&o)),
+        Ok(o) => {
+            remember_version::<C, L>(ctx, &o);
+            Ok(observe(&o))
+        }
         Err(e) if e.is_interrupted() => {
             ctx.warn(
                 format!("{} {} was still starting", L::NOUN, submitted.id),
@@ -606,7 +616,17 @@ pub async fn read<C: ?Sized, L: LongRunning>(
     } else {
         lr.get(api, id).await?
     };
-    Ok(match found {
+    Ok(judge::<C, L>(ctx, id, found))
+}
+
+/// A refreshed object's fate: gone statuses are gone; a failed one stays and the next plan
+/// replaces it.
+fn judge<C: ?Sized, L: LongRunning>(
+    ctx: &Ctx<'_, C>,
+    id: &str,
+    found: Option<L::Object>,
+) -> Option<L::Object> {
+    match found {
         Some(o) if is::<L>(&o, L::STATUSES.gone) => None,
         Some(o) if is::<L>(&o, L::STATUSES.failed) => {
             ctx.replace_on_next_plan(format!(
@@ -618,6 +638,62 @@ pub async fn read<C: ?Sized, L: LongRunning>(
             Some(o)
         }
         other => other,
+    }
+}
+
+/// The private-state key of the version an object had when its state was last written.
+const VERSION_KEY: &str = "gpucloud.version";
+
+fn remember_version<C: ?Sized, L: LongRunning>(ctx: &Ctx<'_, C>, o: &L::Object) {
+    let version = serde_json::to_value(o)
+        .ok()
+        .and_then(|v| L::listed_version(&v));
+    if let Some(v) = version {
+        ctx.private_set(VERSION_KEY, serde_json::Value::String(v));
+    }
+}
+
+/// What a refresh found.
+pub enum Refreshed<O> {
+    Gone,
+    /// Listed ready at the version the state was written from: the state stands as it is.
+    Unchanged,
+    Read(O),
+}
+
+/// [`read`] for a type whose list is a summary ([`LongRunning::listed_version`]): one list
+/// serves the refresh, and only an object whose listed version moved (or that is not ready,
+/// or whose state has no version yet, as after an import) is read on its own.
+pub async fn refresh<C: ?Sized, L: LongRunning>(
+    ctx: &Ctx<'_, C>,
+    api: &Api,
+    lr: &L,
+    id: &str,
+) -> Result<Refreshed<L::Object>, Diagnostics> {
+    let known = ctx.private_get(VERSION_KEY);
+    if let Some(known) = known.as_ref().and_then(|v| v.as_str()) {
+        let listed = api
+            .cache()
+            .listed(L::TYPE, L::ID_FIELD, id, || lr.list(api))
+            .await?;
+        let ready = |v: &serde_json::Value| {
+            v.get("status")
+                .and_then(|s| s.as_str())
+                .is_some_and(|s| L::STATUSES.ready.contains(&s))
+        };
+        if let Some(v) = listed.filter(|v| ready(v)) {
+            if L::listed_version(&v).as_deref() == Some(known) {
+                return Ok(Refreshed::Unchanged);
+            }
+        }
+    }
+    let found = lr.get(api, id).await?;
+    if let Some(o) = &found {
+        remember_version::<C, L>(ctx, o);
+    }
+    Ok(match judge::<C, L>(ctx, id, found) {
+        Some(o) => Refreshed::Read(o),
+        None => Refreshed::Gone,
     })
 }
 

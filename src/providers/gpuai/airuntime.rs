@@ -11,7 +11,7 @@ use crate::framework::{validators, Ctx, Diagnostics, Failure, Operation, Resourc
 use crate::framework::{IdKind, IdPart, ImportForm};
 use crate::providers::common;
 use crate::providers::common::empty_as_prior;
-use crate::providers::common::lifecycle::{self, Fields, LongRunning, Statuses};
+use crate::providers::common::lifecycle::{self, Fields, LongRunning, Refreshed, Statuses};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -390,6 +390,12 @@ impl LongRunning for Runtimes {
             message: o.message.as_deref(),
         }
     }
+    /// The list's summary has `status` and `updatedAt` (which changes on every transition),
+    /// so a refresh reads whole only the runtimes that moved.
+    fn listed_version(listed: &serde_json::Value) -> Option<String> {
+        let (status, updated) = (listed.get("status")?.as_str()?, listed.get("updatedAt")?);
+        Some(format!("{status} {}", updated.as_str()?))
+    }
     fn path(&self, id: &str) -> String {
         api::runtime_path(&self.org, &self.project, id)
     }
@@ -471,8 +477,13 @@ impl Resource for AiRuntimeResource {
     ) -> Result<Option<Model>, Diagnostics> {
         let api = common::bind(&ctx.client.gpu, ctx);
         let (_, _, id) = ids(&state);
-        let found = lifecycle::read(ctx, &api, &Runtimes::of(&state), &id).await?;
-        Ok(found.map(|rt| observe(&state, &rt)))
+        Ok(
+            match lifecycle::refresh(ctx, &api, &Runtimes::of(&state), &id).await? {
+                Refreshed::Gone => None,
+                Refreshed::Unchanged => Some(state),
+                Refreshed::Read(rt) => Some(observe(&state, &rt)),
+            },
+        )
     }
 
     async fn delete(&self, ctx: &Ctx<'_, GpuAiClient>, state: Model) -> Result<(), Diagnostics> {

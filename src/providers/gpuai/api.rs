@@ -214,6 +214,9 @@ pub struct Runtime {
     pub plan_id: Option<String>,
     #[serde(default)]
     pub created_at: Option<String>,
+    /// Changes on every status transition: what tells a refresh the list's summary is current.
+    #[serde(default)]
+    pub updated_at: Option<String>,
     #[serde(default)]
     pub template_spec: Option<TemplateSpec>,
     #[serde(default)]

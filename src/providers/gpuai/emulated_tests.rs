@@ -111,8 +111,10 @@ async fn runtime_create_read_delete() {
             .expect("import id"),
     )
     .expect("model");
+    // An import starts with no private state.
+    let import_notes = Notes::default();
     let imported = airuntime::AiRuntimeResource
-        .read(&c, ident)
+        .read(&ctx(&e.client, &import_notes), ident)
         .await
         .expect("read")
         .expect("exists");
