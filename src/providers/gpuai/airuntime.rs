@@ -1,6 +1,7 @@
 //! `gpuai_airuntime`: a GPU instance ("AI runtime") running a container from a platform template
-//! or an inline spec. The API has no update, so every argument forces replacement; create waits
-//! until `Running`, delete until the runtime is gone (404).
+//! or an inline spec. The API has no update, so every argument but `wait_for_ssh` forces
+//! replacement; create waits until `Running` (and for SSH when asked), delete until the runtime
+//! is gone (404).
 
 use super::api::{self, Runtime};
 use super::shared::{template_spec_attributes, TemplateSpecModel};
@@ -93,7 +94,7 @@ pub fn schema() -> Schema {
     Schema::new(
         "A GPU AI Service runtime (GPU instance): a container on dedicated GPUs, reachable over \
          Jupyter, HTTP and SSH once `Running`. Runtimes cannot be changed in place: every \
-         argument forces a new runtime.",
+         argument but `wait_for_ssh` forces a new runtime.",
     )
     .attribute(
         Attribute::string("id")
