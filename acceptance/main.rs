@@ -22,3 +22,4 @@ mod plugin;
 mod price_caps;
 mod rocm;
 mod shadeform;
+mod ssh_ready;

@@ -17,7 +17,8 @@
 //!   (IC GPU instances, AMD and Shadeform instances, GPU AI runtimes; the message shows where
 //!   the API's objects carry one: IC GPU `error_message`, GPU AI `message`)
 //! - `POST /_admin/ssh_endpoint` `{"host", "port"}`: instances created from now on report this
-//!   SSH address (Shadeform `ip`/`ssh_port`), so a test can point them at its own sshd
+//!   SSH address (Shadeform `ip`/`ssh_port`, IC GPU instance and VM `ssh_host`/`ssh_port`, GPU
+//!   AI `endpoints.ssh`), so a test can point them at its own sshd
 //! - `/_admin/<api>/...` per-API actions (see each module)
 //!
 //! Lifecycles are computed lazily from timestamps, so there are no background tasks.

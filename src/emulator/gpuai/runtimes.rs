@@ -47,6 +47,9 @@ pub(crate) struct Runtime {
     template_spec: Value,
     storage: Value,
     ssh_keys: Vec<String>,
+    /// `ssh.<region>.ai.neevcloud.com`, or the address a test set with
+    /// `POST /_admin/ssh_endpoint`.
+    ssh_host: String,
     ssh_port: u16,
     created_at: DateTime<Utc>,
     /// When the lifecycle began: the create, or the release of a hold.
@@ -171,7 +174,7 @@ impl Runtime {
             .collect();
         json!({
             "jupyterUrl": jupyter,
-            "ssh": { "host": format!("ssh.{}.ai.neevcloud.com", self.region), "port": self.ssh_port, "user": "root" },
+            "ssh": { "host": self.ssh_host, "port": self.ssh_port, "user": "root" },
             "http": http,
         })
     }
@@ -526,7 +529,13 @@ pub(crate) async fn create(
         );
     }
     let id = uuid_from(&mut st.rng);
-    let ssh_port = st.rng.random_range(30000u16..32768);
+    let (ssh_host, ssh_port) = match ctx.shared.provisioning.ssh_endpoint() {
+        Some(e) => (e.host, e.port),
+        None => (
+            format!("ssh.{}.ai.neevcloud.com", n.region),
+            st.rng.random_range(30000u16..32768),
+        ),
+    };
     let now = Instant::now();
     let mut rt = Runtime {
         id,
@@ -543,6 +552,7 @@ pub(crate) async fn create(
         template_spec: n.template_spec,
         storage: n.storage,
         ssh_keys: n.ssh_keys,
+        ssh_host,
         ssh_port,
         created_at: Utc::now(),
         created: now,

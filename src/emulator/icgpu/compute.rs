@@ -419,7 +419,7 @@ fn vm_json(v: &Vm, step: Duration) -> Option<Value> {
         "id": v.id, "name": v.name, "templateId": v.template_id, "cpu": v.cpu,
         "memoryGb": v.memory_gb, "diskGb": v.disk_gb, "sshKey": v.ssh_key, "status": status,
         "gpuModel": v.gpu_model,
-        "sshHost": reachable.then_some(SSH_HOST),
+        "sshHost": reachable.then_some(v.ssh_host.as_str()),
         "sshPort": reachable.then_some(v.ssh_port),
         "sshUser": "gpuuser",
         "createdAt": rfc3339(v.created_at), "updatedAt": rfc3339(since.max(v.created_at)),
@@ -485,6 +485,13 @@ async fn create_vm(State(app): State<App>, body: Bytes) -> ApiResult {
     let held = app.shared.provisioning.holding();
     let seq = store.next_seq();
     let id = store.random_id("vm-", 8);
+    let (ssh_host, ssh_port) = match app.shared.provisioning.ssh_endpoint() {
+        Some(e) => (e.host, e.port),
+        None => (
+            SSH_HOST.to_string(),
+            32000 + u16::try_from(seq % 2000).unwrap_or(0),
+        ),
+    };
     let vm = Vm {
         seq,
         id: id.clone(),
@@ -502,7 +509,8 @@ async fn create_vm(State(app): State<App>, body: Bytes) -> ApiResult {
             Life::new(BOOT, Some("running"))
         },
         held,
-        ssh_port: 32000 + u16::try_from(seq % 2000).unwrap_or(0),
+        ssh_host,
+        ssh_port,
         error_message: None,
     };
     let body = vm_json(&vm, step).unwrap_or(Value::Null);

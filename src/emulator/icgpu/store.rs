@@ -136,6 +136,8 @@ pub struct Vm {
     pub life: Life,
     /// Held `pending` by the provisioning controls until released.
     pub held: bool,
+    /// `ssh.gpu.local`, or the address a test set with `POST /_admin/ssh_endpoint`.
+    pub ssh_host: String,
     pub ssh_port: u16,
     pub error_message: Option<String>,
 }

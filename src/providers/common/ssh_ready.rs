@@ -125,10 +125,11 @@ pub async fn wait(
             return Err(Diagnostics::single_error(
                 format!("SSH on {host}:{port} did not answer in time"),
                 format!(
-                    "The instance is running, but its SSH port completed no SSH handshake in \
-                     {}s ({attempts} attempts; last: {last}). Check that the image starts an \
-                     SSH daemon on port {port} and that a firewall lets it through, or raise \
-                     the create timeout (`timeouts {{ create = ... }}`).",
+                    "wait_for_ssh is set and the instance is running, but its SSH port \
+                     completed no SSH handshake in {}s ({attempts} attempts; last: {last}). \
+                     Check that the image starts an SSH daemon on port {port} and that a \
+                     firewall lets it through, or raise the create timeout \
+                     (`timeouts {{ create = ... }}`).",
                     started.elapsed().as_secs()
                 ),
             ));
@@ -142,6 +143,12 @@ pub async fn wait(
         }
         delay = (delay * 2).min(Duration::from_secs(5));
     }
+}
+
+/// An API's SSH host and port as [`after_create`] takes them: none unless both are set and the
+/// port is one.
+pub fn address(host: Option<&str>, port: Option<i64>) -> Option<(String, u16)> {
+    Some((host?.to_string(), u16::try_from(port?).ok()?))
 }
 
 /// The end of a create with `wait_for_ssh`: waits for `endpoint` (host, port) when `wanted`,

@@ -1,17 +1,20 @@
 //! `gpuai_airuntime`: a GPU instance ("AI runtime") running a container from a platform template
-//! or an inline spec. The API has no update, so every argument forces replacement; create waits
-//! until `Running`, delete until the runtime is gone (404).
+//! or an inline spec. The API has no update, so every argument but `wait_for_ssh` forces
+//! replacement; create waits until `Running` (and for SSH when asked), delete until the runtime
+//! is gone (404).
 
 use super::api::{self, Runtime};
 use super::shared::{template_spec_attributes, TemplateSpecModel};
 use super::GpuAiClient;
 use crate::client::{list_all_pages, Api, ClientError};
+use crate::framework::resource::ModifyPlanRequest;
 use crate::framework::schema::{Attribute, Nesting, Schema};
-use crate::framework::{validators, Ctx, Diagnostics, Failure, Operation, Resource, Type};
+use crate::framework::{validators, Ctx, Diagnostics, Failure, Operation, Resource, Type, Value};
 use crate::framework::{IdKind, IdPart, ImportForm};
 use crate::providers::common;
 use crate::providers::common::empty_as_prior;
 use crate::providers::common::lifecycle::{self, Fields, LongRunning, Refreshed, Statuses};
+use crate::providers::common::ssh_ready;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -70,6 +73,8 @@ pub struct Model {
     pub endpoints: Option<EndpointsModel>,
     pub message: Option<String>,
     pub created_at: Option<String>,
+    pub wait_for_ssh: Option<bool>,
+    pub ssh_host_key_fingerprint: Option<String>,
 }
 
 pub struct AiRuntimeResource;
@@ -85,10 +90,11 @@ fn ssh_key_validator() -> Arc<dyn validators::Validator> {
 
 pub fn schema() -> Schema {
     let forced = |a: Attribute| a.requires_replace();
+    let [wait_for_ssh, host_key_fingerprint] = ssh_ready::attributes();
     Schema::new(
         "A GPU AI Service runtime (GPU instance): a container on dedicated GPUs, reachable over \
          Jupyter, HTTP and SSH once `Running`. Runtimes cannot be changed in place: every \
-         argument forces a new runtime.",
+         argument but `wait_for_ssh` forces a new runtime.",
     )
     .attribute(
         Attribute::string("id")
@@ -155,6 +161,8 @@ pub fn schema() -> Schema {
     .attribute(forced(
         Attribute::string("gpu_config_id")
             .optional_computed()
+            // A runtime keeps the config it was created on.
+            .use_state_for_unknown()
             .description(
                 "GPU config (inventory `config_id`). When unset the API picks the first config \
                  in `region` offering `plan_id`.",
@@ -244,6 +252,14 @@ pub fn schema() -> Schema {
             .use_state_for_unknown()
             .description("When the runtime was created (RFC 3339)."),
     )
+    .attribute(wait_for_ssh.description(
+        "Wait, after the runtime is `Running` and within the create timeout, until its SSH \
+         endpoint completes an SSH handshake (banner and key exchange; no login). Only a \
+         container that exposes an SSH port (a port named `ssh`, or port 22) answers there: \
+         plan refuses the wait for an inline `template_spec` or a template without one. \
+         Changing it alone changes nothing remote.",
+    ))
+    .attribute(host_key_fingerprint)
     .config_validator(validators::exactly_one_of(&["template_id", "template_spec"]))
     .price_cap(super::gpu_config::RUNTIME_PRICE)
     .timeouts(&["create", "read", "delete"])
@@ -349,6 +365,9 @@ pub fn observe(prior: &Model, rt: &Runtime) -> Model {
         endpoints,
         message: rt.message.clone(),
         created_at: rt.created_at.clone().or(prior.created_at.clone()),
+        // Not the API's: the configuration's (an import: the default) and the create's.
+        wait_for_ssh: prior.wait_for_ssh.or(Some(false)),
+        ssh_host_key_fingerprint: prior.ssh_host_key_fingerprint.clone(),
     }
 }
 
@@ -426,6 +445,19 @@ impl Resource for AiRuntimeResource {
         schema()
     }
 
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        super::runtime_ssh::check_config(config, diags);
+    }
+
+    async fn check_plan(
+        &self,
+        ctx: &Ctx<'_, GpuAiClient>,
+        req: &ModifyPlanRequest<'_>,
+        plan: &Value,
+    ) -> Diagnostics {
+        super::runtime_ssh::check_template(ctx, req, plan).await
+    }
+
     fn default_timeout(&self, op: Operation) -> Duration {
         match op {
             Operation::Create => Duration::from_secs(30 * 60),
@@ -464,10 +496,35 @@ impl Resource for AiRuntimeResource {
                 .describe(format!("create AI runtime {name:?}"))
         };
         let name = Some(request_from(&plan).name);
-        lifecycle::create(ctx, &api, &runtimes, &plan, name, request, |rt| {
+        let created = lifecycle::create(ctx, &api, &runtimes, &plan, name, request, |rt| {
             observe(&plan, rt)
         })
+        .await;
+        ssh_ready::after_create(
+            ctx,
+            plan.wait_for_ssh == Some(true),
+            created,
+            |m| {
+                let ssh = m.endpoints.as_ref()?.ssh.as_ref()?;
+                ssh_ready::address(ssh.host.as_deref(), ssh.port)
+            },
+            |m, fingerprint| m.ssh_host_key_fingerprint = Some(fingerprint),
+        )
         .await
+    }
+
+    /// Only `wait_for_ssh`, which steers a create, changes in place: nothing is sent, and
+    /// the rest stays as the API last reported it.
+    async fn update(
+        &self,
+        _ctx: &Ctx<'_, GpuAiClient>,
+        plan: Model,
+        prior: Model,
+    ) -> Result<Model, Failure<Model>> {
+        Ok(Model {
+            wait_for_ssh: plan.wait_for_ssh,
+            ..prior
+        })
     }
 
     async fn read(

@@ -9,6 +9,7 @@ pub mod api;
 pub mod availability_notification;
 pub mod gpu_config;
 pub mod inventory;
+mod runtime_ssh;
 pub mod shared;
 
 use crate::client::Client;

@@ -365,7 +365,7 @@ impl Resource for InstanceResource {
             ctx,
             plan.wait_for_ssh == Some(true) && desired == "running",
             created,
-            |m| Some((m.ssh_host.clone()?, u16::try_from(m.ssh_port?).ok()?)),
+            |m| crate::providers::common::ssh_ready::address(m.ssh_host.as_deref(), m.ssh_port),
             |m, fingerprint| m.ssh_host_key_fingerprint = Some(fingerprint),
         )
         .await

@@ -12,6 +12,7 @@ use crate::framework::{
     validators, Attribute, AttributePath, Ctx, Diagnostics, Failure, Resource, Schema, Value,
 };
 use crate::providers::common::lifecycle::{self, Fields, LongRunning, Statuses};
+use crate::providers::common::ssh_ready;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -42,6 +43,8 @@ pub struct VmModel {
     pub ssh_command: Option<String>,
     pub created_at: Option<String>,
     pub error_message: Option<String>,
+    pub wait_for_ssh: Option<bool>,
+    pub ssh_host_key_fingerprint: Option<String>,
 }
 
 impl VmModel {
@@ -197,6 +200,7 @@ impl Resource for VmResource {
     }
 
     fn schema(&self) -> Schema {
+        let [wait_for_ssh, host_key_fingerprint] = ssh_ready::attributes();
         Schema::new(
             "A KubeVirt virtual machine with GPU passthrough on the IC GPU platform, created from \
              a template (see `data.icgpu_vm_templates`). The API cannot change a VM, so every \
@@ -332,6 +336,8 @@ impl Resource for VmResource {
                 .computed()
                 .description("Why the VM is in status `error`; null otherwise."),
         )
+        .attribute(wait_for_ssh)
+        .attribute(host_key_fingerprint)
         .timeouts(&["create", "read", "update", "delete"])
     }
 
@@ -403,13 +409,23 @@ impl Resource for VmResource {
         } else {
             bring_to_running(api, &id, created, false).await
         };
-        lifecycle::settle(ctx, &submitted, (outcome, None), |v| {
+        let created = lifecycle::settle(ctx, &submitted, (outcome, None), |v| {
             let mut state = plan.clone();
             state.observe(v);
             state.desired_state = Some(desired.clone());
             state.reboot_trigger = plan.reboot_trigger.clone();
+            state.wait_for_ssh = Some(plan.wait_for_ssh == Some(true));
             state
-        })
+        });
+        // A stopped VM has no SSH to wait for.
+        ssh_ready::after_create(
+            ctx,
+            plan.wait_for_ssh == Some(true) && desired == "running",
+            created,
+            |m| ssh_ready::address(m.ssh_host.as_deref(), m.ssh_port),
+            |m, fingerprint| m.ssh_host_key_fingerprint = Some(fingerprint),
+        )
+        .await
     }
 
     async fn read(
@@ -423,6 +439,8 @@ impl Resource for VmResource {
         let found = lifecycle::read(ctx, &super::api(ctx)?, &Vms, &id).await?;
         Ok(found.map(|v| {
             state.observe(&v);
+            // An import knows nothing of the wait: its default.
+            state.wait_for_ssh = state.wait_for_ssh.or(Some(false));
             state
         }))
     }
