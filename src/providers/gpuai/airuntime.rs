@@ -7,11 +7,12 @@ use super::shared::{template_spec_attributes, TemplateSpecModel};
 use super::GpuAiClient;
 use crate::client::{list_all_pages, Api, ClientError};
 use crate::framework::schema::{Attribute, Nesting, Schema};
-use crate::framework::{validators, Ctx, Diagnostics, Failure, Operation, Resource, Type};
+use crate::framework::{validators, Ctx, Diagnostics, Failure, Operation, Resource, Type, Value};
 use crate::framework::{IdKind, IdPart, ImportForm};
 use crate::providers::common;
 use crate::providers::common::empty_as_prior;
-use crate::providers::common::lifecycle::{self, Fields, LongRunning, Statuses};
+use crate::providers::common::lifecycle::{self, Candidate, Fields, LongRunning, Statuses};
+use crate::providers::common::placements;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -51,6 +52,24 @@ pub struct EndpointsModel {
     pub http: Option<Vec<HttpModel>>,
 }
 
+/// One entry of `placements`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PlacementModel {
+    pub region: Option<String>,
+    pub plan_id: Option<String>,
+}
+
+impl PlacementModel {
+    fn label(&self) -> String {
+        format!(
+            "plan {} in {}",
+            self.plan_id.as_deref().unwrap_or_default(),
+            self.region.as_deref().unwrap_or_default()
+        )
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Model {
@@ -70,6 +89,7 @@ pub struct Model {
     pub endpoints: Option<EndpointsModel>,
     pub message: Option<String>,
     pub created_at: Option<String>,
+    pub placements: Option<Vec<PlacementModel>>,
 }
 
 pub struct AiRuntimeResource;
@@ -124,13 +144,21 @@ pub fn schema() -> Schema {
     ))
     .attribute(forced(
         Attribute::string("region")
-            .required()
-            .description("Region, e.g. `as-south-1`."),
+            .optional_computed()
+            .use_state_for_unknown()
+            .description(
+                "Region, e.g. `as-south-1`. Required unless `placements` is set; then it records \
+                 the placement chosen.",
+            ),
     ))
     .attribute(forced(
         Attribute::string("plan_id")
-            .required()
-            .description("Billing plan, e.g. `gpu-h200-on-demand-1h` (see `gpuai_gpu_config`)."),
+            .optional_computed()
+            .use_state_for_unknown()
+            .description(
+                "Billing plan, e.g. `gpu-h200-on-demand-1h` (see `gpuai_gpu_config`). Required \
+                 unless `placements` is set; then it records the placement chosen.",
+            ),
     ))
     .attribute(forced(
         Attribute::string("template_id")
@@ -155,6 +183,8 @@ pub fn schema() -> Schema {
     .attribute(forced(
         Attribute::string("gpu_config_id")
             .optional_computed()
+            // Kept when only `placements` changes; a replacement picks afresh.
+            .use_state_for_unknown()
             .description(
                 "GPU config (inventory `config_id`). When unset the API picks the first config \
                  in `region` offering `plan_id`.",
@@ -244,9 +274,85 @@ pub fn schema() -> Schema {
             .use_state_for_unknown()
             .description("When the runtime was created (RFC 3339)."),
     )
+    .attribute(placements_attribute())
     .config_validator(validators::exactly_one_of(&["template_id", "template_spec"]))
     .price_cap(super::gpu_config::RUNTIME_PRICE)
     .timeouts(&["create", "read", "delete"])
+}
+
+fn placements_attribute() -> Attribute {
+    Attribute::nested(
+        placements::PLACEMENTS,
+        Nesting::List,
+        vec![
+            Attribute::string("region")
+                .required()
+                .description("Region, as in `region`."),
+            Attribute::string("plan_id")
+                .required()
+                .description("Billing plan, as in `plan_id`."),
+        ],
+    )
+    .optional()
+    .validator(validators::size_at_least(1))
+    .description(
+        "Capacity failover: (region, plan) choices in order of preference, instead of `region` \
+         and `plan_id`. For each, the config is `gpu_config_id` or the one the API would pick. \
+         Create skips those whose config the inventory shows with fewer than `gpu_count` GPUs \
+         to give (`max_gpu_count`), that no config in the region offers, or that are priced \
+         above `max_hourly_price`; it tries the others in order and moves on when the API \
+         answers `insufficient_capacity`; `region` and `plan_id` then record the one chosen. \
+         When none can take the runtime, one error lists each and why. Editing the list later \
+         never replaces a running runtime: it applies to the next create.",
+    )
+}
+
+/// `placements` as the create tries them: per region one read of the inventory (and of the
+/// configs it lists until one offers the plan) says which cannot take `gpu_count` GPUs now.
+async fn candidates(
+    ctx: &Ctx<'_, GpuAiClient>,
+    plan: &Model,
+    list: &[PlacementModel],
+) -> Result<Vec<Candidate<PlacementModel>>, Diagnostics> {
+    let gpus = plan.gpu_count.unwrap_or(1);
+    let mut inventories: std::collections::HashMap<String, Vec<api::InventoryItem>> =
+        std::collections::HashMap::new();
+    let mut out = Vec::new();
+    for p in list {
+        let region = p.region.clone().unwrap_or_default();
+        let plan_id = p.plan_id.as_deref().unwrap_or_default();
+        if !inventories.contains_key(&region) {
+            let items = super::gpu_config::inventory_in(ctx, &region).await?;
+            inventories.insert(region.clone(), items);
+        }
+        let items = inventories.get(&region).map(Vec::as_slice).unwrap_or_default();
+        let config = plan.gpu_config_id.as_deref();
+        let chosen = super::gpu_config::config_for(ctx, &region, Some(items), plan_id, config);
+        let skip = match chosen.await? {
+            None => Some(match config {
+                Some(id) => format!("GPU config {id} does not offer this plan"),
+                None => "no GPU config in this region offers this plan".to_string(),
+            }),
+            Some((id, offered)) => match items.iter().find(|i| i.config_id == id) {
+                None => Some(format!("GPU config {id} is not offered in this region")),
+                Some(row) if row.max_gpu_count < gpus => Some(format!(
+                    "the inventory shows {} GPU(s) of config {id} free here \
+                     (max_gpu_count = {}, availability {}), fewer than gpu_count = {gpus}",
+                    row.available_gpu_count, row.max_gpu_count, row.availability
+                )),
+                Some(_) => {
+                    let price = super::gpu_config::plan_price(&id, &offered, gpus)?;
+                    placements::over_cap(&price.amount, ctx.price_limit(), "US dollars per hour")
+                }
+            },
+        };
+        out.push(Candidate {
+            placement: p.clone(),
+            label: p.label(),
+            skip,
+        });
+    }
+    Ok(out)
 }
 
 /// The create body from the plan.
@@ -349,6 +455,7 @@ pub fn observe(prior: &Model, rt: &Runtime) -> Model {
         endpoints,
         message: rt.message.clone(),
         created_at: rt.created_at.clone().or(prior.created_at.clone()),
+        placements: prior.placements.clone(),
     }
 }
 
@@ -397,6 +504,10 @@ impl LongRunning for Runtimes {
         let path = api::runtimes_path(&self.org, &self.project);
         list_all_pages(api.get(&path), "data", api::PAGE_LIMIT).await
     }
+    fn out_of_capacity(&self, e: &ClientError) -> Option<String> {
+        (e.status() == Some(409) && e.code() == Some("insufficient_capacity"))
+            .then(|| "the API answered insufficient_capacity".to_string())
+    }
 }
 
 fn ids(m: &Model) -> (String, String, String) {
@@ -420,6 +531,11 @@ impl Resource for AiRuntimeResource {
         schema()
     }
 
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        let chosen = ["region", "plan_id"];
+        placements::check_config(config, diags, "the region and plan", &chosen, &[]);
+    }
+
     fn default_timeout(&self, op: Operation) -> Duration {
         match op {
             Operation::Create => Duration::from_secs(30 * 60),
@@ -433,13 +549,22 @@ impl Resource for AiRuntimeResource {
         ctx: &Ctx<'_, GpuAiClient>,
         plan: Model,
     ) -> Result<crate::framework::ListedPrice, Diagnostics> {
-        let (region, plan_id) = (
-            plan.region.unwrap_or_default(),
-            plan.plan_id.unwrap_or_default(),
-        );
         let config = plan.gpu_config_id.as_deref();
         let gpus = plan.gpu_count.unwrap_or(1);
-        super::gpu_config::runtime_price(ctx, &region, &plan_id, config, gpus).await
+        let Some(list) = plan.placements.as_ref().filter(|p| !p.is_empty()) else {
+            let (region, plan_id) = (
+                plan.region.unwrap_or_default(),
+                plan.plan_id.unwrap_or_default(),
+            );
+            return super::gpu_config::runtime_price(ctx, &region, &plan_id, config, gpus).await;
+        };
+        let mut prices = Vec::new();
+        for p in list {
+            let region = p.region.as_deref().unwrap_or_default();
+            let plan_id = p.plan_id.as_deref().unwrap_or_default();
+            prices.push(super::gpu_config::runtime_price(ctx, region, plan_id, config, gpus).await?);
+        }
+        placements::cheapest(prices)
     }
 
     async fn create(
@@ -450,18 +575,38 @@ impl Resource for AiRuntimeResource {
         let api = common::bind(&ctx.client.gpu, ctx);
         let runtimes = Runtimes::of(&plan);
         let list_path = api::runtimes_path(&runtimes.org, &runtimes.project);
-        let request = |name: &str| {
+        let request = |p: &PlacementModel, name: &str| {
             let mut body = request_from(&plan);
             body.name = name.to_string();
+            body.region = p.region.clone().unwrap_or_default();
+            body.plan_id = p.plan_id.clone().unwrap_or_default();
             api.post(&list_path)
                 .json(&body)
                 .describe(format!("create AI runtime {name:?}"))
         };
         let name = Some(request_from(&plan).name);
-        lifecycle::create(ctx, &api, &runtimes, &plan, name, request, |rt| {
-            observe(&plan, rt)
-        })
-        .await
+        let Some(list) = plan.placements.as_deref().filter(|p| !p.is_empty()) else {
+            let one = PlacementModel {
+                region: plan.region.clone(),
+                plan_id: plan.plan_id.clone(),
+            };
+            let request = |n: &str| request(&one, n);
+            return lifecycle::create(ctx, &api, &runtimes, &plan, name, request, |rt| {
+                observe(&plan, rt)
+            })
+            .await;
+        };
+        let candidates = candidates(ctx, &plan, list).await?;
+        let observe_in = |rt: &Runtime, p: &PlacementModel| {
+            let prior = Model {
+                region: p.region.clone(),
+                plan_id: p.plan_id.clone(),
+                ..plan.clone()
+            };
+            observe(&prior, rt)
+        };
+        lifecycle::create_placed(ctx, &api, &runtimes, &plan, name, &candidates, request, observe_in)
+            .await
     }
 
     async fn read(
