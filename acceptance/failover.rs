@@ -347,7 +347,10 @@ fn icgpu_instance_with_every_placement_full_one_error_lists_all_three() {
         &icgpu_instance(&["dedicated", "mig", "timesliced"], ""),
     );
     let out = tf.fails(&["apply", "-auto-approve", "-input=false", "-no-color"]);
-    assert!(out.contains("No placement could take the instance"), "{out}");
+    assert!(
+        out.contains("No placement could take the instance"),
+        "{out}"
+    );
     for (line, why) in [
         ("tier dedicated (interactive): skipped", "without capacity"),
         ("tier mig (interactive): refused", "has no capacity"),
@@ -377,7 +380,10 @@ fn icgpu_instance_placements_above_the_price_cap_are_skipped_without_a_create() 
     tf.destroy();
 
     // Every placement over the cap: the plan fails, naming the cheapest.
-    tf.config(&["icgpu"], &icgpu_instance(&["dedicated", "mig"], "  max_hourly_price = 100000"));
+    tf.config(
+        &["icgpu"],
+        &icgpu_instance(&["dedicated", "mig"], "  max_hourly_price = 100000"),
+    );
     let out = tf.fails(&["plan", "-no-color", "-input=false"]);
     let flat = out.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(flat.contains("The cheapest placement"), "{out}");
@@ -497,9 +503,18 @@ fn gpuai_airuntime_with_every_placement_full_one_error_lists_all_three() {
         "{out}"
     );
     for (line, why) in [
-        ("plan gpu-h100-on-demand-1h in as-south-1: skipped", "max_gpu_count = 0"),
-        ("plan gpu-rtx5090-on-demand-1h in as-south-1: refused", "insufficient_capacity"),
-        ("plan gpu-h200-on-demand-1h in as-south-1: skipped", "availability None"),
+        (
+            "plan gpu-h100-on-demand-1h in as-south-1: skipped",
+            "max_gpu_count = 0",
+        ),
+        (
+            "plan gpu-rtx5090-on-demand-1h in as-south-1: refused",
+            "insufficient_capacity",
+        ),
+        (
+            "plan gpu-h200-on-demand-1h in as-south-1: skipped",
+            "availability None",
+        ),
     ] {
         assert!(
             out.contains(line) && out.contains(why),

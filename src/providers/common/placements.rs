@@ -105,7 +105,13 @@ mod tests {
         assert!(got[1].contains("workload_type conflicts"), "{got:?}");
 
         let mut d = Diagnostics::new();
-        check_config(&config(&[]), &mut d, "the tier", &["tier"], &["workload_type"]);
+        check_config(
+            &config(&[]),
+            &mut d,
+            "the tier",
+            &["tier"],
+            &["workload_type"],
+        );
         assert_eq!(paths(&d).len(), 1, "only the required one is missing");
         assert!(paths(&d)[0].contains("Missing tier"));
 

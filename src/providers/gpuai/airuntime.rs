@@ -325,7 +325,10 @@ async fn candidates(
             let items = super::gpu_config::inventory_in(ctx, &region).await?;
             inventories.insert(region.clone(), items);
         }
-        let items = inventories.get(&region).map(Vec::as_slice).unwrap_or_default();
+        let items = inventories
+            .get(&region)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         let config = plan.gpu_config_id.as_deref();
         let chosen = super::gpu_config::config_for(ctx, &region, Some(items), plan_id, config);
         let skip = match chosen.await? {
@@ -562,7 +565,8 @@ impl Resource for AiRuntimeResource {
         for p in list {
             let region = p.region.as_deref().unwrap_or_default();
             let plan_id = p.plan_id.as_deref().unwrap_or_default();
-            prices.push(super::gpu_config::runtime_price(ctx, region, plan_id, config, gpus).await?);
+            prices
+                .push(super::gpu_config::runtime_price(ctx, region, plan_id, config, gpus).await?);
         }
         placements::cheapest(prices)
     }
@@ -605,8 +609,17 @@ impl Resource for AiRuntimeResource {
             };
             observe(&prior, rt)
         };
-        lifecycle::create_placed(ctx, &api, &runtimes, &plan, name, &candidates, request, observe_in)
-            .await
+        lifecycle::create_placed(
+            ctx,
+            &api,
+            &runtimes,
+            &plan,
+            name,
+            &candidates,
+            request,
+            observe_in,
+        )
+        .await
     }
 
     async fn read(

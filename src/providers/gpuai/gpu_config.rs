@@ -145,7 +145,13 @@ pub(super) const RUNTIME_PRICE: PriceCap = PriceCap {
              for all GPUs together; without `gpu_config_id`, as offered by the config the API \
              would pick (the first in `region`, by `config_id`, that has the plan); with \
              `placements`, each placement's. Plans priced in another currency fail the check",
-    inputs: &["region", "plan_id", "gpu_config_id", "gpu_count", "placements"],
+    inputs: &[
+        "region",
+        "plan_id",
+        "gpu_config_id",
+        "gpu_count",
+        "placements",
+    ],
 };
 
 async fn fetch(ctx: &Ctx<'_, GpuAiClient>, id: &str) -> Result<ApiGpuConfig, ClientError> {

@@ -34,7 +34,9 @@ pub struct PlacementModel {
 
 impl PlacementModel {
     fn workload_type(&self) -> &str {
-        self.workload_type.as_deref().unwrap_or(DEFAULT_WORKLOAD_TYPE)
+        self.workload_type
+            .as_deref()
+            .unwrap_or(DEFAULT_WORKLOAD_TYPE)
     }
 
     fn label(&self) -> String {
@@ -408,15 +410,11 @@ impl Resource for InstanceResource {
     /// A new instance without `placements` shows the API's default workload type in its plan.
     fn modify_plan(&self, req: &ModifyPlanRequest<'_>, plan: &mut Value, _: &mut Diagnostics) {
         let unset = |n: &str| req.config.attr(n).is_none_or(Value::is_null);
-        if !req.prior_state.is_null() || !unset(placements::PLACEMENTS) || !unset("workload_type")
-        {
+        if !req.prior_state.is_null() || !unset(placements::PLACEMENTS) || !unset("workload_type") {
             return;
         }
         if let Some(attrs) = plan.as_object_mut() {
-            attrs.insert(
-                "workload_type".into(),
-                Value::string(DEFAULT_WORKLOAD_TYPE),
-            );
+            attrs.insert("workload_type".into(), Value::string(DEFAULT_WORKLOAD_TYPE));
         }
     }
 
@@ -427,7 +425,10 @@ impl Resource for InstanceResource {
     ) -> Result<crate::framework::ListedPrice, Diagnostics> {
         let Some(list) = plan.placements.filter(|p| !p.is_empty()) else {
             let tier = plan.tier.unwrap_or_default();
-            let workload = plan.workload_type.as_deref().unwrap_or(DEFAULT_WORKLOAD_TYPE);
+            let workload = plan
+                .workload_type
+                .as_deref()
+                .unwrap_or(DEFAULT_WORKLOAD_TYPE);
             return super::gpu_tiers::instance_price(ctx, &tier, workload).await;
         };
         let tiers = super::gpu_tiers::list_tiers(ctx).await?;
