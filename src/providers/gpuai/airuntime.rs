@@ -343,10 +343,14 @@ async fn candidates(
                      (max_gpu_count = {}, availability {}), fewer than gpu_count = {gpus}",
                     row.available_gpu_count, row.max_gpu_count, row.availability
                 )),
-                Some(_) => {
-                    let price = super::gpu_config::plan_price(&id, &offered, gpus)?;
-                    placements::over_cap(&price.amount, ctx.price_limit(), "US dollars per hour")
-                }
+                // Priced only under a cap: a plan in another currency is no reason to skip.
+                Some(_) => match ctx.price_limit() {
+                    None => None,
+                    Some(limit) => {
+                        let price = super::gpu_config::plan_price(&id, &offered, gpus)?;
+                        placements::over_cap(&price.amount, Some(limit), "US dollars per hour")
+                    }
+                },
             },
         };
         out.push(Candidate {

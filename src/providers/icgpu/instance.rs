@@ -768,6 +768,96 @@ mod tests {
         );
     }
 
+    fn tier(name: &str, available_count: i64, price: i64) -> GpuTier {
+        GpuTier {
+            tier: name.into(),
+            description: None,
+            gpu_model: None,
+            gpu_memory_gb: None,
+            mig_profile: None,
+            memory_isolation: None,
+            price_per_hour_tokens: Some(price),
+            batch_price_per_hour_tokens: Some(price / 2),
+            available: Some(available_count > 0),
+            available_count: Some(available_count),
+        }
+    }
+
+    #[test]
+    fn placements_without_capacity_unknown_or_over_the_cap_are_skipped() {
+        let tiers = [tier("dedicated", 0, 250_000), tier("mig", 5, 120_000)];
+        let p = |t: &str, w: Option<&str>| PlacementModel {
+            tier: Some(t.into()),
+            workload_type: w.map(str::to_string),
+        };
+        let list = [
+            p("dedicated", None),
+            p("mig", None),
+            p("mig", Some("batch")),
+            p("timesliced", None),
+        ];
+        let cap = bigdecimal::BigDecimal::from(100_000);
+        let got = candidates(&tiers, Some(&cap), &list);
+        let labels: Vec<&str> = got.iter().map(|c| c.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "tier dedicated (interactive)",
+                "tier mig (interactive)",
+                "tier mig (batch)",
+                "tier timesliced (interactive)"
+            ]
+        );
+        let skip: Vec<Option<&str>> = got.iter().map(|c| c.skip.as_deref()).collect();
+        assert!(
+            skip[0].is_some_and(|s| s.contains("available_count = 0")),
+            "{skip:?}"
+        );
+        assert!(
+            skip[1].is_some_and(|s| s.contains("listed at 120000 tokens per hour")),
+            "{skip:?}"
+        );
+        assert_eq!(skip[2], None, "batch is half price, under the cap");
+        assert!(
+            skip[3].is_some_and(|s| s.contains("no such tier")),
+            "{skip:?}"
+        );
+        assert_eq!(candidates(&tiers, None, &list)[1].skip, None);
+    }
+
+    #[test]
+    fn a_new_instance_without_placements_plans_the_default_workload_type() {
+        let obj = |pairs: &[(&str, Value)]| {
+            Value::Object(
+                pairs
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.clone()))
+                    .collect(),
+            )
+        };
+        let planned = |config: &Value, prior: &Value| {
+            let mut plan = obj(&[("workload_type", Value::Unknown)]);
+            let req = ModifyPlanRequest {
+                config,
+                prior_state: prior,
+            };
+            InstanceResource.modify_plan(&req, &mut plan, &mut Diagnostics::new());
+            plan.attr("workload_type").cloned()
+        };
+        let plain = obj(&[("tier", Value::string("mig"))]);
+        assert_eq!(
+            planned(&plain, &Value::Null),
+            Some(Value::string("interactive"))
+        );
+        let placed = obj(&[("placements", Value::List(vec![Value::Null]))]);
+        assert_eq!(planned(&placed, &Value::Null), Some(Value::Unknown));
+        assert_eq!(
+            planned(&plain, &plain),
+            Some(Value::Unknown),
+            "only on create"
+        );
+    }
+
     #[test]
     fn capacity_conflicts_suggest_the_tiers_data_source() {
         let d = capacity_conflict(
