@@ -761,6 +761,22 @@ mod tests {
         assert!(d.has_errors(), "neither is also an error");
     }
 
+    #[test]
+    fn placements_stand_in_for_region_and_plan_and_conflict_with_them() {
+        let list = Value::List(vec![Value::Null]);
+        let mut d = Diagnostics::new();
+        let both = config(&[("placements", list.clone()), ("region", Value::string("r"))]);
+        AiRuntimeResource.validate(&both, &mut d);
+        let paths: Vec<_> = d.iter().map(|x| x.path.clone()).collect();
+        assert_eq!(paths, [Some(AttributePath::attr("region"))]);
+        let mut d = Diagnostics::new();
+        AiRuntimeResource.validate(&config(&[("placements", list)]), &mut d);
+        assert!(d.is_empty());
+        let mut d = Diagnostics::new();
+        AiRuntimeResource.validate(&config(&[]), &mut d);
+        assert_eq!(d.iter().count(), 2, "region and plan_id are missing");
+    }
+
     fn check(attr: &str, value: Value) -> Diagnostics {
         let s = schema();
         let a = s.attribute_named(attr).expect("attribute");
