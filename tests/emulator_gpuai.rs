@@ -533,6 +533,41 @@ async fn create_validation_conflicts_and_capacity() {
 }
 
 #[tokio::test]
+async fn a_region_and_plan_made_full_shows_in_the_inventory_and_refuses_creates() {
+    let emu = emulator(FROZEN).await;
+    let api = Api::new(&emu);
+    let admin = "/_admin/gpuai/capacity";
+    let full =
+        json!({"region": "as-south-1", "plan_id": "gpu-h200-on-demand-1h", "total_gpu_count": 0});
+    let (s, v) = api.post(admin, full).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    // Every H200 config offered there has the plan.
+    assert_eq!(data(&v).len(), 3, "{v}");
+    let (_, inv) = api
+        .get(&format!("{INV}?region=as-south-1&gpu_model=H200"))
+        .await;
+    assert!(!data(&inv).is_empty());
+    for row in data(&inv) {
+        assert_eq!(
+            (row["availability"].as_str(), row["max_gpu_count"].as_i64()),
+            (Some("None"), Some(0)),
+            "{row}"
+        );
+    }
+    let (s, v) = api.post(RUNS, jupyter("no-room")).await;
+    assert_error(s, &v, StatusCode::CONFLICT, "insufficient_capacity");
+
+    let nowhere = json!({"region": "as-south-1", "plan_id": "gpu-nope", "total_gpu_count": 0});
+    let (s, v) = api.post(admin, nowhere).await;
+    assert_error(s, &v, StatusCode::NOT_FOUND, "not_found");
+    let (s, v) = api
+        .post(admin, json!({"region": "as-south-1", "total_gpu_count": 0}))
+        .await;
+    assert_error(s, &v, StatusCode::BAD_REQUEST, "validation_error");
+    emu.shutdown().await;
+}
+
+#[tokio::test]
 async fn runtime_list_is_paged_newest_first() {
     let emu = emulator(FROZEN).await;
     let api = Api::new(&emu);

@@ -296,20 +296,52 @@ pub(crate) async fn admin_cancel(State(ctx): State<Ctx>, Path(id): Path<String>)
 
 pub(crate) async fn admin_capacity(State(ctx): State<Ctx>, body: Bytes) -> Response {
     let parsed = serde_json::from_slice::<Value>(&body).ok().and_then(|v| {
+        let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
         Some((
-            v.get("config_id")?.as_str()?.to_owned(),
-            v.get("region")?.as_str()?.to_owned(),
+            text("config_id"),
+            text("plan_id"),
+            text("region")?,
             u32::try_from(v.get("total_gpu_count")?.as_u64()?).ok()?,
         ))
     });
-    let Some((config_id, region, total)) = parsed else {
+    let Some((config_id, plan_id, region, total)) = parsed else {
         return error(
             StatusCode::BAD_REQUEST,
             "validation_error",
-            "body must be {\"config_id\", \"region\", \"total_gpu_count\"}",
+            "body must be {\"config_id\" or \"plan_id\", \"region\", \"total_gpu_count\"}",
         );
     };
     let mut st = ctx.ai.state();
+    // By plan: every config offered in the region with that plan, so whichever the API picks
+    // for a create of the plan has this capacity.
+    if let (None, Some(plan_id)) = (&config_id, &plan_id) {
+        let ids: Vec<String> = st
+            .configs
+            .iter()
+            .filter(|c| c.plans.iter().any(|p| &p.plan_id == plan_id))
+            .map(|c| c.config_id.clone())
+            .filter(|id| st.offers.contains_key(&(id.clone(), region.clone())))
+            .collect();
+        if ids.is_empty() {
+            return not_found(format!("no config offers plan {plan_id} in {region}"));
+        }
+        for id in &ids {
+            if let Some(offer) = st.offers.get_mut(&(id.clone(), region.clone())) {
+                offer.total = total;
+                offer.reserved = offer.reserved.min(total);
+            }
+        }
+        let st = &*st;
+        let items: Vec<Value> = ids
+            .iter()
+            .filter_map(|id| st.config(id))
+            .map(|c| item_json(st, ctx.cfg(), c, &region))
+            .collect();
+        return Json(json!({ "data": items })).into_response();
+    }
+    let Some(config_id) = config_id else {
+        return invalid("config_id", "config_id or plan_id is required");
+    };
     let Some(offer) = st.offers.get_mut(&(config_id.clone(), region.clone())) else {
         return not_found(format!("{config_id} is not offered in {region}"));
     };

@@ -15,7 +15,10 @@
 //! - `POST airuntimes/{id}/stop`: a `Running` runtime becomes `Stopping`, then `Stopped`;
 //! - `POST fail-next` `{"count"?, "message"?}`: the next runtimes created fail when provisioning ends;
 //! - `POST notify-availability/{id}/cancel`: a request becomes `cancelled` (console-only in the API);
-//! - `POST capacity` `{"config_id", "region", "total_gpu_count"}`: changes installed capacity.
+//! - `POST capacity` `{"config_id", "region", "total_gpu_count"}`: changes installed capacity;
+//!   with `"plan_id"` instead of `"config_id"`, of every config offering that plan in the region
+//!   (so `0` makes that region and plan full, in the inventory and for creates: 409
+//!   `insufficient_capacity`), answering `{"data": [items]}`.
 
 // Request-local helpers return the finished error `Response` so handlers can `return` it as is;
 // it is built once on an error path, so its size on the stack does not matter.

@@ -9,7 +9,8 @@
 //! Admin actions (under `/_admin/icgpu`):
 //! - `POST /instances/{id}/preempt`: a `starting`/`running` batch instance becomes `preempted`
 //! - `POST /instances/{id}/fail`: any live instance goes to `error` (body `{"message": ".."}` optional)
-//! - `PUT /gpu-tiers/{tier}/capacity` with `{"available_count": N}`: 0 makes interactive creates 409
+//! - `PUT /gpu-tiers/{tier}/capacity` with `{"available_count": N}` (POST works too): 0 makes the
+//!   tier list show the tier `available: false` and interactive creates answer 409 (batch queues)
 //!
 //! Every create that answers 201 with a `Location` is noted in the shared ledger's created
 //! objects (a replay of an `Idempotency-Key` creates nothing and is not). Instances, VMs and
@@ -420,7 +421,10 @@ impl ApiModule for IcGpu {
         Router::new()
             .route("/instances/{id}/preempt", post(compute::admin_preempt))
             .route("/instances/{id}/fail", post(compute::admin_fail))
-            .route("/gpu-tiers/{tier}/capacity", put(admin_capacity))
+            .route(
+                "/gpu-tiers/{tier}/capacity",
+                put(admin_capacity).post(admin_capacity),
+            )
             .with_state(app)
     }
 

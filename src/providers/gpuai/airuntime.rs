@@ -13,8 +13,10 @@ use crate::framework::{validators, Ctx, Diagnostics, Failure, Operation, Resourc
 use crate::framework::{IdKind, IdPart, ImportForm};
 use crate::providers::common;
 use crate::providers::common::empty_as_prior;
-use crate::providers::common::lifecycle::{self, Fields, LongRunning, Refreshed, Statuses};
-use crate::providers::common::ssh_ready;
+use crate::providers::common::lifecycle::{
+    self, Candidate, Fields, LongRunning, Refreshed, Statuses,
+};
+use crate::providers::common::{placements, ssh_ready};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -54,6 +56,24 @@ pub struct EndpointsModel {
     pub http: Option<Vec<HttpModel>>,
 }
 
+/// One entry of `placements`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PlacementModel {
+    pub region: Option<String>,
+    pub plan_id: Option<String>,
+}
+
+impl PlacementModel {
+    fn label(&self) -> String {
+        format!(
+            "plan {} in {}",
+            self.plan_id.as_deref().unwrap_or_default(),
+            self.region.as_deref().unwrap_or_default()
+        )
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Model {
@@ -75,6 +95,7 @@ pub struct Model {
     pub created_at: Option<String>,
     pub wait_for_ssh: Option<bool>,
     pub ssh_host_key_fingerprint: Option<String>,
+    pub placements: Option<Vec<PlacementModel>>,
 }
 
 pub struct AiRuntimeResource;
@@ -130,13 +151,21 @@ pub fn schema() -> Schema {
     ))
     .attribute(forced(
         Attribute::string("region")
-            .required()
-            .description("Region, e.g. `as-south-1`."),
+            .optional_computed()
+            .use_state_for_unknown()
+            .description(
+                "Region, e.g. `as-south-1`. Required unless `placements` is set; then it records \
+                 the placement chosen.",
+            ),
     ))
     .attribute(forced(
         Attribute::string("plan_id")
-            .required()
-            .description("Billing plan, e.g. `gpu-h200-on-demand-1h` (see `gpuai_gpu_config`)."),
+            .optional_computed()
+            .use_state_for_unknown()
+            .description(
+                "Billing plan, e.g. `gpu-h200-on-demand-1h` (see `gpuai_gpu_config`). Required \
+                 unless `placements` is set; then it records the placement chosen.",
+            ),
     ))
     .attribute(forced(
         Attribute::string("template_id")
@@ -161,7 +190,8 @@ pub fn schema() -> Schema {
     .attribute(forced(
         Attribute::string("gpu_config_id")
             .optional_computed()
-            // A runtime keeps the config it was created on.
+            // A runtime keeps the config it was created on (so a change of `placements` alone
+            // keeps it too); a replacement picks afresh.
             .use_state_for_unknown()
             .description(
                 "GPU config (inventory `config_id`). When unset the API picks the first config \
@@ -260,9 +290,92 @@ pub fn schema() -> Schema {
          Changing it alone changes nothing remote.",
     ))
     .attribute(host_key_fingerprint)
+    .attribute(placements_attribute())
     .config_validator(validators::exactly_one_of(&["template_id", "template_spec"]))
     .price_cap(super::gpu_config::RUNTIME_PRICE)
     .timeouts(&["create", "read", "delete"])
+}
+
+fn placements_attribute() -> Attribute {
+    Attribute::nested(
+        placements::PLACEMENTS,
+        Nesting::List,
+        vec![
+            Attribute::string("region")
+                .required()
+                .description("Region, as in `region`."),
+            Attribute::string("plan_id")
+                .required()
+                .description("Billing plan, as in `plan_id`."),
+        ],
+    )
+    .optional()
+    .validator(validators::size_at_least(1))
+    .description(
+        "Capacity failover: (region, plan) choices in order of preference, instead of `region` \
+         and `plan_id`. For each, the config is `gpu_config_id` or the one the API would pick. \
+         Create skips those whose config the inventory shows with fewer than `gpu_count` GPUs \
+         to give (`max_gpu_count`), that no config in the region offers, or that are priced \
+         above `max_hourly_price`; it tries the others in order and moves on when the API \
+         answers `insufficient_capacity`; `region` and `plan_id` then record the one chosen. \
+         When none can take the runtime, one error lists each and why. Editing the list later \
+         never replaces a running runtime: it applies to the next create.",
+    )
+}
+
+/// `placements` as the create tries them: per region one read of the inventory (and of the
+/// configs it lists until one offers the plan) says which cannot take `gpu_count` GPUs now.
+async fn candidates(
+    ctx: &Ctx<'_, GpuAiClient>,
+    plan: &Model,
+    list: &[PlacementModel],
+) -> Result<Vec<Candidate<PlacementModel>>, Diagnostics> {
+    let gpus = plan.gpu_count.unwrap_or(1);
+    let mut inventories: std::collections::HashMap<String, Vec<api::InventoryItem>> =
+        std::collections::HashMap::new();
+    let mut out = Vec::new();
+    for p in list {
+        let region = p.region.clone().unwrap_or_default();
+        let plan_id = p.plan_id.as_deref().unwrap_or_default();
+        if !inventories.contains_key(&region) {
+            let items = super::gpu_config::inventory_in(ctx, &region).await?;
+            inventories.insert(region.clone(), items);
+        }
+        let items = inventories
+            .get(&region)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let config = plan.gpu_config_id.as_deref();
+        let chosen = super::gpu_config::config_for(ctx, &region, Some(items), plan_id, config);
+        let skip = match chosen.await? {
+            None => Some(match config {
+                Some(id) => format!("GPU config {id} does not offer this plan"),
+                None => "no GPU config in this region offers this plan".to_string(),
+            }),
+            Some((id, offered)) => match items.iter().find(|i| i.config_id == id) {
+                None => Some(format!("GPU config {id} is not offered in this region")),
+                Some(row) if row.max_gpu_count < gpus => Some(format!(
+                    "the inventory shows {} GPU(s) of config {id} free here \
+                     (max_gpu_count = {}, availability {}), fewer than gpu_count = {gpus}",
+                    row.available_gpu_count, row.max_gpu_count, row.availability
+                )),
+                // Priced only under a cap: a plan in another currency is no reason to skip.
+                Some(_) => match ctx.price_limit() {
+                    None => None,
+                    Some(limit) => {
+                        let price = super::gpu_config::plan_price(&id, &offered, gpus)?;
+                        placements::over_cap(&price.amount, Some(limit), "US dollars per hour")
+                    }
+                },
+            },
+        };
+        out.push(Candidate {
+            placement: p.clone(),
+            label: p.label(),
+            skip,
+        });
+    }
+    Ok(out)
 }
 
 /// The create body from the plan.
@@ -368,6 +481,7 @@ pub fn observe(prior: &Model, rt: &Runtime) -> Model {
         // Not the API's: the configuration's (an import: the default) and the create's.
         wait_for_ssh: prior.wait_for_ssh.or(Some(false)),
         ssh_host_key_fingerprint: prior.ssh_host_key_fingerprint.clone(),
+        placements: prior.placements.clone(),
     }
 }
 
@@ -422,6 +536,10 @@ impl LongRunning for Runtimes {
         let path = api::runtimes_path(&self.org, &self.project);
         list_all_pages(api.get(&path), "data", api::PAGE_LIMIT).await
     }
+    fn out_of_capacity(&self, e: &ClientError) -> Option<String> {
+        (e.status() == Some(409) && e.code() == Some("insufficient_capacity"))
+            .then(|| "the API answered insufficient_capacity".to_string())
+    }
 }
 
 fn ids(m: &Model) -> (String, String, String) {
@@ -447,6 +565,8 @@ impl Resource for AiRuntimeResource {
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         super::runtime_ssh::check_config(config, diags);
+        let chosen = ["region", "plan_id"];
+        placements::check_config(config, diags, "the region and plan", &chosen, &[]);
     }
 
     async fn check_plan(
@@ -471,13 +591,23 @@ impl Resource for AiRuntimeResource {
         ctx: &Ctx<'_, GpuAiClient>,
         plan: Model,
     ) -> Result<crate::framework::ListedPrice, Diagnostics> {
-        let (region, plan_id) = (
-            plan.region.unwrap_or_default(),
-            plan.plan_id.unwrap_or_default(),
-        );
         let config = plan.gpu_config_id.as_deref();
         let gpus = plan.gpu_count.unwrap_or(1);
-        super::gpu_config::runtime_price(ctx, &region, &plan_id, config, gpus).await
+        let Some(list) = plan.placements.as_ref().filter(|p| !p.is_empty()) else {
+            let (region, plan_id) = (
+                plan.region.unwrap_or_default(),
+                plan.plan_id.unwrap_or_default(),
+            );
+            return super::gpu_config::runtime_price(ctx, &region, &plan_id, config, gpus).await;
+        };
+        let mut prices = Vec::new();
+        for p in list {
+            let region = p.region.as_deref().unwrap_or_default();
+            let plan_id = p.plan_id.as_deref().unwrap_or_default();
+            prices
+                .push(super::gpu_config::runtime_price(ctx, region, plan_id, config, gpus).await?);
+        }
+        placements::cheapest(prices)
     }
 
     async fn create(
@@ -488,18 +618,51 @@ impl Resource for AiRuntimeResource {
         let api = common::bind(&ctx.client.gpu, ctx);
         let runtimes = Runtimes::of(&plan);
         let list_path = api::runtimes_path(&runtimes.org, &runtimes.project);
-        let request = |name: &str| {
+        let request = |p: &PlacementModel, name: &str| {
             let mut body = request_from(&plan);
             body.name = name.to_string();
+            body.region = p.region.clone().unwrap_or_default();
+            body.plan_id = p.plan_id.clone().unwrap_or_default();
             api.post(&list_path)
                 .json(&body)
                 .describe(format!("create AI runtime {name:?}"))
         };
         let name = Some(request_from(&plan).name);
-        let created = lifecycle::create(ctx, &api, &runtimes, &plan, name, request, |rt| {
-            observe(&plan, rt)
-        })
-        .await;
+        let created = match plan.placements.as_deref().filter(|p| !p.is_empty()) {
+            None => {
+                let one = PlacementModel {
+                    region: plan.region.clone(),
+                    plan_id: plan.plan_id.clone(),
+                };
+                let request = |n: &str| request(&one, n);
+                lifecycle::create(ctx, &api, &runtimes, &plan, name, request, |rt| {
+                    observe(&plan, rt)
+                })
+                .await
+            }
+            Some(list) => {
+                let candidates = candidates(ctx, &plan, list).await?;
+                let observe_in = |rt: &Runtime, p: &PlacementModel| {
+                    let prior = Model {
+                        region: p.region.clone(),
+                        plan_id: p.plan_id.clone(),
+                        ..plan.clone()
+                    };
+                    observe(&prior, rt)
+                };
+                lifecycle::create_placed(
+                    ctx,
+                    &api,
+                    &runtimes,
+                    &plan,
+                    name,
+                    &candidates,
+                    request,
+                    observe_in,
+                )
+                .await
+            }
+        };
         ssh_ready::after_create(
             ctx,
             plan.wait_for_ssh == Some(true),
@@ -513,8 +676,8 @@ impl Resource for AiRuntimeResource {
         .await
     }
 
-    /// Only `wait_for_ssh`, which steers a create, changes in place: nothing is sent, and
-    /// the rest stays as the API last reported it.
+    /// Only `wait_for_ssh` and `placements`, which steer a create, change in place: nothing
+    /// is sent, and the rest stays as the API last reported it.
     async fn update(
         &self,
         _ctx: &Ctx<'_, GpuAiClient>,
@@ -523,6 +686,7 @@ impl Resource for AiRuntimeResource {
     ) -> Result<Model, Failure<Model>> {
         Ok(Model {
             wait_for_ssh: plan.wait_for_ssh,
+            placements: plan.placements,
             ..prior
         })
     }
@@ -665,6 +829,22 @@ mod tests {
             v.validate(&cfg, &mut d);
         }
         assert!(d.has_errors(), "neither is also an error");
+    }
+
+    #[test]
+    fn placements_stand_in_for_region_and_plan_and_conflict_with_them() {
+        let list = Value::List(vec![Value::Null]);
+        let mut d = Diagnostics::new();
+        let both = config(&[("placements", list.clone()), ("region", Value::string("r"))]);
+        AiRuntimeResource.validate(&both, &mut d);
+        let paths: Vec<_> = d.iter().map(|x| x.path.clone()).collect();
+        assert_eq!(paths, [Some(AttributePath::attr("region"))]);
+        let mut d = Diagnostics::new();
+        AiRuntimeResource.validate(&config(&[("placements", list)]), &mut d);
+        assert!(d.is_empty());
+        let mut d = Diagnostics::new();
+        AiRuntimeResource.validate(&config(&[]), &mut d);
+        assert_eq!(d.iter().count(), 2, "region and plan_id are missing");
     }
 
     fn check(attr: &str, value: Value) -> Diagnostics {

@@ -2,7 +2,7 @@
 //! the plans a runtime may use with it. The same plans price `gpuai_airuntime` plans for
 //! `max_hourly_price`.
 
-use super::api::{self, GpuConfig as ApiGpuConfig, InventoryItem};
+use super::api::{self, GpuConfig as ApiGpuConfig, GpuPlan, InventoryItem};
 use super::shared::inventory_item_attributes;
 use super::GpuAiClient;
 use crate::client::{list_all_pages, ClientError};
@@ -143,9 +143,15 @@ pub(super) const RUNTIME_PRICE: PriceCap = PriceCap {
     unit: "US dollars per hour",
     source: "the plan's `price_per_gpu_per_hour` (`data.gpuai_gpu_config`) times `gpu_count`, \
              for all GPUs together; without `gpu_config_id`, as offered by the config the API \
-             would pick (the first in `region`, by `config_id`, that has the plan). Plans \
-             priced in another currency fail the check",
-    inputs: &["region", "plan_id", "gpu_config_id", "gpu_count"],
+             would pick (the first in `region`, by `config_id`, that has the plan); with \
+             `placements`, each placement's. Plans priced in another currency fail the check",
+    inputs: &[
+        "region",
+        "plan_id",
+        "gpu_config_id",
+        "gpu_count",
+        "placements",
+    ],
 };
 
 async fn fetch(ctx: &Ctx<'_, GpuAiClient>, id: &str) -> Result<ApiGpuConfig, ClientError> {
@@ -157,6 +163,85 @@ async fn fetch(ctx: &Ctx<'_, GpuAiClient>, id: &str) -> Result<ApiGpuConfig, Cli
         .await
 }
 
+/// The GPU inventory of `region` (one item per config offered there).
+pub(super) async fn inventory_in(
+    ctx: &Ctx<'_, GpuAiClient>,
+    region: &str,
+) -> Result<Vec<InventoryItem>, ClientError> {
+    let req = common::bind(&ctx.client.inventory, ctx)
+        .get(api::INVENTORY_PATH)
+        .query("region", region)
+        .describe(format!("list GPU inventory in {region:?}"));
+    list_all_pages(req, "data", api::PAGE_LIMIT).await
+}
+
+/// The config a create of `plan_id` uses, with that plan: `gpu_config_id`, or as the API does
+/// without one, the first config (by `config_id`) in `region`'s inventory that offers the plan.
+/// `inventory` is `region`'s, when the caller has it already.
+pub(super) async fn config_for(
+    ctx: &Ctx<'_, GpuAiClient>,
+    region: &str,
+    inventory: Option<&[InventoryItem]>,
+    plan_id: &str,
+    gpu_config_id: Option<&str>,
+) -> Result<Option<(String, GpuPlan)>, ClientError> {
+    let candidates = match (gpu_config_id, inventory) {
+        (Some(id), _) => vec![id.to_string()],
+        (None, Some(items)) => config_ids(items),
+        (None, None) => config_ids(&inventory_in(ctx, region).await?),
+    };
+    for id in candidates {
+        let config = fetch(ctx, &id).await?;
+        if let Some(plan) = config.plans.into_iter().find(|p| p.plan_id == plan_id) {
+            return Ok(Some((id, plan)));
+        }
+    }
+    Ok(None)
+}
+
+fn config_ids(items: &[InventoryItem]) -> Vec<String> {
+    let mut ids: Vec<String> = items.iter().map(|i| i.config_id.clone()).collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+/// The listed price of `gpu_count` GPUs of `config_id` on `plan`.
+pub(super) fn plan_price(
+    config_id: &str,
+    plan: &GpuPlan,
+    gpu_count: i64,
+) -> Result<ListedPrice, Diagnostics> {
+    let plan_id = &plan.plan_id;
+    if plan.currency != "USD" {
+        return Err(Diagnostics::single_attribute_error(
+            AttributePath::attr("plan_id"),
+            "Plan is not priced in US dollars",
+            format!(
+                "Plan {plan_id:?} is priced in {}, so a max_hourly_price in US dollars \
+                 cannot be checked against it. Nothing was created.",
+                plan.currency
+            ),
+        ));
+    }
+    // Through its shortest decimal text, so 0.98 stays 0.98 and not its binary neighbour.
+    let listed = plan.price_per_gpu_per_hour.to_string();
+    let per_gpu = BigDecimal::from_str(&listed).map_err(|_| {
+        Diagnostics::single_attribute_error(
+            AttributePath::attr("plan_id"),
+            "No usable price for this plan",
+            format!("Plan {plan_id:?} is listed at {listed:?}, which is not a price."),
+        )
+    })?;
+    Ok(ListedPrice {
+        amount: per_gpu.clone() * BigDecimal::from(gpu_count),
+        what: format!(
+            "{gpu_count} GPU(s) of config `{config_id}` on plan `{plan_id}` ({} per GPU)",
+            per_gpu.normalized()
+        ),
+    })
+}
+
 /// The listed price of `gpu_count` GPUs on `plan_id`, from `gpu_config_id` or, as the API
 /// does without one, the first config in `region` that offers the plan.
 pub(super) async fn runtime_price(
@@ -166,52 +251,8 @@ pub(super) async fn runtime_price(
     gpu_config_id: Option<&str>,
     gpu_count: i64,
 ) -> Result<ListedPrice, Diagnostics> {
-    let candidates = match gpu_config_id {
-        Some(id) => vec![id.to_string()],
-        None => {
-            let req = common::bind(&ctx.client.inventory, ctx)
-                .get(api::INVENTORY_PATH)
-                .query("region", region)
-                .describe(format!("list GPU inventory in {region:?}"));
-            let items: Vec<InventoryItem> = list_all_pages(req, "data", api::PAGE_LIMIT).await?;
-            let mut ids: Vec<String> = items.into_iter().map(|i| i.config_id).collect();
-            ids.sort();
-            ids.dedup();
-            ids
-        }
-    };
-    for id in candidates {
-        let config = fetch(ctx, &id).await?;
-        let Some(plan) = config.plans.into_iter().find(|p| p.plan_id == plan_id) else {
-            continue;
-        };
-        if plan.currency != "USD" {
-            return Err(Diagnostics::single_attribute_error(
-                AttributePath::attr("plan_id"),
-                "Plan is not priced in US dollars",
-                format!(
-                    "Plan {plan_id:?} is priced in {}, so a max_hourly_price in US dollars \
-                     cannot be checked against it. Nothing was created.",
-                    plan.currency
-                ),
-            ));
-        }
-        // Through its shortest decimal text, so 0.98 stays 0.98 and not its binary neighbour.
-        let listed = plan.price_per_gpu_per_hour.to_string();
-        let per_gpu = BigDecimal::from_str(&listed).map_err(|_| {
-            Diagnostics::single_attribute_error(
-                AttributePath::attr("plan_id"),
-                "No usable price for this plan",
-                format!("Plan {plan_id:?} is listed at {listed:?}, which is not a price."),
-            )
-        })?;
-        return Ok(ListedPrice {
-            amount: per_gpu.clone() * BigDecimal::from(gpu_count),
-            what: format!(
-                "{gpu_count} GPU(s) of config `{id}` on plan `{plan_id}` ({} per GPU)",
-                per_gpu.normalized()
-            ),
-        });
+    if let Some((id, plan)) = config_for(ctx, region, None, plan_id, gpu_config_id).await? {
+        return plan_price(&id, &plan, gpu_count);
     }
     Err(Diagnostics::single_attribute_error(
         AttributePath::attr("plan_id"),

@@ -56,12 +56,12 @@ pub(super) const INSTANCE_PRICE: PriceCap = PriceCap {
     unit: "tokens per hour",
     source: "the tier's `price_per_hour_tokens` in the public GPU tier list \
              (`data.icgpu_gpu_tiers`), or its `batch_price_per_hour_tokens` for `batch` \
-             instances",
-    inputs: &["tier", "workload_type"],
+             instances; with `placements`, each placement's tier and workload type",
+    inputs: &["tier", "workload_type", "placements"],
 };
 
 /// Every tier (a public endpoint: no token needed).
-async fn list_tiers(ctx: &Ctx<'_, IcGpuClient>) -> Result<Vec<GpuTier>, ClientError> {
+pub(super) async fn list_tiers(ctx: &Ctx<'_, IcGpuClient>) -> Result<Vec<GpuTier>, ClientError> {
     let req = super::public_api(ctx)
         .get("/api/v1/gpu-tiers")
         .public()
@@ -75,8 +75,16 @@ pub(super) async fn instance_price(
     tier: &str,
     workload_type: &str,
 ) -> Result<ListedPrice, Diagnostics> {
-    let tiers = list_tiers(ctx).await?;
-    let listed = tiers.into_iter().find(|t| t.tier == tier).and_then(|t| {
+    price_in(&list_tiers(ctx).await?, tier, workload_type)
+}
+
+/// The price of `tier` and `workload_type` in the listed `tiers`.
+pub(super) fn price_in(
+    tiers: &[GpuTier],
+    tier: &str,
+    workload_type: &str,
+) -> Result<ListedPrice, Diagnostics> {
+    let listed = tiers.iter().find(|t| t.tier == tier).and_then(|t| {
         if workload_type == "batch" {
             t.batch_price_per_hour_tokens
         } else {
@@ -88,7 +96,8 @@ pub(super) async fn instance_price(
             AttributePath::attr("tier"),
             "No listed price for this tier",
             format!(
-                "The GPU tier list has no {workload_type} price for tier {tier:?}, so                  max_hourly_price cannot be checked. Nothing was created."
+                "The GPU tier list has no {workload_type} price for tier {tier:?}, so \
+                 max_hourly_price cannot be checked. Nothing was created."
             ),
         ));
     };

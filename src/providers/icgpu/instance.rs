@@ -1,13 +1,14 @@
 //! `icgpu_instance`: a GPU instance with SSH access. Every argument but `desired_state` forces
 //! replacement (the API has no update); `desired_state` drives start/stop/requeue in place.
 
-use super::api::{CreateInstance, Instance, TIERS, WORKLOAD_TYPES};
+use super::api::{CreateInstance, GpuTier, Instance, TIERS, WORKLOAD_TYPES};
 use super::{ssh_public_key, IcGpuClient};
 use crate::client::{list_all_token, Api, ClientError};
-use crate::framework::resource::Operation;
-use crate::framework::ImportForm;
+use crate::framework::resource::{ModifyPlanRequest, Operation};
 use crate::framework::{validators, Attribute, Ctx, Diagnostics, Failure, Resource, Schema};
-use crate::providers::common::lifecycle::{self, Fields, LongRunning, Statuses};
+use crate::framework::{ImportForm, Nesting, Value};
+use crate::providers::common::lifecycle::{self, Candidate, Fields, LongRunning, Statuses};
+use crate::providers::common::placements;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -19,6 +20,33 @@ const RUNNING_LIKE: &[&str] = &["pending", "starting", "running"];
 const STOPPED_LIKE: &[&str] = &["stopping", "stopped", "preempted"];
 
 pub struct InstanceResource;
+
+/// The workload type of a create that names none (the API's default).
+const DEFAULT_WORKLOAD_TYPE: &str = "interactive";
+
+/// One entry of `placements`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PlacementModel {
+    pub tier: Option<String>,
+    pub workload_type: Option<String>,
+}
+
+impl PlacementModel {
+    fn workload_type(&self) -> &str {
+        self.workload_type
+            .as_deref()
+            .unwrap_or(DEFAULT_WORKLOAD_TYPE)
+    }
+
+    fn label(&self) -> String {
+        format!(
+            "tier {} ({})",
+            self.tier.as_deref().unwrap_or_default(),
+            self.workload_type()
+        )
+    }
+}
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct InstanceModel {
@@ -39,6 +67,7 @@ pub struct InstanceModel {
     pub ssh_command: Option<String>,
     pub wait_for_ssh: Option<bool>,
     pub ssh_host_key_fingerprint: Option<String>,
+    pub placements: Option<Vec<PlacementModel>>,
 }
 
 impl InstanceModel {
@@ -132,6 +161,10 @@ impl LongRunning for Instances {
     fn refusal(&self, e: &ClientError) -> Option<Diagnostics> {
         capacity_conflict(&self.tier, e.status(), &e.detail())
     }
+    fn out_of_capacity(&self, e: &ClientError) -> Option<String> {
+        is_capacity_conflict(e.status(), &e.detail())
+            .then(|| "the platform answered that the tier has no capacity".to_string())
+    }
 }
 
 impl Instances {
@@ -156,9 +189,13 @@ async fn wait_for(
     lifecycle::wait_for(api, &Instances::any(), id, &[target], through).await
 }
 
+/// The API has one code for every conflict; only its message tells capacity apart.
+fn is_capacity_conflict(status: Option<u16>, detail: &str) -> bool {
+    status == Some(409) && detail.to_lowercase().contains("capacity")
+}
+
 fn capacity_conflict(tier: &str, status: Option<u16>, detail: &str) -> Option<Diagnostics> {
-    // The API has one code for every conflict; only its message tells capacity apart.
-    if status != Some(409) || !detail.to_lowercase().contains("capacity") {
+    if !is_capacity_conflict(status, detail) {
         return None;
     }
     Some(Diagnostics::single_error(
@@ -170,6 +207,64 @@ fn capacity_conflict(tier: &str, status: Option<u16>, detail: &str) -> Option<Di
              use workload_type = \"batch\", which waits for capacity.\n\n{detail}"
         ),
     ))
+}
+
+fn placements_attribute() -> Attribute {
+    Attribute::nested(
+        placements::PLACEMENTS,
+        Nesting::List,
+        vec![
+            Attribute::string("tier")
+                .required()
+                .one_of(TIERS)
+                .description("GPU tier, as in `tier`."),
+            Attribute::string("workload_type")
+                .optional()
+                .one_of(WORKLOAD_TYPES)
+                .description("Workload type, as in `workload_type`; `interactive` when omitted."),
+        ],
+    )
+    .optional()
+    .validator(validators::size_at_least(1))
+    .description(
+        "Capacity failover: (tier, workload type) choices in order of preference, instead of \
+         `tier` and `workload_type`. Create skips the tiers the public GPU tier list shows \
+         without capacity (`available = false`, for batch too: a failover never queues) or \
+         priced above `max_hourly_price`, tries the others in order and moves on when the \
+         platform answers that the tier has no capacity; `tier` and `workload_type` then record \
+         the one chosen. When none can take the instance, one error lists each and why. Editing \
+         the list later never replaces a running instance: it applies to the next create.",
+    )
+}
+
+/// `placements` as the create tries them, against one read of the public tier list.
+fn candidates(
+    tiers: &[GpuTier],
+    limit: Option<&bigdecimal::BigDecimal>,
+    list: &[PlacementModel],
+) -> Vec<Candidate<PlacementModel>> {
+    list.iter()
+        .map(|p| {
+            let name = p.tier.as_deref().unwrap_or_default();
+            let skip = match tiers.iter().find(|t| t.tier == name) {
+                None => Some("the GPU tier list has no such tier".to_string()),
+                Some(t) if t.available == Some(false) => Some(format!(
+                    "the GPU tier list shows it without capacity (available_count = {})",
+                    t.available_count.unwrap_or(0)
+                )),
+                Some(_) => super::gpu_tiers::price_in(tiers, name, p.workload_type())
+                    .ok()
+                    .and_then(|price| {
+                        placements::over_cap(&price.amount, limit, "tokens per hour")
+                    }),
+            };
+            Candidate {
+                placement: p.clone(),
+                label: p.label(),
+                skip,
+            }
+        })
+        .collect()
 }
 
 #[async_trait]
@@ -208,12 +303,14 @@ impl Resource for InstanceResource {
         )
         .attribute(
             Attribute::string("tier")
-                .required()
+                .optional_computed()
+                .use_state_for_unknown()
                 .one_of(TIERS)
                 .requires_replace()
                 .description(
                     "GPU tier: `dedicated` (a full GPU), `mig` (a MIG slice with hardware memory \
-                     isolation) or `timesliced` (a shared GPU, no memory isolation).",
+                     isolation) or `timesliced` (a shared GPU, no memory isolation). Required \
+                     unless `placements` is set; then it records the placement chosen.",
                 ),
         )
         .attribute(
@@ -228,12 +325,14 @@ impl Resource for InstanceResource {
         )
         .attribute(
             Attribute::string("workload_type")
-                .default(crate::framework::Value::string("interactive"))
+                .optional_computed()
+                .use_state_for_unknown()
                 .one_of(WORKLOAD_TYPES)
                 .requires_replace()
                 .description(
                     "`interactive` (guaranteed availability, the default) or `batch` (50% \
-                     discount, preemptible; waits for capacity).",
+                     discount, preemptible; waits for capacity). With `placements`, leave it \
+                     out: it records the placement chosen.",
                 ),
         )
         .attribute(
@@ -298,8 +397,25 @@ impl Resource for InstanceResource {
         )
         .attribute(wait_for_ssh)
         .attribute(host_key_fingerprint)
+        .attribute(placements_attribute())
         .price_cap(super::gpu_tiers::INSTANCE_PRICE)
         .timeouts(&["create", "read", "update", "delete"])
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        let what = "the tier and workload type";
+        placements::check_config(config, diags, what, &["tier"], &["workload_type"]);
+    }
+
+    /// A new instance without `placements` shows the API's default workload type in its plan.
+    fn modify_plan(&self, req: &ModifyPlanRequest<'_>, plan: &mut Value, _: &mut Diagnostics) {
+        let unset = |n: &str| req.config.attr(n).is_none_or(Value::is_null);
+        if !req.prior_state.is_null() || !unset(placements::PLACEMENTS) || !unset("workload_type") {
+            return;
+        }
+        if let Some(attrs) = plan.as_object_mut() {
+            attrs.insert("workload_type".into(), Value::string(DEFAULT_WORKLOAD_TYPE));
+        }
     }
 
     async fn listed_hourly_price(
@@ -307,9 +423,23 @@ impl Resource for InstanceResource {
         ctx: &Ctx<'_, IcGpuClient>,
         plan: InstanceModel,
     ) -> Result<crate::framework::ListedPrice, Diagnostics> {
-        let tier = plan.tier.unwrap_or_default();
-        let workload = plan.workload_type.unwrap_or_else(|| "interactive".into());
-        super::gpu_tiers::instance_price(ctx, &tier, &workload).await
+        let Some(list) = plan.placements.filter(|p| !p.is_empty()) else {
+            let tier = plan.tier.unwrap_or_default();
+            let workload = plan
+                .workload_type
+                .as_deref()
+                .unwrap_or(DEFAULT_WORKLOAD_TYPE);
+            return super::gpu_tiers::instance_price(ctx, &tier, workload).await;
+        };
+        let tiers = super::gpu_tiers::list_tiers(ctx).await?;
+        let prices = list
+            .iter()
+            .map(|p| {
+                let tier = p.tier.as_deref().unwrap_or_default();
+                super::gpu_tiers::price_in(&tiers, tier, p.workload_type())
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        placements::cheapest(prices)
     }
 
     fn default_timeout(&self, op: Operation) -> Duration {
@@ -325,23 +455,49 @@ impl Resource for InstanceResource {
         plan: InstanceModel,
     ) -> Result<InstanceModel, Failure<InstanceModel>> {
         let api = &super::api(ctx)?;
-        let request = |name: &str| {
+        let request = |p: &PlacementModel, name: &str| {
             let body = CreateInstance {
                 name: name.to_string(),
-                tier: plan.tier.clone().unwrap_or_default(),
+                tier: p.tier.clone().unwrap_or_default(),
                 ssh_key: plan.ssh_key.clone(),
-                workload_type: plan.workload_type.clone(),
+                workload_type: p.workload_type.clone(),
                 storage_gb: plan.storage_gb,
             };
             api.post("/api/v1/instances")
                 .json(&body)
                 .describe(format!("create instance {name:?}"))
         };
-        let instances = Instances {
-            tier: plan.tier.clone().unwrap_or_default(),
+        let name = plan.name.clone();
+        let (submitted, chosen) = match plan.placements.as_deref().filter(|p| !p.is_empty()) {
+            Some(list) => {
+                let tiers = super::gpu_tiers::list_tiers(ctx)
+                    .await
+                    .map_err(Diagnostics::from)?;
+                let candidates = candidates(&tiers, ctx.price_limit(), list);
+                let (submitted, i) = lifecycle::submit_placed(
+                    api,
+                    &Instances::any(),
+                    &plan,
+                    name,
+                    &candidates,
+                    request,
+                )
+                .await?;
+                (submitted, list[i].clone())
+            }
+            None => {
+                let one = PlacementModel {
+                    tier: plan.tier.clone(),
+                    workload_type: plan.workload_type.clone(),
+                };
+                let instances = Instances {
+                    tier: one.tier.clone().unwrap_or_default(),
+                };
+                let submitted =
+                    lifecycle::submit(api, &instances, &plan, name, |n| request(&one, n)).await?;
+                (submitted, one)
+            }
         };
-        let submitted =
-            lifecycle::submit(api, &instances, &plan, plan.name.clone(), request).await?;
         let desired = plan_desired(&plan).to_string();
         let id = submitted.id.clone();
         let waited = if desired == "stopped" {
@@ -355,6 +511,7 @@ impl Resource for InstanceResource {
         };
         let created = lifecycle::settle(ctx, &submitted, waited, |i| {
             let mut state = plan.clone();
+            state.workload_type = Some(chosen.workload_type().to_string());
             state.observe(i);
             state.desired_state = Some(desired.clone());
             state.wait_for_ssh = Some(plan.wait_for_ssh == Some(true));
@@ -608,6 +765,96 @@ mod tests {
         assert_eq!(
             InstanceResource.default_timeout(Operation::Delete),
             Duration::from_secs(600)
+        );
+    }
+
+    fn tier(name: &str, available_count: i64, price: i64) -> GpuTier {
+        GpuTier {
+            tier: name.into(),
+            description: None,
+            gpu_model: None,
+            gpu_memory_gb: None,
+            mig_profile: None,
+            memory_isolation: None,
+            price_per_hour_tokens: Some(price),
+            batch_price_per_hour_tokens: Some(price / 2),
+            available: Some(available_count > 0),
+            available_count: Some(available_count),
+        }
+    }
+
+    #[test]
+    fn placements_without_capacity_unknown_or_over_the_cap_are_skipped() {
+        let tiers = [tier("dedicated", 0, 250_000), tier("mig", 5, 120_000)];
+        let p = |t: &str, w: Option<&str>| PlacementModel {
+            tier: Some(t.into()),
+            workload_type: w.map(str::to_string),
+        };
+        let list = [
+            p("dedicated", None),
+            p("mig", None),
+            p("mig", Some("batch")),
+            p("timesliced", None),
+        ];
+        let cap = bigdecimal::BigDecimal::from(100_000);
+        let got = candidates(&tiers, Some(&cap), &list);
+        let labels: Vec<&str> = got.iter().map(|c| c.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "tier dedicated (interactive)",
+                "tier mig (interactive)",
+                "tier mig (batch)",
+                "tier timesliced (interactive)"
+            ]
+        );
+        let skip: Vec<Option<&str>> = got.iter().map(|c| c.skip.as_deref()).collect();
+        assert!(
+            skip[0].is_some_and(|s| s.contains("available_count = 0")),
+            "{skip:?}"
+        );
+        assert!(
+            skip[1].is_some_and(|s| s.contains("listed at 120000 tokens per hour")),
+            "{skip:?}"
+        );
+        assert_eq!(skip[2], None, "batch is half price, under the cap");
+        assert!(
+            skip[3].is_some_and(|s| s.contains("no such tier")),
+            "{skip:?}"
+        );
+        assert_eq!(candidates(&tiers, None, &list)[1].skip, None);
+    }
+
+    #[test]
+    fn a_new_instance_without_placements_plans_the_default_workload_type() {
+        let obj = |pairs: &[(&str, Value)]| {
+            Value::Object(
+                pairs
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.clone()))
+                    .collect(),
+            )
+        };
+        let planned = |config: &Value, prior: &Value| {
+            let mut plan = obj(&[("workload_type", Value::Unknown)]);
+            let req = ModifyPlanRequest {
+                config,
+                prior_state: prior,
+            };
+            InstanceResource.modify_plan(&req, &mut plan, &mut Diagnostics::new());
+            plan.attr("workload_type").cloned()
+        };
+        let plain = obj(&[("tier", Value::string("mig"))]);
+        assert_eq!(
+            planned(&plain, &Value::Null),
+            Some(Value::string("interactive"))
+        );
+        let placed = obj(&[("placements", Value::List(vec![Value::Null]))]);
+        assert_eq!(planned(&placed, &Value::Null), Some(Value::Unknown));
+        assert_eq!(
+            planned(&plain, &plain),
+            Some(Value::Unknown),
+            "only on create"
         );
     }
 

@@ -16,7 +16,7 @@ use crate::framework::{
 };
 use crate::framework::{IdKind, ImportForm};
 use crate::providers::common::lifecycle::{self, Fields, LongRunning, Statuses};
-use crate::providers::common::{self, empty_as_prior};
+use crate::providers::common::{self, empty_as_prior, placements};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
@@ -235,34 +235,6 @@ fn placements_attribute() -> Attribute {
     )
 }
 
-/// Plan-time check: `placements` or the (cloud, region, type) it replaces, not both.
-fn check_placements(config: &Value, diags: &mut Diagnostics) {
-    let get = |n: &str| config.attr(n).cloned().unwrap_or(Value::Null);
-    let placements = get("placements");
-    if placements.is_unknown() {
-        return;
-    }
-    for name in ["cloud", "region", "shade_instance_type"] {
-        let v = get(name);
-        if !placements.is_null() && !v.is_null() {
-            diags.attribute_error(
-                AttributePath::attr(name),
-                format!("{name} conflicts with placements"),
-                format!(
-                    "`placements` chooses the cloud, region and type; leave `{name}` out (it \
-                     records the placement chosen) or remove `placements`."
-                ),
-            );
-        } else if placements.is_null() && v.is_null() {
-            diags.attribute_error(
-                AttributePath::attr(name),
-                format!("Missing {name}"),
-                format!("Set `{name}`, or list the choices in `placements`."),
-            );
-        }
-    }
-}
-
 /// State from the API's view of an instance; `prior` fills what the API does not echo.
 fn observe(i: Instance, prior: &InstanceModel) -> InstanceModel {
     let launch_configuration = match i.launch_configuration {
@@ -390,18 +362,10 @@ async fn candidates(
                 Some(t) if !t.available_in(p.region.as_deref()) => {
                     Some("Shadeform lists it unavailable right now".to_string())
                 }
-                Some(t) => match (t.hourly_price, limit) {
-                    (Some(cents), Some(max)) => {
-                        let listed = bigdecimal::BigDecimal::from(cents);
-                        (listed > *max).then(|| {
-                            format!(
-                                "listed at {cents} US cents per hour, above max_hourly_price = {}",
-                                max.normalized()
-                            )
-                        })
-                    }
-                    _ => None,
-                },
+                Some(t) => t.hourly_price.and_then(|cents| {
+                    let listed = bigdecimal::BigDecimal::from(cents);
+                    placements::over_cap(&listed, limit, "US cents per hour")
+                }),
             };
             lifecycle::Candidate {
                 placement: p.clone(),
@@ -492,7 +456,8 @@ impl Resource for InstanceResource {
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        check_placements(config, diags);
+        let chosen = ["cloud", "region", "shade_instance_type"];
+        placements::check_config(config, diags, "the cloud, region and type", &chosen, &[]);
     }
 
     fn move_state(&self, from: &MoveSource<'_>) -> Option<Result<serde_json::Value, Diagnostics>> {
@@ -510,21 +475,13 @@ impl Resource for InstanceResource {
             return super::instance_types::instance_price(ctx, &cloud, &ty).await;
         };
         // Placements above the cap are skipped at create: the plan fails only when all are.
-        let mut cheapest: Option<crate::framework::ListedPrice> = None;
+        let mut prices = Vec::new();
         for p in &placements {
             let cloud = p.cloud.clone().unwrap_or_default();
             let ty = p.shade_instance_type.clone().unwrap_or_default();
-            let price = super::instance_types::instance_price(ctx, &cloud, &ty).await?;
-            if cheapest.as_ref().is_none_or(|c| price.amount < c.amount) {
-                cheapest = Some(price);
-            }
+            prices.push(super::instance_types::instance_price(ctx, &cloud, &ty).await?);
         }
-        cheapest
-            .map(|c| crate::framework::ListedPrice {
-                what: format!("The cheapest placement, {}", c.what),
-                ..c
-            })
-            .ok_or_else(|| Diagnostics::single_error("No placements", "placements is empty."))
+        placements::cheapest(prices)
     }
 
     async fn create(
