@@ -26,6 +26,8 @@ fn is_sensitive_field(name: &str) -> bool {
         || n.contains("credential")
         || n.contains("authorization")
         || n.contains("kubeconfig")
+        // A GPU function's environment often holds credentials: the whole map is masked.
+        || n == "envvars"
 }
 
 /// A loggable copy of a request or response body: sensitive JSON members masked, other
@@ -175,6 +177,9 @@ mod tests {
         assert!(out.contains("\"name\":\"k\""));
         assert!(is_sensitive_header("X-API-KEY") && is_sensitive_header("Authorization"));
         assert!(!is_sensitive_header("content-type"));
+        let f = br#"{"name":"fn","envVars":{"HF_TOKEN":"hf_abc","MODE":"fast"}}"#;
+        let out = body_for_log(f, None);
+        assert!(!out.contains("hf_abc") && !out.contains("fast"), "{out}");
     }
 
     #[test]
