@@ -5,7 +5,8 @@
 
 use crate::support::icgpu::{id_of, import_block, import_with_generated_config, live_icgpu};
 use crate::support::sshd::Sshd;
-use crate::support::{Emulator, Tf};
+use crate::support::{wait_for, Emulator, Tf};
+use std::time::{Duration, Instant};
 
 fn slurm(max_nodes: i64, gpu_per_node: i64, extra: &str) -> String {
     format!(
@@ -133,6 +134,61 @@ fn a_failed_slurm_environment_is_kept_tainted_with_the_apis_reason_and_replaced(
         tf.resource("icgpu_slurm_environment.e")["status"],
         "running"
     );
+    tf.destroy();
+    assert!(live_icgpu(&emu).is_empty(), "{:?}", live_icgpu(&emu));
+}
+
+#[test]
+fn ctrl_c_while_a_held_environment_provisions_saves_it_and_the_next_plan_is_empty() {
+    let emu = Emulator::start();
+    let tf = Tf::new(&emu);
+    tf.config(&["icgpu"], &slurm(2, 2, ""));
+    tf.validate();
+    emu.hold();
+    let apply = tf.spawn(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    wait_for(
+        "the API to accept the create",
+        Duration::from_secs(60),
+        || emu.created_total() == 1,
+    );
+    std::thread::sleep(Duration::from_secs(1));
+    let live = live_icgpu(&emu);
+    assert!(
+        live.len() == 1 && live[0].ends_with(" provisioning"),
+        "held: {live:?}"
+    );
+    let interrupted = Instant::now();
+    apply.signal("INT");
+    let done = apply
+        .wait(interrupted, Duration::from_secs(60))
+        .expect("terraform exits after Ctrl-C");
+    assert!(
+        done.text().contains("was still starting"),
+        "{}",
+        done.text()
+    );
+    let state = tf.state_file();
+    assert!(!state.contains("\"status\": \"tainted\""), "{state}");
+    assert_eq!(
+        tf.resource("icgpu_slurm_environment.e")["status"],
+        "provisioning"
+    );
+
+    // Once it runs, a refresh fills in the SSH endpoint; nothing is replaced or made again.
+    assert_eq!(emu.release(), 1);
+    wait_for("the environment to run", Duration::from_secs(30), || {
+        live_icgpu(&emu)[0].ends_with(" running")
+    });
+    assert_eq!(tf.plan_exit_code(), 0, "{}", tf.plan_text());
+    tf.ok(&["apply", "-refresh-only", "-auto-approve", "-input=false"]);
+    let e = tf.resource("icgpu_slurm_environment.e");
+    assert!(
+        e["ssh_command"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("ssh -p ")),
+        "{e}"
+    );
+    assert_eq!(emu.count("icgpu.createSlurmEnvironment"), 1);
     tf.destroy();
     assert!(live_icgpu(&emu).is_empty(), "{:?}", live_icgpu(&emu));
 }
