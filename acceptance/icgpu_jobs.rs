@@ -216,7 +216,7 @@ const IMAGE: &str = "registry.gpu.local/myteam/classifier:v1";
 #[test]
 fn gpu_function_hides_its_env_vars_replaces_refuses_bad_input_imports_and_destroys() {
     let emu = Emulator::start();
-    let tf = Tf::new(&emu);
+    let mut tf = Tf::new(&emu);
     tf.config(&["icgpu"], &function("timesliced", 300, IMAGE));
     let plan = tf.plan_text();
     assert!(
@@ -251,7 +251,8 @@ fn gpu_function_hides_its_env_vars_replaces_refuses_bad_input_imports_and_destro
     }
     assert_eq!(emu.total("icgpu"), 0);
 
-    // A longer timeout replaces the function; the secret stays out of the plan.
+    // A longer timeout replaces the function; the secret stays out of the plan and of the
+    // TRACE log of the apply (which logs the create's body with `envVars` masked).
     tf.config(&["icgpu"], &function("timesliced", 600, IMAGE));
     let plan = tf.plan_text();
     assert!(
@@ -259,7 +260,19 @@ fn gpu_function_hides_its_env_vars_replaces_refuses_bad_input_imports_and_destro
             && !plan.contains("hf_secret_for_tests"),
         "{plan}"
     );
-    tf.apply();
+    tf.set_env("TF_LOG", "TRACE");
+    let out = tf.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    tf.set_env("TF_LOG", "");
+    let log = crate::support::describe(&out);
+    assert!(out.status.success(), "{log}");
+    assert!(
+        log.contains("/api/v1/functions"),
+        "the provider logged no request"
+    );
+    // The whole map is masked, not only names that look like credentials.
+    for value in ["hf_secret_for_tests", "/models/resnet50.pt"] {
+        assert!(!log.contains(value), "{value} is in the TRACE log");
+    }
     assert_eq!(emu.count("icgpu.deleteFunction"), 1);
     assert_eq!(emu.count("icgpu.createFunction"), 1);
     let replaced = id_of(&tf, "icgpu_gpu_function.f");
