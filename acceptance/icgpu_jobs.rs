@@ -288,3 +288,35 @@ fn gpu_function_hides_its_env_vars_replaces_refuses_bad_input_imports_and_destro
     tf.destroy();
     assert!(live_icgpu(&emu).is_empty(), "{:?}", live_icgpu(&emu));
 }
+
+/// Terraform writes a sensitive value into generated configuration as `null # sensitive`; for a
+/// function that means a replacement until the user fills `env_vars` in, as the docs say.
+#[test]
+fn generated_config_of_a_function_leaves_env_vars_for_the_user_to_fill_in() {
+    let emu = Emulator::start();
+    let tf = Tf::new(&emu);
+    tf.config(&["icgpu"], &function("timesliced", 300, IMAGE));
+    tf.apply();
+    let id = id_of(&tf, "icgpu_gpu_function.f");
+    let g = Tf::new(&emu);
+    g.config(&["icgpu"], &import_block("icgpu_gpu_function.g", &id));
+    let args = [
+        "plan",
+        "-input=false",
+        "-no-color",
+        "-generate-config-out=g.tf",
+    ];
+    let plan = g.ok(&args);
+    let generated = g.read("g.tf");
+    assert!(
+        generated.contains("env_vars        = null # sensitive"),
+        "{generated}"
+    );
+    assert!(
+        plan.contains("env_vars        = (sensitive value) -> null # forces replacement")
+            && plan.contains("Warning: this will destroy the imported resource"),
+        "{plan}"
+    );
+    assert_eq!(emu.count("icgpu.deleteFunction"), 0);
+    tf.destroy();
+}

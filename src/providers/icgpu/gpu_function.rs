@@ -129,7 +129,9 @@ impl Resource for GpuFunctionResource {
                 .validator(env_var_names(64))
                 .description(
                     "Environment variables of every run (at most 64; names of letters, digits \
-                     and `_`). Sensitive: never shown in plans or logs, but stored in state.",
+                     and `_`). Sensitive: never shown in plans or logs, but stored in state. \
+                     `-generate-config-out` writes it as `null # sensitive`: fill it in before \
+                     applying, or the plan replaces the imported function.",
                 ),
         )
         .attribute(Attribute::string("status").computed().description(
