@@ -627,3 +627,61 @@ async fn generated_ssh_key_and_kubeconfig_are_real() {
     assert_eq!(cfg["current-context"].as_str(), Some("k"));
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn slurm_environments_honour_the_hold_and_functions_validate_their_fields() {
+    let emu = emulator(1000).await;
+    let api = Api::new(&emu);
+    let env = json!({"name": "distributed-training", "max_nodes": 4, "gpu_per_node": 1});
+    let (status, _) = api.post("/_admin/hold", json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, created) = api.post("/slurm-environments", env.clone()).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(
+        (created["status"].as_str(), &created["ssh_host"]),
+        (Some("provisioning"), &Value::Null)
+    );
+    let path = format!(
+        "/slurm-environments/{}",
+        created["id"].as_str().expect("id")
+    );
+    tokio::time::sleep(STEP * 4).await;
+    assert_eq!(api.get(&path).await.1["status"], "provisioning", "held");
+    let (status, again) = api.post("/slurm-environments", env).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{again}");
+    assert_eq!(emu.release_held(), 1);
+    let running = api.wait_for(&path, "running").await;
+    assert_eq!(running["ssh_user"], "gpuuser");
+    assert!(running["ssh_port"].is_u64(), "{running}");
+    let (status, deleting) = api.delete(&path).await;
+    assert_eq!(
+        (status, &deleting["status"]),
+        (StatusCode::ACCEPTED, &json!("deleting"))
+    );
+    api.wait_gone(&path).await;
+
+    let bad = json!({"name": "n", "max_nodes": 0, "gpu_per_node": 1});
+    let (status, err) = api.post("/slurm-environments", bad).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(err["details"][0]["field"], "max_nodes");
+
+    let function = json!({"name": "image-classifier", "image": "registry.gpu.local/myteam/classifier:v1",
+        "entrypoint": "python classify.py", "gpuTier": "h100", "envVars": {"MODEL_PATH": "/m"}});
+    let (status, err) = api.post("/functions", function.clone()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(err["details"][0]["field"], "gpuTier");
+    let mut good = function;
+    good["gpuTier"] = json!("timesliced");
+    let (status, f) = api.post("/functions", good).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(
+        (f["status"].as_str(), f["timeoutSeconds"].as_i64()),
+        (Some("ready"), Some(300))
+    );
+    assert_eq!(f["envVars"]["MODEL_PATH"], "/m");
+    let path = format!("/functions/{}", f["id"].as_str().expect("id"));
+    assert_eq!(api.delete(&path).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(api.get(&path).await.0, StatusCode::NOT_FOUND);
+    assert!(emu.live_objects().is_empty());
+    emu.shutdown().await;
+}

@@ -26,6 +26,8 @@ fn is_sensitive_field(name: &str) -> bool {
         || n.contains("credential")
         || n.contains("authorization")
         || n.contains("kubeconfig")
+        // A GPU function's environment often holds credentials: the whole map is masked.
+        || n == "envvars"
 }
 
 /// A loggable copy of a request or response body: sensitive JSON members masked, other
@@ -105,8 +107,12 @@ pub(crate) fn excerpt(body: &[u8], secret: Option<&str>) -> String {
 }
 
 /// Masks sensitive values in text that is not (complete) JSON: `"token": "abc` (even when
-/// the closing quote was cut off) and `token: abc` or `token=abc`.
+/// the closing quote was cut off), `token: abc` or `token=abc`, and everything after a
+/// sensitive member that opens an object or array (`"envVars": {...`), whose end cannot be
+/// told in text cut short.
 fn mask_text(text: &str) -> String {
+    static OPENS: std::sync::LazyLock<Option<regex::Regex>> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r#""([A-Za-z0-9_\-]+)"\s*:\s*[\{\[]"#).ok());
     static QUOTED: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
         regex::Regex::new(r#""([A-Za-z0-9_\-]+)"\s*:\s*"((?:[^"\\]|\\.)*)"#).ok()
     });
@@ -114,6 +120,14 @@ fn mask_text(text: &str) -> String {
         regex::Regex::new(r"([A-Za-z0-9_\-]+)([ \t]*[:=][ \t]*)((?:Bearer[ \t]+)?[^\s,;&<]+)").ok()
     });
     let mut out = text.to_string();
+    let opened = OPENS.as_ref().and_then(|re| {
+        let c = re.captures_iter(&out).find(|c| is_sensitive_field(&c[1]))?;
+        Some((c.get(0)?.start(), c[1].to_string()))
+    });
+    if let Some((at, name)) = opened {
+        out.truncate(at);
+        out.push_str(&format!("\"{name}\":\"***"));
+    }
     if let Some(re) = QUOTED.as_ref() {
         out = re
             .replace_all(&out, |c: &regex::Captures<'_>| {
@@ -175,6 +189,9 @@ mod tests {
         assert!(out.contains("\"name\":\"k\""));
         assert!(is_sensitive_header("X-API-KEY") && is_sensitive_header("Authorization"));
         assert!(!is_sensitive_header("content-type"));
+        let f = br#"{"name":"fn","envVars":{"HF_TOKEN":"hf_abc","MODE":"fast"}}"#;
+        let out = body_for_log(f, None);
+        assert!(!out.contains("hf_abc") && !out.contains("fast"), "{out}");
     }
 
     #[test]
@@ -183,6 +200,8 @@ mod tests {
         let e = excerpt(cut, None);
         assert!(e.starts_with(r#"{"id":"k-1","name":"ci""#), "{e}");
         assert!(!e.contains("sk-live-abcdef"), "{e}");
+        let e = excerpt(br#"{"id":"fn-1","envVars":{"MODE":"fast","HF"#, None);
+        assert_eq!(e, r#"{"id":"fn-1","envVars":"***"#);
         let e = excerpt(br#"{"token":"tok-SECRET-4f9a","ok":1}"#, None);
         assert!(!e.contains("tok-SECRET"), "{e}");
         let e = excerpt(b"users:\n- user:\n    token: abc123secret\n", None);

@@ -13,14 +13,16 @@
 //!   tier list show the tier `available: false` and interactive creates answer 409 (batch queues)
 //!
 //! Every create that answers 201 with a `Location` is noted in the shared ledger's created
-//! objects (a replay of an `Idempotency-Key` creates nothing and is not). Instances, VMs and
-//! clusters honour the shared hold; instances also honour queued outcomes (the outcome's
-//! status replaces `running`, its message shows as `error_message`).
+//! objects (a replay of an `Idempotency-Key` creates nothing and is not). Instances, VMs,
+//! clusters and Slurm environments honour the shared hold; instances and Slurm environments
+//! also honour queued outcomes (the outcome's status replaces `running`, its message shows as
+//! `error_message`).
 
 mod account;
 mod catalog;
 mod compute;
 mod disk;
+mod jobs;
 mod key_groups;
 mod models;
 mod network;
@@ -378,6 +380,7 @@ impl ApiModule for IcGpu {
             .merge(key_groups::routes())
             .merge(teams::routes())
             .merge(tokens::routes())
+            .merge(jobs::routes())
             .route_layer(axum::middleware::from_fn_with_state(
                 app.clone(),
                 middleware,
@@ -397,6 +400,7 @@ impl ApiModule for IcGpu {
             .chain(disk::live(&store, self.config.step))
             .chain(key_groups::live(&store))
             .chain(teams::live(&store))
+            .chain(jobs::live(&store, self.config.step))
             .map(|(kind, id, status)| LiveObject {
                 api: API.to_string(),
                 kind: kind.to_string(),
@@ -413,7 +417,8 @@ impl ApiModule for IcGpu {
     }
 
     fn release_held(&self) -> usize {
-        compute::release_held(&mut lock(&self.store))
+        let mut store = lock(&self.store);
+        compute::release_held(&mut store) + jobs::release_held(&mut store)
     }
 
     fn admin_router(self: Arc<Self>, shared: Arc<Shared>) -> Router {
@@ -593,6 +598,7 @@ fn op_for(method: &Method, route: &str) -> Option<(&'static str, Access, bool)> 
         .chain(key_groups::OPS)
         .chain(teams::OPS)
         .chain(tokens::OPS)
+        .chain(jobs::OPS)
         .find(|(m, r, ..)| *m == method.as_str() && *r == route)
         .map(|(_, _, op, access, idem)| (*op, *access, *idem))
 }
@@ -694,6 +700,8 @@ fn created_object(location: &str) -> Option<(&'static str, &str)> {
         "api-keys" => "api_key",
         "ssh-keys" => "ssh_key",
         "spending-alerts" => "spending_alert",
+        "slurm-environments" => "slurm_environment",
+        "functions" => "gpu_function",
         _ => return None,
     };
     Some((kind, id))

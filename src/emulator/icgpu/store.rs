@@ -202,6 +202,7 @@ pub struct Store {
     pub key_groups: Vec<super::key_groups::KeyGroup>,
     pub teams: super::teams::Teams,
     pub tokens: super::tokens::Tokens,
+    pub jobs: super::jobs::Jobs,
     /// `available_count` per tier, in catalogue order.
     pub capacity: Vec<(String, i64)>,
 }
@@ -224,6 +225,7 @@ impl Store {
             key_groups: Vec::new(),
             teams: Default::default(),
             tokens: Default::default(),
+            jobs: Default::default(),
             capacity: super::catalog::TIERS
                 .iter()
                 .map(|t| (t.tier.to_string(), t.available_count))

@@ -37,6 +37,11 @@ pub fn attributes() -> [Attribute; 2] {
     ]
 }
 
+/// The login command for an SSH endpoint the API reported: `ssh -p 30001 gpuuser@host`.
+pub fn login_command(host: Option<&str>, port: Option<i64>, user: Option<&str>) -> Option<String> {
+    Some(format!("ssh -p {} {}@{}", port?, user?, host?))
+}
+
 /// Only a create sets the fingerprint: an update keeps it as it is, null included, so a
 /// start or stop never shows it as "known after apply".
 struct SetAtCreate;

@@ -93,10 +93,11 @@ impl InstanceModel {
         self.gpu_model = i.gpu_model.clone();
         self.created_at = i.created_at.clone();
         self.error_message = i.error_message.clone();
-        self.ssh_command = match (&i.ssh_host, i.ssh_port, &i.ssh_user) {
-            (Some(host), Some(port), Some(user)) => Some(format!("ssh -p {port} {user}@{host}")),
-            _ => None,
-        };
+        self.ssh_command = crate::providers::common::ssh_ready::login_command(
+            i.ssh_host.as_deref(),
+            i.ssh_port,
+            i.ssh_user.as_deref(),
+        );
     }
 }
 

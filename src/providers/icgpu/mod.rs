@@ -2,7 +2,8 @@
 //! Resources `icgpu_instance`, `icgpu_model_deployment`, `icgpu_webhook`, `icgpu_vm`,
 //! `icgpu_cluster`, `icgpu_api_key`, `icgpu_ssh_key`, `icgpu_spending_alert`, `icgpu_vm_network`,
 //! `icgpu_vm_subnet`, `icgpu_vm_firewall_rule`, `icgpu_vm_disk`, `icgpu_vm_disk_attachment`,
-//! `icgpu_ssh_key_group`, `icgpu_team`, `icgpu_team_member`;
+//! `icgpu_ssh_key_group`, `icgpu_team`, `icgpu_team_member`, `icgpu_slurm_environment`,
+//! `icgpu_gpu_function`;
 //! data sources `icgpu_gpu_tiers`, `icgpu_vm_templates`, `icgpu_token_packages`,
 //! `icgpu_model_catalogue` (public, work without a token), `icgpu_token_balance` and
 //! `icgpu_token_usage`; ephemeral resources `icgpu_cluster_kubeconfig` and `icgpu_api_key`
@@ -13,11 +14,14 @@ pub mod api_key;
 pub mod cluster;
 pub mod cluster_kubeconfig;
 pub mod ephemeral_api_key;
+pub mod gpu_function;
 pub mod gpu_tiers;
 pub mod instance;
+pub mod jobs_api;
 pub mod model_catalogue;
 pub mod model_deployment;
 pub(crate) mod records;
+pub mod slurm_environment;
 pub mod spending_alert;
 pub mod ssh_key;
 pub mod ssh_key_group;
@@ -182,6 +186,8 @@ impl Provider for IcGpu {
             Arc::new(ssh_key_group::SshKeyGroupResource),
             Arc::new(team::TeamResource),
             Arc::new(team_member::TeamMemberResource),
+            Arc::new(slurm_environment::SlurmEnvironmentResource),
+            Arc::new(gpu_function::GpuFunctionResource),
             Arc::new(crate::providers::validation::ImageValidationResource::<
                 IcGpuClient,
             >::new()),

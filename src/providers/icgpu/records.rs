@@ -1,6 +1,7 @@
 //! What the plain-record resources share (VM networks, subnets, firewall rules, disks): create,
 //! read and delete over a [`Record`] model, each call with the operation's deadline and
-//! cancellation, and the validators for names, IPv4 networks and ports.
+//! cancellation, and the validators for names, IPv4 networks, ports, container images and
+//! environment variable names.
 
 use super::IcGpuClient;
 use crate::framework::validators::{self, Validator};
@@ -105,6 +106,51 @@ pub(crate) fn prefixed_id(prefix: &str, what: &str) -> Arc<dyn Validator> {
     )
 }
 
+/// A container image reference as registries take it: `[host[:port]/]path[:tag][@sha256:digest]`,
+/// e.g. `registry.gpu.local/myteam/classifier:v1` (catches a stray space or an upper-case path
+/// before the API refuses it).
+pub(crate) fn image_reference() -> Arc<dyn Validator> {
+    const HOST: &str = r"[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?";
+    const PART: &str = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+    validators::regex(
+        &format!(
+            r"^(?:{HOST}(?:\.{HOST})*(?::[0-9]+)?/)?{PART}(?:/{PART})*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}})?(?:@sha256:[a-f0-9]{{64}})?$"
+        ),
+        "a container image reference such as `registry.gpu.local/team/app:v1`: lower-case \
+         path, optional `:tag` and `@sha256:` digest",
+    )
+}
+
+/// A map of environment variables: at most `max`, each named by letters, digits and `_`, not
+/// starting with a digit (the diagnostic names the bad key, never a value).
+pub(crate) fn env_var_names(max: usize) -> Arc<dyn Validator> {
+    validators::from_fn(
+        format!("at most {max} variables named by letters, digits and `_`"),
+        move |v| {
+            let Some(m) = v.as_map() else { return Ok(()) };
+            if m.len() > max {
+                return Err(format!(
+                    "{} variables given; the API takes at most {max}.",
+                    m.len()
+                ));
+            }
+            let named = |k: &str| {
+                k.chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                    && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            };
+            match m.keys().find(|k| !named(k)) {
+                Some(k) => Err(format!(
+                    "{k:?} is not a variable name: use letters, digits and `_`, not starting \
+                     with a digit."
+                )),
+                None => Ok(()),
+            }
+        },
+    )
+}
+
 /// An IPv4 network in CIDR notation with host bits zero and a prefix within `prefixes`
 /// (the API refuses `10.0.0.1/24`; naming the network address here saves a failed apply).
 pub(crate) fn ipv4_cidr(prefixes: std::ops::RangeInclusive<u8>) -> Arc<dyn Validator> {
@@ -180,6 +226,30 @@ mod tests {
             &mut diags,
         );
         diags.iter().map(|d| d.detail.clone()).collect()
+    }
+
+    #[test]
+    fn image_references_follow_the_registry_grammar() {
+        let image = image_reference();
+        let digest = format!("app@sha256:{}", "a".repeat(64));
+        for ok in [
+            "registry.gpu.local/myteam/classifier:v1",
+            "python:3.11-slim",
+            "localhost:5000/a/b_c",
+            digest.as_str(),
+        ] {
+            assert!(errors(&image, ok).is_empty(), "{ok}");
+        }
+        for bad in [
+            "",
+            "my image:v1",
+            "Registry/Team/App",
+            "app:",
+            "app:v1:v2",
+            "/app",
+        ] {
+            assert_eq!(errors(&image, bad).len(), 1, "{bad}");
+        }
     }
 
     #[test]

@@ -70,10 +70,11 @@ impl VmModel {
         self.ssh_host = v.ssh_host.clone();
         self.ssh_port = v.ssh_port;
         self.ssh_user = v.ssh_user.clone();
-        self.ssh_command = match (&v.ssh_host, v.ssh_port, &v.ssh_user) {
-            (Some(host), Some(port), Some(user)) => Some(format!("ssh -p {port} {user}@{host}")),
-            _ => None,
-        };
+        self.ssh_command = crate::providers::common::ssh_ready::login_command(
+            v.ssh_host.as_deref(),
+            v.ssh_port,
+            v.ssh_user.as_deref(),
+        );
         self.created_at = v.created_at.clone();
         self.error_message = v.error_message.clone();
     }
