@@ -2,7 +2,8 @@
 //!
 //! One middleware does what every operation shares, in this order: request id, ledger, auth
 //! (OIDC stand-in token `icgpu-test-token`, or an `sk-ic-` key created through the API, limited
-//! by its scopes and permissions), the per-account sliding-window rate limit, and
+//! by its scopes and permissions; the LLM API under `/v1` takes only `sk-ic-` keys, among them
+//! the stand-in `sk-ic-emulator-test-key`, and answers errors in OpenAI's shape), the per-account sliding-window rate limit, and
 //! `Idempotency-Key` replay. Handlers only hold the resource logic. A request refused by the
 //! rate limit counts under its operation and once more as `icgpu.throttled`.
 //!
@@ -12,14 +13,16 @@
 //! - `PUT /gpu-tiers/{tier}/capacity` with `{"available_count": N}`: 0 makes interactive creates 409
 //!
 //! Every create that answers 201 with a `Location` is noted in the shared ledger's created
-//! objects (a replay of an `Idempotency-Key` creates nothing and is not). Instances, VMs and
-//! clusters honour the shared hold; instances also honour queued outcomes (the outcome's
-//! status replaces `running`, its message shows as `error_message`).
+//! objects (a replay of an `Idempotency-Key` creates nothing and is not). Instances, VMs,
+//! clusters and fine-tuning jobs honour the shared hold; instances and fine-tuning jobs also
+//! honour queued outcomes (the outcome's status replaces `running` or `succeeded`, its message
+//! shows as `error_message` or `error.message`).
 
 mod account;
 mod catalog;
 mod compute;
 mod disk;
+mod fine_tuning;
 mod key_groups;
 mod models;
 mod network;
@@ -49,6 +52,8 @@ pub const API: &str = "icgpu";
 pub const MOUNT: &str = "/icgpu";
 /// The stand-in for an OIDC access token: full access.
 pub const TEST_TOKEN: &str = "icgpu-test-token";
+/// The stand-in for an `sk-ic-` API key on the LLM API (`/v1`): full access.
+pub const TEST_LLM_KEY: &str = "sk-ic-emulator-test-key";
 
 /// Who may call an operation.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -59,6 +64,8 @@ enum Access {
     Scoped,
     /// Any valid token (the emulated serving endpoint, outside `/api/v1`).
     AnyToken,
+    /// An `sk-ic-` API key, never an OIDC token (the LLM API, `/v1`).
+    LlmKey,
 }
 
 /// `(method, route, operationId, access, takes Idempotency-Key)` for every operation.
@@ -377,6 +384,7 @@ impl ApiModule for IcGpu {
             .merge(key_groups::routes())
             .merge(teams::routes())
             .merge(tokens::routes())
+            .merge(fine_tuning::routes())
             .route_layer(axum::middleware::from_fn_with_state(
                 app.clone(),
                 middleware,
@@ -396,6 +404,7 @@ impl ApiModule for IcGpu {
             .chain(disk::live(&store, self.config.step))
             .chain(key_groups::live(&store))
             .chain(teams::live(&store))
+            .chain(fine_tuning::live(&store, self.config.step))
             .map(|(kind, id, status)| LiveObject {
                 api: API.to_string(),
                 kind: kind.to_string(),
@@ -412,7 +421,8 @@ impl ApiModule for IcGpu {
     }
 
     fn release_held(&self) -> usize {
-        compute::release_held(&mut lock(&self.store))
+        let mut store = lock(&self.store);
+        compute::release_held(&mut store) + fine_tuning::release_held(&mut store)
     }
 
     fn admin_router(self: Arc<Self>, shared: Arc<Shared>) -> Router {
@@ -517,6 +527,23 @@ impl App {
         Ok(Caller::Key(key.id.clone()))
     }
 
+    /// The LLM API takes `sk-ic-` keys only: an OIDC token is refused with a 401 that says so.
+    fn authenticate_llm(&self, headers: &HeaderMap) -> Result<Caller, ApiError> {
+        match bearer(headers) {
+            Some(TEST_LLM_KEY) => Ok(Caller::Root),
+            Some(t) if t.starts_with("sk-ic-") => self.authenticate(headers),
+            Some(_) => Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "The LLM API (/v1) takes an sk-ic- API key; OIDC access tokens are for the \
+                 Dashboard API (/api/v1)",
+            )),
+            None => Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "Missing or invalid bearer token",
+            )),
+        }
+    }
+
     /// Scope: the first path segment after `/api/v1/`, `-` → `_`; permission from the method.
     fn authorize(&self, caller: &Caller, method: &Method, route: &str) -> Result<(), ApiError> {
         let Caller::Key(id) = caller else {
@@ -589,16 +616,21 @@ fn op_for(method: &Method, route: &str) -> Option<(&'static str, Access, bool)> 
         .chain(key_groups::OPS)
         .chain(teams::OPS)
         .chain(tokens::OPS)
+        .chain(fine_tuning::OPS)
         .find(|(m, r, ..)| *m == method.as_str() && *r == route)
         .map(|(_, _, op, access, idem)| (*op, *access, *idem))
 }
 
 async fn middleware(State(app): State<App>, req: Request, next: Next) -> Response {
     let id = uuid::Uuid::new_v4().to_string();
+    let llm = fine_tuning::is_llm(&route_of(&req));
     let mut resp = web::REQUEST_ID
         .scope(id.clone(), handle(app, req, next))
         .await
-        .unwrap_or_else(IntoResponse::into_response);
+        .unwrap_or_else(|e| match llm {
+            true => fine_tuning::LlmError(e).into_response(),
+            false => e.into_response(),
+        });
     if let Ok(v) = HeaderValue::from_str(&id) {
         resp.headers_mut()
             .insert(HeaderName::from_static("x-request-id"), v);
@@ -606,13 +638,18 @@ async fn middleware(State(app): State<App>, req: Request, next: Next) -> Respons
     resp
 }
 
-async fn handle(app: App, mut req: Request, next: Next) -> ApiResult {
+/// The matched route below the mount (`/api/v1/vms/{id}`).
+fn route_of(req: &Request) -> String {
     let matched = req
         .extensions()
         .get::<MatchedPath>()
         .map(|m| m.as_str().to_string())
         .unwrap_or_default();
-    let route = matched.strip_prefix(MOUNT).unwrap_or(&matched).to_string();
+    matched.strip_prefix(MOUNT).unwrap_or(&matched).to_string()
+}
+
+async fn handle(app: App, mut req: Request, next: Next) -> ApiResult {
+    let route = route_of(&req);
     let method = req.method().clone();
     let Some((op, access, idempotent)) = op_for(&method, &route) else {
         return Err(ApiError::new(StatusCode::NOT_FOUND, "unknown operation"));
@@ -626,6 +663,11 @@ async fn handle(app: App, mut req: Request, next: Next) -> ApiResult {
             if access == Access::Scoped {
                 app.authorize(&caller, &method, &route)?;
             }
+            caller
+        }
+        Access::LlmKey => {
+            let caller = app.authenticate_llm(req.headers())?;
+            app.admit()?;
             caller
         }
     };
@@ -677,6 +719,9 @@ async fn run_handler(app: &App, req: Request, next: Next) -> Response {
 
 /// The ledger kind and id of the object a create's `Location` names (`/api/v1/vms/vm-1`).
 fn created_object(location: &str) -> Option<(&'static str, &str)> {
+    if let Some(id) = location.strip_prefix("/v1/fine-tuning/jobs/") {
+        return Some(("fine_tuning_job", id));
+    }
     let (collection, id) = location.strip_prefix("/api/v1/")?.split_once('/')?;
     if id.is_empty() || id.contains('/') {
         return None;

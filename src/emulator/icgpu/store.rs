@@ -200,6 +200,7 @@ pub struct Store {
     pub key_groups: Vec<super::key_groups::KeyGroup>,
     pub teams: super::teams::Teams,
     pub tokens: super::tokens::Tokens,
+    pub fine_tuning: Vec<super::fine_tuning::Job>,
     /// `available_count` per tier, in catalogue order.
     pub capacity: Vec<(String, i64)>,
 }
@@ -222,6 +223,7 @@ impl Store {
             key_groups: Vec::new(),
             teams: Default::default(),
             tokens: Default::default(),
+            fine_tuning: Vec::new(),
             capacity: super::catalog::TIERS
                 .iter()
                 .map(|t| (t.tier.to_string(), t.available_count))
