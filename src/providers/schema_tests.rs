@@ -10,7 +10,12 @@ use crate::framework::{AttributePath, Diagnostics, Value};
 use std::collections::BTreeSet;
 
 /// Resources without an update call: a change to any argument must replace them.
-const WITHOUT_UPDATE: &[&str] = &["amd_instance", "shadeform_instance", "gpuai_airuntime"];
+const WITHOUT_UPDATE: &[&str] = &[
+    "amd_instance",
+    "shadeform_instance",
+    "gpuai_airuntime",
+    "icgpu_fine_tuning_job",
+];
 
 /// Every type of every member as (full type name, schema, model field names).
 fn every_type() -> Vec<(String, Schema, Vec<String>)> {
