@@ -5,8 +5,9 @@
 //! a missing `sk-ic-` key fail before any job is created.
 
 use crate::support::icgpu::{id_of, import_with_generated_config, live_icgpu};
-use crate::support::{describe, Emulator, Tf};
+use crate::support::{describe, wait_for, Emulator, Tf};
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 const JOB: &str = "icgpu_fine_tuning_job.example";
 
@@ -131,6 +132,44 @@ fn a_job_destroyed_while_training_is_cancelled() {
     assert_eq!(job_on_api(&emu, &id)["status"], "cancelled");
     assert!(live_icgpu(&emu).is_empty(), "{:?}", live_icgpu(&emu));
     assert!(tf.state_ids().is_empty());
+}
+
+#[test]
+fn a_job_that_fails_after_ctrl_c_saved_it_is_replaced_by_the_next_plan() {
+    let emu = Emulator::start();
+    let tf = Tf::new(&emu);
+    tf.config(&["icgpu"], &job(""));
+    emu.hold();
+    emu.queue_outcome("icgpu", "failed", Some("out of GPU memory at step 120"));
+    let apply = tf.spawn(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    wait_for("the job to train", Duration::from_secs(60), || {
+        live_icgpu(&emu).iter().any(|o| o.ends_with(" running"))
+    });
+    apply.signal("INT");
+    let done = apply
+        .wait(Instant::now(), Duration::from_secs(60))
+        .expect("terraform exits after Ctrl-C");
+    assert!(
+        done.text().contains("was still starting"),
+        "{}",
+        done.text()
+    );
+    assert!(
+        !tf.state_file().contains("\"status\": \"tainted\""),
+        "saved untainted"
+    );
+
+    // Training ends in the queued failure; the next plan sees it and replaces the job.
+    assert_eq!(emu.release(), 1);
+    wait_for("the job to finish", Duration::from_secs(30), || {
+        live_icgpu(&emu).is_empty()
+    });
+    let plan = tf.plan_text();
+    assert!(
+        plan.contains("must be replaced") && plan.contains("out of GPU memory at step 120"),
+        "{plan}"
+    );
+    assert_eq!(emu.count("icgpu.createFineTuningJob"), 1);
 }
 
 #[test]
