@@ -52,10 +52,19 @@ fn job_on_api(emu: &Emulator, id: &str) -> serde_json::Value {
 #[test]
 fn the_example_waits_until_trained_plans_empty_imports_and_destroy_keeps_the_record() {
     let emu = Emulator::start();
-    let tf = Tf::new(&emu);
+    let mut tf = Tf::new(&emu);
     tf.config(&["icgpu"], "provider \"icgpu\" {}\n");
     tf.write("example.tf", &example());
+    tf.set_env("TF_LOG", "TRACE");
+    tf.set_env("TF_LOG_PATH", "trace.log");
     tf.apply();
+    let log = tf.read("trace.log");
+    assert!(log.contains("fine-tuning"), "the trace log is written");
+    assert!(
+        !log.contains(gpucloud::emulator::icgpu::TEST_LLM_KEY),
+        "the key is logged"
+    );
+    tf.set_env("TF_LOG", "");
     let id = id_of(&tf, JOB);
     let state = tf.resource(JOB);
     assert!(id.starts_with("ftjob-"), "{id}");

@@ -724,3 +724,21 @@ async fn fine_tuning_jobs_train_fail_as_told_cancel_and_take_only_api_keys() {
     );
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_llm_api_has_its_own_rate_limit_at_half_the_dashboards() {
+    let emu = emulator(4).await;
+    let mut api = Api::new(&emu);
+    api.token = gpucloud::emulator::icgpu::TEST_LLM_KEY.into();
+    let job = "/v1/fine-tuning/jobs/ftjob-none";
+    for _ in 0..2 {
+        assert_eq!(api.get(job).await.0, StatusCode::NOT_FOUND);
+    }
+    let (status, body) = api.get(job).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(body["error"]["type"], "rate_limit_error");
+    // The Dashboard API counts apart.
+    api.token = TOKEN.into();
+    assert_eq!(api.get("/instances").await.0, StatusCode::OK);
+    emu.shutdown().await;
+}

@@ -3,8 +3,9 @@
 //! One middleware does what every operation shares, in this order: request id, ledger, auth
 //! (OIDC stand-in token `icgpu-test-token`, or an `sk-ic-` key created through the API, limited
 //! by its scopes and permissions; the LLM API under `/v1` takes only `sk-ic-` keys, among them
-//! the stand-in `sk-ic-emulator-test-key`, and answers errors in OpenAI's shape), the per-account sliding-window rate limit, and
-//! `Idempotency-Key` replay. Handlers only hold the resource logic. A request refused by the
+//! the stand-in `sk-ic-emulator-test-key`, and answers errors in OpenAI's shape), the
+//! per-account sliding-window rate limit (the LLM API's is half the Dashboard API's, as the
+//! page's 60 and 120), and `Idempotency-Key` replay. Handlers only hold the resource logic. A request refused by the
 //! rate limit counts under its operation and once more as `icgpu.throttled`.
 //!
 //! Admin actions (under `/_admin/icgpu`):
@@ -323,6 +324,7 @@ pub struct IcGpu {
     config: EmulatorConfig,
     store: Mutex<Store>,
     window: Mutex<VecDeque<Instant>>,
+    llm_window: Mutex<VecDeque<Instant>>,
     idem: Mutex<HashMap<String, IdemEntry>>,
 }
 
@@ -336,6 +338,7 @@ impl IcGpu {
             config: config.clone(),
             store: Mutex::new(Store::new(config.seed)),
             window: Mutex::new(VecDeque::new()),
+            llm_window: Mutex::new(VecDeque::new()),
             idem: Mutex::new(HashMap::new()),
         }
     }
@@ -417,6 +420,7 @@ impl ApiModule for IcGpu {
     fn reset(&self) {
         *lock(&self.store) = Store::new(self.config.seed);
         lock(&self.window).clear();
+        lock(&self.llm_window).clear();
         lock(&self.idem).clear();
     }
 
@@ -578,12 +582,16 @@ impl App {
         }
     }
 
-    /// Sliding one-minute window for the (single) account.
-    fn admit(&self) -> Result<(), ApiError> {
-        let limit = self.shared.config.rate_limit_per_minute as usize;
+    /// Sliding one-minute window for the (single) account: `rate_limit_per_minute` on the
+    /// Dashboard API, half of it on the LLM API.
+    fn admit(&self, llm: bool) -> Result<(), ApiError> {
+        let dashboard = self.shared.config.rate_limit_per_minute as usize;
+        let (limit, mut window) = match llm {
+            true => ((dashboard / 2).max(1), lock(&self.api.llm_window)),
+            false => (dashboard, lock(&self.api.window)),
+        };
         let minute = Duration::from_secs(60);
         let now = Instant::now();
-        let mut window = lock(&self.api.window);
         while window
             .front()
             .is_some_and(|t| now.duration_since(*t) >= minute)
@@ -659,7 +667,7 @@ async fn handle(app: App, mut req: Request, next: Next) -> ApiResult {
         Access::Public => Caller::Anonymous,
         Access::Scoped | Access::AnyToken => {
             let caller = app.authenticate(req.headers())?;
-            app.admit()?;
+            app.admit(false)?;
             if access == Access::Scoped {
                 app.authorize(&caller, &method, &route)?;
             }
@@ -667,7 +675,7 @@ async fn handle(app: App, mut req: Request, next: Next) -> ApiResult {
         }
         Access::LlmKey => {
             let caller = app.authenticate_llm(req.headers())?;
-            app.admit()?;
+            app.admit(true)?;
             caller
         }
     };
