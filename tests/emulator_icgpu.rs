@@ -717,6 +717,13 @@ async fn fine_tuning_jobs_train_fail_as_told_cancel_and_take_only_api_keys() {
     let (status, body) = api.post(jobs, bad).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["error"]["param"], "hyperparameters.n_epochs");
+    let mut bad = job.clone();
+    bad["suffix"] = json!("-My Model");
+    let (status, body) = api.post(jobs, bad).await;
+    assert_eq!(
+        (status, &body["error"]["param"]),
+        (StatusCode::BAD_REQUEST, &json!("suffix"))
+    );
     let (status, body) = api.get(&format!("{jobs}/ftjob-nope")).await;
     assert_eq!(
         (status, &body["error"]["type"]),

@@ -214,6 +214,10 @@ fn check(req: &CreateJob) -> Result<(), ApiError> {
     c.one_of("method", req.method.as_deref(), METHODS);
     if let Some(s) = req.suffix.as_deref() {
         c.len("suffix", Some(s), 1, 40);
+        let lower = |ch: char| ch.is_ascii_lowercase() || ch.is_ascii_digit();
+        if !s.starts_with(lower) || !s.chars().all(|ch| lower(ch) || ch == '-') {
+            c.fail("suffix", "must be lower-case letters, digits and '-'");
+        }
     }
     if let Some(h) = &req.hyperparameters {
         c.range("hyperparameters.lora_rank", h.lora_rank, 1, 256);

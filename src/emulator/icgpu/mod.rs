@@ -586,9 +586,10 @@ impl App {
     /// Dashboard API, half of it on the LLM API.
     fn admit(&self, llm: bool) -> Result<(), ApiError> {
         let dashboard = self.shared.config.rate_limit_per_minute as usize;
-        let (limit, mut window) = match llm {
-            true => ((dashboard / 2).max(1), lock(&self.api.llm_window)),
-            false => (dashboard, lock(&self.api.window)),
+        let (limit, mut window) = if llm {
+            ((dashboard / 2).max(1), lock(&self.api.llm_window))
+        } else {
+            (dashboard, lock(&self.api.window))
         };
         let minute = Duration::from_secs(60);
         let now = Instant::now();
@@ -635,9 +636,12 @@ async fn middleware(State(app): State<App>, req: Request, next: Next) -> Respons
     let mut resp = web::REQUEST_ID
         .scope(id.clone(), handle(app, req, next))
         .await
-        .unwrap_or_else(|e| match llm {
-            true => fine_tuning::LlmError(e).into_response(),
-            false => e.into_response(),
+        .unwrap_or_else(|e| {
+            if llm {
+                fine_tuning::LlmError(e).into_response()
+            } else {
+                e.into_response()
+            }
         });
     if let Ok(v) = HeaderValue::from_str(&id) {
         resp.headers_mut()
