@@ -14,6 +14,7 @@ mod icgpu;
 mod icgpu_accounts;
 mod icgpu_ephemeral;
 mod icgpu_examples;
+mod icgpu_fine_tuning;
 mod icgpu_jobs;
 mod icgpu_more;
 mod icgpu_networks_disks;

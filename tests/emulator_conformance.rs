@@ -28,6 +28,10 @@ async fn icgpu_conforms_to_its_spec() {
             base_url: &base,
             mount: "/icgpu",
             headers: &[("Authorization", "Bearer icgpu-test-token")],
+            scheme_headers: &[(
+                "llmApiKey",
+                &[("Authorization", "Bearer sk-ic-emulator-test-key")],
+            )],
             settle: STEP * 4,
         },
     )

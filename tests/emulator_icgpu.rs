@@ -39,6 +39,8 @@ impl Api {
     fn url(&self, path: &str) -> String {
         if path.starts_with("/_admin") {
             format!("{}{path}", self.base)
+        } else if path.starts_with("/v1/") {
+            format!("{}/icgpu{path}", self.base)
         } else {
             format!("{}/icgpu/api/v1{path}", self.base)
         }
@@ -625,6 +627,126 @@ async fn generated_ssh_key_and_kubeconfig_are_real() {
         .expect("server");
     assert!(server.starts_with("https://"));
     assert_eq!(cfg["current-context"].as_str(), Some("k"));
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn fine_tuning_jobs_train_fail_as_told_cancel_and_take_only_api_keys() {
+    let emu = emulator(10_000).await;
+    let mut api = Api::new(&emu);
+    let jobs = "/v1/fine-tuning/jobs";
+    let job = json!({"model": "meta-llama/Llama-3.1-8B-Instruct", "training_file": "file-abc123",
+        "suffix": "my-lora", "hyperparameters": {"learning_rate": "2e-4", "n_epochs": 2}});
+    // The OIDC token is for /api/v1: the LLM API refuses it, in OpenAI's error shape.
+    let (status, body) = api.post(jobs, job.clone()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(body["error"]["type"], "authentication_error");
+    assert!(body["error"]["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("sk-ic-")));
+
+    api.token = gpucloud::emulator::icgpu::TEST_LLM_KEY.into();
+    let (status, created) = api.post(jobs, job.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["status"], "validating_files");
+    assert!(created["fine_tuned_model"].is_null());
+    let id = created["id"].as_str().expect("id").to_string();
+    let path = format!("{jobs}/{id}");
+    let done = api.wait_for(&path, "succeeded").await;
+    assert_eq!(
+        done["fine_tuned_model"],
+        format!("ft:llama-3.1-8b:my-lora:{id}")
+    );
+    assert!(done["trained_tokens"].as_i64().is_some_and(|t| t > 0));
+    assert!(done["finished_at"].as_i64() >= done["created_at"].as_i64());
+    assert_eq!(
+        done["hyperparameters"]["lora_rank"], 16,
+        "the default is reported"
+    );
+    let (_, events) = api.get(&format!("{path}/events")).await;
+    let metrics = events["data"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["type"] == "metrics");
+    assert_eq!(metrics.count(), 2, "one loss per epoch: {events}");
+    // Cancelling a finished job changes nothing.
+    let (status, after) = api.delete(&path).await;
+    assert_eq!(
+        (status, &after["status"]),
+        (StatusCode::OK, &json!("succeeded"))
+    );
+
+    // A queued outcome makes the next job fail with its message.
+    api.post(
+        "/_admin/outcomes",
+        json!({"api": "icgpu", "status": "failed", "message": "bad data"}),
+    )
+    .await;
+    let (_, failing) = api.post(jobs, job.clone()).await;
+    let failed = api
+        .wait_for(
+            &format!("{jobs}/{}", failing["id"].as_str().expect("id")),
+            "failed",
+        )
+        .await;
+    assert_eq!(failed["error"]["message"], "bad data");
+    assert!(failed["fine_tuned_model"].is_null());
+
+    // Held, a job trains until released; DELETE cancels it mid-training.
+    api.post("/_admin/hold", json!({})).await;
+    let (_, held) = api.post(jobs, job.clone()).await;
+    let held = format!("{jobs}/{}", held["id"].as_str().expect("id"));
+    api.wait_for(&held, "running").await;
+    tokio::time::sleep(STEP * 6).await;
+    assert_eq!(api.get(&held).await.1["status"], "running");
+    let (status, cancelled) = api.delete(&held).await;
+    assert_eq!(
+        (status, &cancelled["status"]),
+        (StatusCode::OK, &json!("cancelled"))
+    );
+    assert!(cancelled["finished_at"].is_i64());
+    assert_eq!(api.get(&held).await.1["status"], "cancelled");
+    assert!(emu
+        .live_objects()
+        .iter()
+        .all(|o| o.kind != "fine_tuning_job"));
+
+    let mut bad = job.clone();
+    bad["hyperparameters"]["n_epochs"] = json!(0);
+    let (status, body) = api.post(jobs, bad).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"]["param"], "hyperparameters.n_epochs");
+    let mut bad = job.clone();
+    bad["suffix"] = json!("-My Model");
+    let (status, body) = api.post(jobs, bad).await;
+    assert_eq!(
+        (status, &body["error"]["param"]),
+        (StatusCode::BAD_REQUEST, &json!("suffix"))
+    );
+    let (status, body) = api.get(&format!("{jobs}/ftjob-nope")).await;
+    assert_eq!(
+        (status, &body["error"]["type"]),
+        (StatusCode::NOT_FOUND, &json!("invalid_request_error"))
+    );
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_llm_api_has_its_own_rate_limit_at_half_the_dashboards() {
+    let emu = emulator(4).await;
+    let mut api = Api::new(&emu);
+    api.token = gpucloud::emulator::icgpu::TEST_LLM_KEY.into();
+    let job = "/v1/fine-tuning/jobs/ftjob-none";
+    for _ in 0..2 {
+        assert_eq!(api.get(job).await.0, StatusCode::NOT_FOUND);
+    }
+    let (status, body) = api.get(job).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(body["error"]["type"], "rate_limit_error");
+    // The Dashboard API counts apart.
+    api.token = TOKEN.into();
+    assert_eq!(api.get("/instances").await.0, StatusCode::OK);
     emu.shutdown().await;
 }
 

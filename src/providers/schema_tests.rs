@@ -16,6 +16,7 @@ const WITHOUT_UPDATE: &[&str] = &[
     "gpuai_airuntime",
     "icgpu_slurm_environment",
     "icgpu_gpu_function",
+    "icgpu_fine_tuning_job",
 ];
 
 /// Every type of every member as (full type name, schema, model field names).

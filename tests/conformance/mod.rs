@@ -34,6 +34,9 @@ pub struct Target<'a> {
     pub mount: &'a str,
     /// Headers sent with every request (the credential), e.g. `("Authorization", "Bearer ..")`.
     pub headers: &'a [(&'a str, &'a str)],
+    /// Headers sent instead of `headers` to an operation whose own `security` names the
+    /// scheme (an API that takes another credential on some paths), e.g. `("llmApiKey", ..)`.
+    pub scheme_headers: &'a [(&'a str, &'a [(&'a str, &'a str)])],
     /// Pause after the creates, so asynchronous resources reach a steady status.
     pub settle: Duration,
 }
@@ -329,7 +332,21 @@ async fn run_one(
     let url = format!("{}{}{}", t.base_url, t.mount, path);
     let method = reqwest::Method::from_bytes(op.method.as_bytes()).expect("HTTP method");
     let mut req = http.request(method, &url).query(&query(op));
-    for (k, v) in t.headers {
+    let schemes: Vec<&str> = op
+        .op
+        .get("security")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+        .flat_map(|m| m.keys().map(String::as_str))
+        .collect();
+    let headers = t
+        .scheme_headers
+        .iter()
+        .find(|(scheme, _)| schemes.contains(scheme))
+        .map_or(t.headers, |(_, h)| *h);
+    for (k, v) in headers {
         req = req.header(*k, *v);
     }
     if let Some(body) = request_body(spec, &op.op) {

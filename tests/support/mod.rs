@@ -28,6 +28,7 @@ pub const PROVIDER_BIN: &str = env!("CARGO_BIN_EXE_terraform-provider-gpucloud")
 /// Credentials the emulator accepts (see src/emulator).
 pub const TOKENS: &[(&str, &str)] = &[
     ("ICGPU_TOKEN", "icgpu-test-token"),
+    ("ICGPU_LLM_API_KEY", "sk-ic-emulator-test-key"),
     ("AMD_API_KEY", "amd-test-key"),
     ("ROCM_TOKEN", "rocm-test-token"),
     ("SHADEFORM_API_KEY", "shadeform-test-key"),

@@ -2,8 +2,10 @@
 //!
 //! One middleware does what every operation shares, in this order: request id, ledger, auth
 //! (OIDC stand-in token `icgpu-test-token`, or an `sk-ic-` key created through the API, limited
-//! by its scopes and permissions), the per-account sliding-window rate limit, and
-//! `Idempotency-Key` replay. Handlers only hold the resource logic. A request refused by the
+//! by its scopes and permissions; the LLM API under `/v1` takes only `sk-ic-` keys, among them
+//! the stand-in `sk-ic-emulator-test-key`, and answers errors in OpenAI's shape), the
+//! per-account sliding-window rate limit (the LLM API's is half the Dashboard API's, as the
+//! page's 60 and 120), and `Idempotency-Key` replay. Handlers only hold the resource logic. A request refused by the
 //! rate limit counts under its operation and once more as `icgpu.throttled`.
 //!
 //! Admin actions (under `/_admin/icgpu`):
@@ -14,14 +16,15 @@
 //!
 //! Every create that answers 201 with a `Location` is noted in the shared ledger's created
 //! objects (a replay of an `Idempotency-Key` creates nothing and is not). Instances, VMs,
-//! clusters and Slurm environments honour the shared hold; instances and Slurm environments
-//! also honour queued outcomes (the outcome's status replaces `running`, its message shows as
-//! `error_message`).
+//! clusters, Slurm environments and fine-tuning jobs honour the shared hold; instances, Slurm
+//! environments and fine-tuning jobs also honour queued outcomes (the outcome's status replaces
+//! `running` or `succeeded`, its message shows as `error_message` or `error.message`).
 
 mod account;
 mod catalog;
 mod compute;
 mod disk;
+mod fine_tuning;
 mod jobs;
 mod key_groups;
 mod models;
@@ -52,6 +55,8 @@ pub const API: &str = "icgpu";
 pub const MOUNT: &str = "/icgpu";
 /// The stand-in for an OIDC access token: full access.
 pub const TEST_TOKEN: &str = "icgpu-test-token";
+/// The stand-in for an `sk-ic-` API key on the LLM API (`/v1`): full access.
+pub const TEST_LLM_KEY: &str = "sk-ic-emulator-test-key";
 
 /// Who may call an operation.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -62,6 +67,8 @@ enum Access {
     Scoped,
     /// Any valid token (the emulated serving endpoint, outside `/api/v1`).
     AnyToken,
+    /// An `sk-ic-` API key, never an OIDC token (the LLM API, `/v1`).
+    LlmKey,
 }
 
 /// `(method, route, operationId, access, takes Idempotency-Key)` for every operation.
@@ -319,6 +326,7 @@ pub struct IcGpu {
     config: EmulatorConfig,
     store: Mutex<Store>,
     window: Mutex<VecDeque<Instant>>,
+    llm_window: Mutex<VecDeque<Instant>>,
     idem: Mutex<HashMap<String, IdemEntry>>,
 }
 
@@ -332,6 +340,7 @@ impl IcGpu {
             config: config.clone(),
             store: Mutex::new(Store::new(config.seed)),
             window: Mutex::new(VecDeque::new()),
+            llm_window: Mutex::new(VecDeque::new()),
             idem: Mutex::new(HashMap::new()),
         }
     }
@@ -381,6 +390,7 @@ impl ApiModule for IcGpu {
             .merge(teams::routes())
             .merge(tokens::routes())
             .merge(jobs::routes())
+            .merge(fine_tuning::routes())
             .route_layer(axum::middleware::from_fn_with_state(
                 app.clone(),
                 middleware,
@@ -401,6 +411,7 @@ impl ApiModule for IcGpu {
             .chain(key_groups::live(&store))
             .chain(teams::live(&store))
             .chain(jobs::live(&store, self.config.step))
+            .chain(fine_tuning::live(&store, self.config.step))
             .map(|(kind, id, status)| LiveObject {
                 api: API.to_string(),
                 kind: kind.to_string(),
@@ -413,12 +424,15 @@ impl ApiModule for IcGpu {
     fn reset(&self) {
         *lock(&self.store) = Store::new(self.config.seed);
         lock(&self.window).clear();
+        lock(&self.llm_window).clear();
         lock(&self.idem).clear();
     }
 
     fn release_held(&self) -> usize {
         let mut store = lock(&self.store);
-        compute::release_held(&mut store) + jobs::release_held(&mut store)
+        compute::release_held(&mut store)
+            + jobs::release_held(&mut store)
+            + fine_tuning::release_held(&mut store)
     }
 
     fn admin_router(self: Arc<Self>, shared: Arc<Shared>) -> Router {
@@ -526,6 +540,23 @@ impl App {
         Ok(Caller::Key(key.id.clone()))
     }
 
+    /// The LLM API takes `sk-ic-` keys only: an OIDC token is refused with a 401 that says so.
+    fn authenticate_llm(&self, headers: &HeaderMap) -> Result<Caller, ApiError> {
+        match bearer(headers) {
+            Some(TEST_LLM_KEY) => Ok(Caller::Root),
+            Some(t) if t.starts_with("sk-ic-") => self.authenticate(headers),
+            Some(_) => Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "The LLM API (/v1) takes an sk-ic- API key; OIDC access tokens are for the \
+                 Dashboard API (/api/v1)",
+            )),
+            None => Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "Missing or invalid bearer token",
+            )),
+        }
+    }
+
     /// Scope: the first path segment after `/api/v1/`, `-` → `_`; permission from the method.
     fn authorize(&self, caller: &Caller, method: &Method, route: &str) -> Result<(), ApiError> {
         let Caller::Key(id) = caller else {
@@ -560,12 +591,17 @@ impl App {
         }
     }
 
-    /// Sliding one-minute window for the (single) account.
-    fn admit(&self) -> Result<(), ApiError> {
-        let limit = self.shared.config.rate_limit_per_minute as usize;
+    /// Sliding one-minute window for the (single) account: `rate_limit_per_minute` on the
+    /// Dashboard API, half of it on the LLM API.
+    fn admit(&self, llm: bool) -> Result<(), ApiError> {
+        let dashboard = self.shared.config.rate_limit_per_minute as usize;
+        let (limit, mut window) = if llm {
+            ((dashboard / 2).max(1), lock(&self.api.llm_window))
+        } else {
+            (dashboard, lock(&self.api.window))
+        };
         let minute = Duration::from_secs(60);
         let now = Instant::now();
-        let mut window = lock(&self.api.window);
         while window
             .front()
             .is_some_and(|t| now.duration_since(*t) >= minute)
@@ -599,16 +635,24 @@ fn op_for(method: &Method, route: &str) -> Option<(&'static str, Access, bool)> 
         .chain(teams::OPS)
         .chain(tokens::OPS)
         .chain(jobs::OPS)
+        .chain(fine_tuning::OPS)
         .find(|(m, r, ..)| *m == method.as_str() && *r == route)
         .map(|(_, _, op, access, idem)| (*op, *access, *idem))
 }
 
 async fn middleware(State(app): State<App>, req: Request, next: Next) -> Response {
     let id = uuid::Uuid::new_v4().to_string();
+    let llm = fine_tuning::is_llm(&route_of(&req));
     let mut resp = web::REQUEST_ID
         .scope(id.clone(), handle(app, req, next))
         .await
-        .unwrap_or_else(IntoResponse::into_response);
+        .unwrap_or_else(|e| {
+            if llm {
+                fine_tuning::LlmError(e).into_response()
+            } else {
+                e.into_response()
+            }
+        });
     if let Ok(v) = HeaderValue::from_str(&id) {
         resp.headers_mut()
             .insert(HeaderName::from_static("x-request-id"), v);
@@ -616,13 +660,18 @@ async fn middleware(State(app): State<App>, req: Request, next: Next) -> Respons
     resp
 }
 
-async fn handle(app: App, mut req: Request, next: Next) -> ApiResult {
+/// The matched route below the mount (`/api/v1/vms/{id}`).
+fn route_of(req: &Request) -> String {
     let matched = req
         .extensions()
         .get::<MatchedPath>()
         .map(|m| m.as_str().to_string())
         .unwrap_or_default();
-    let route = matched.strip_prefix(MOUNT).unwrap_or(&matched).to_string();
+    matched.strip_prefix(MOUNT).unwrap_or(&matched).to_string()
+}
+
+async fn handle(app: App, mut req: Request, next: Next) -> ApiResult {
+    let route = route_of(&req);
     let method = req.method().clone();
     let Some((op, access, idempotent)) = op_for(&method, &route) else {
         return Err(ApiError::new(StatusCode::NOT_FOUND, "unknown operation"));
@@ -632,10 +681,15 @@ async fn handle(app: App, mut req: Request, next: Next) -> ApiResult {
         Access::Public => Caller::Anonymous,
         Access::Scoped | Access::AnyToken => {
             let caller = app.authenticate(req.headers())?;
-            app.admit()?;
+            app.admit(false)?;
             if access == Access::Scoped {
                 app.authorize(&caller, &method, &route)?;
             }
+            caller
+        }
+        Access::LlmKey => {
+            let caller = app.authenticate_llm(req.headers())?;
+            app.admit(true)?;
             caller
         }
     };
@@ -687,6 +741,9 @@ async fn run_handler(app: &App, req: Request, next: Next) -> Response {
 
 /// The ledger kind and id of the object a create's `Location` names (`/api/v1/vms/vm-1`).
 fn created_object(location: &str) -> Option<(&'static str, &str)> {
+    if let Some(id) = location.strip_prefix("/v1/fine-tuning/jobs/") {
+        return Some(("fine_tuning_job", id));
+    }
     let (collection, id) = location.strip_prefix("/api/v1/")?.split_once('/')?;
     if id.is_empty() || id.contains('/') {
         return None;

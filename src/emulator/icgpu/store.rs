@@ -203,6 +203,7 @@ pub struct Store {
     pub teams: super::teams::Teams,
     pub tokens: super::tokens::Tokens,
     pub jobs: super::jobs::Jobs,
+    pub fine_tuning: Vec<super::fine_tuning::Job>,
     /// `available_count` per tier, in catalogue order.
     pub capacity: Vec<(String, i64)>,
 }
@@ -226,6 +227,7 @@ impl Store {
             teams: Default::default(),
             tokens: Default::default(),
             jobs: Default::default(),
+            fine_tuning: Vec::new(),
             capacity: super::catalog::TIERS
                 .iter()
                 .map(|t| (t.tier.to_string(), t.available_count))

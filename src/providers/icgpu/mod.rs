@@ -3,7 +3,7 @@
 //! `icgpu_cluster`, `icgpu_api_key`, `icgpu_ssh_key`, `icgpu_spending_alert`, `icgpu_vm_network`,
 //! `icgpu_vm_subnet`, `icgpu_vm_firewall_rule`, `icgpu_vm_disk`, `icgpu_vm_disk_attachment`,
 //! `icgpu_ssh_key_group`, `icgpu_team`, `icgpu_team_member`, `icgpu_slurm_environment`,
-//! `icgpu_gpu_function`;
+//! `icgpu_gpu_function`, `icgpu_fine_tuning_job` (the LLM API, `/v1`, with an `sk-ic-` key);
 //! data sources `icgpu_gpu_tiers`, `icgpu_vm_templates`, `icgpu_token_packages`,
 //! `icgpu_model_catalogue` (public, work without a token), `icgpu_token_balance` and
 //! `icgpu_token_usage`; ephemeral resources `icgpu_cluster_kubeconfig` and `icgpu_api_key`
@@ -14,6 +14,8 @@ pub mod api_key;
 pub mod cluster;
 pub mod cluster_kubeconfig;
 pub mod ephemeral_api_key;
+pub mod fine_tuning_api;
+pub mod fine_tuning_job;
 pub mod gpu_function;
 pub mod gpu_tiers;
 pub mod instance;
@@ -40,7 +42,7 @@ pub mod vm_subnet;
 pub mod vm_templates;
 pub mod webhook;
 
-use crate::client::{Api, Auth, Client, Secret};
+use crate::client::{Api, Auth, Client, ClientConfig, Secret};
 use crate::framework::validators::{self, Validator};
 use crate::framework::{
     AttributePath, ConfigureInfo, Ctx, Diagnostics, DynDataSource, DynEphemeralResource,
@@ -48,15 +50,31 @@ use crate::framework::{
 };
 use crate::providers::common::{self, ConnectionConfig};
 use async_trait::async_trait;
+use serde::Deserialize;
 use std::sync::Arc;
 
 pub struct IcGpu;
 
-/// The configured member: the HTTP client and whether a token was given (public endpoints work
-/// without one; everything else asks for it by name).
+/// The provider block: the shared connection settings and the LLM API key.
+#[derive(Debug, Default, Deserialize)]
+pub struct IcGpuConfig {
+    #[serde(flatten)]
+    pub conn: ConnectionConfig,
+    #[serde(default)]
+    pub llm_api_key: Option<Secret>,
+}
+
+const LLM_KEY_ENV: &str = "ICGPU_LLM_API_KEY";
+/// The LLM API's documented limit (the Dashboard API's is 120).
+const LLM_REQUESTS_PER_MINUTE: u32 = 60;
+
+/// The configured member: the HTTP client, whether a token was given (public endpoints work
+/// without one; everything else asks for it by name), and the LLM API's client when there is
+/// an `sk-ic-` key for it.
 pub struct IcGpuClient {
     pub http: Client,
     has_token: bool,
+    llm: Option<Client>,
 }
 
 impl IcGpuClient {
@@ -80,6 +98,50 @@ impl IcGpuClient {
 /// `token` and `ICGPU_TOKEN` when there is none).
 pub(crate) fn api(ctx: &Ctx<'_, IcGpuClient>) -> Result<Api, Diagnostics> {
     ctx.client.authed().map(|c| common::bind(c, ctx))
+}
+
+/// The client bound to the operation for the LLM API (`/v1`), which takes only `sk-ic-` API
+/// keys: `llm_api_key`, else `token` when it is one; otherwise the diagnostic names both.
+pub(crate) fn llm_api(ctx: &Ctx<'_, IcGpuClient>) -> Result<Api, Diagnostics> {
+    match &ctx.client.llm {
+        Some(c) => Ok(common::bind(c, ctx)),
+        None => Err(Diagnostics::single_error(
+            "Missing IC GPU LLM API key",
+            format!(
+                "The LLM API (/v1: fine-tuning jobs) takes an sk-ic- API key, not an OIDC token. \
+                 Set the provider's `llm_api_key` argument or the {LLM_KEY_ENV} environment \
+                 variable, or use an sk-ic- key as `token` (ICGPU_TOKEN)."
+            ),
+        )),
+    }
+}
+
+/// The LLM API's client: `key` as the bearer credential, the LLM API's rate limit unless
+/// `requests_per_minute` says otherwise.
+fn llm_client(
+    config: &ConnectionConfig,
+    base: &ClientConfig,
+    key: String,
+) -> Result<Client, Diagnostics> {
+    let cc = ClientConfig {
+        auth: Auth::Bearer(Secret::new(key)),
+        credential_hint: format!(
+            "the provider's `llm_api_key` argument or the {LLM_KEY_ENV} environment variable"
+        ),
+        requests_per_minute: match config.requests_per_minute {
+            Some(0) => None,
+            Some(n) => Some(n),
+            None => Some(LLM_REQUESTS_PER_MINUTE),
+        },
+        ..base.clone()
+    };
+    Client::new(cc).map_err(|e| {
+        Diagnostics::single_attribute_error(
+            AttributePath::attr("endpoint"),
+            "Invalid IC GPU provider configuration",
+            e.detail(),
+        )
+    })
 }
 
 /// The client bound to the operation, for the public catalogue endpoints (no token needed).
@@ -108,17 +170,26 @@ pub(crate) fn ssh_public_key() -> Arc<dyn Validator> {
 #[async_trait]
 impl Provider for IcGpu {
     type Client = IcGpuClient;
-    type Config = ConnectionConfig;
+    type Config = IcGpuConfig;
 
     fn name(&self) -> &'static str {
         "icgpu"
     }
 
     fn schema(&self) -> Schema {
-        common::ICGPU.attributes().into_iter().fold(
+        let llm_api_key = crate::framework::Attribute::string("llm_api_key")
+            .optional()
+            .sensitive()
+            .description(
+                "`sk-ic-` API key for the LLM API (`/v1`), which `icgpu_fine_tuning_job` uses; \
+                 the LLM API refuses OIDC tokens. Defaults to the ICGPU_LLM_API_KEY environment \
+                 variable, then to `token` when that is an `sk-ic-` key.",
+            );
+        let schema = common::ICGPU.attributes().into_iter().fold(
             Schema::new(
                 "The IC GPU platform: GPU instances, LLM model deployments and webhooks through \
-                 its Dashboard API. `endpoint` is required (the API has no fixed public host).",
+                 its Dashboard API, fine-tuning jobs through its LLM API. `endpoint` is required \
+                 (the API has no fixed public host).",
             ),
             |schema, a| {
                 if a.name == "token" {
@@ -133,30 +204,54 @@ impl Provider for IcGpu {
                     schema.attribute(a)
                 }
             },
-        )
+        );
+        schema.attribute(llm_api_key)
     }
 
     async fn configure(
         &self,
-        mut config: ConnectionConfig,
+        config: IcGpuConfig,
         _info: &ConfigureInfo,
     ) -> Result<IcGpuClient, Diagnostics> {
-        let nonempty = |s: &str| !s.trim().is_empty();
-        let has_token = config
+        let nonempty = |s: String| Some(s).filter(|s| !s.trim().is_empty());
+        let IcGpuConfig {
+            conn: mut config,
+            llm_api_key,
+        } = config;
+        let token = config
             .credential
             .as_ref()
-            .is_some_and(|s| nonempty(s.expose()))
-            || std::env::var(common::ICGPU.credential_env).is_ok_and(|s| nonempty(&s));
+            .and_then(|s| nonempty(s.expose().to_string()))
+            .or_else(|| {
+                std::env::var(common::ICGPU.credential_env)
+                    .ok()
+                    .and_then(nonempty)
+            });
+        let llm_key = llm_api_key
+            .and_then(|s| nonempty(s.expose().to_string()))
+            .or_else(|| std::env::var(LLM_KEY_ENV).ok().and_then(nonempty))
+            .or_else(|| token.clone().filter(|t| t.trim().starts_with("sk-ic-")));
+        let has_token = token.is_some();
         if has_token {
+            let base = common::client_config(&common::ICGPU, &config)?;
+            let llm = match llm_key {
+                Some(k) => Some(llm_client(&config, &base, k)?),
+                None => None,
+            };
             return Ok(IcGpuClient {
                 http: common::ICGPU.client(&config)?,
                 has_token,
+                llm,
             });
         }
         // No token: configure anyway (public endpoints need none) with a placeholder that
         // satisfies the shared checks and is then replaced by no authentication at all.
         config.credential = Some(Secret::new("unused"));
         let mut cc = common::client_config(&common::ICGPU, &config)?;
+        let llm = match llm_key {
+            Some(k) => Some(llm_client(&config, &cc, k)?),
+            None => None,
+        };
         cc.auth = Auth::None;
         let http = Client::new(cc).map_err(|e| {
             Diagnostics::single_attribute_error(
@@ -165,7 +260,11 @@ impl Provider for IcGpu {
                 e.detail(),
             )
         })?;
-        Ok(IcGpuClient { http, has_token })
+        Ok(IcGpuClient {
+            http,
+            has_token,
+            llm,
+        })
     }
 
     fn resources(&self) -> Vec<Arc<dyn DynResource>> {
@@ -188,6 +287,7 @@ impl Provider for IcGpu {
             Arc::new(team_member::TeamMemberResource),
             Arc::new(slurm_environment::SlurmEnvironmentResource),
             Arc::new(gpu_function::GpuFunctionResource),
+            Arc::new(fine_tuning_job::FineTuningJobResource),
             Arc::new(crate::providers::validation::ImageValidationResource::<
                 IcGpuClient,
             >::new()),
@@ -284,9 +384,12 @@ mod tests {
     }
 
     #[test]
-    fn the_token_is_sensitive() {
-        let token = Provider::schema(&IcGpu);
-        assert!(token.attribute_named("token").is_some_and(|a| a.sensitive));
+    fn the_token_and_the_llm_api_key_are_sensitive() {
+        let schema = Provider::schema(&IcGpu);
+        assert!(schema.attribute_named("token").is_some_and(|a| a.sensitive));
+        assert!(schema
+            .attribute_named("llm_api_key")
+            .is_some_and(|a| a.sensitive));
     }
 
     #[test]
@@ -305,6 +408,7 @@ mod tests {
             })
             .expect("client"),
             has_token: false,
+            llm: None,
         };
         let Err(d) = client.authed() else {
             panic!("no token must fail")
