@@ -15,6 +15,7 @@
 
 pub mod journal;
 pub mod lifecycle;
+pub mod placement;
 pub mod ssh_ready;
 
 use crate::client::{Api, Auth, Client, ClientConfig, ClientError, Deadline, Secret};

@@ -6,17 +6,15 @@
 //! create. The rest (exactly-once create without an idempotency key, `pending` → `active`,
 //! delete through `POST /instances/{id}/delete`) is the shared lifecycle's.
 
-use super::api::{self, CreateRequest, Instance, InstanceTypesResponse};
-use super::{launch, official};
+use super::api::{self, CreateRequest, Instance};
+use super::{availability, launch, official};
 use crate::client::{Api, Client, ClientError};
 use crate::framework::schema::{Attribute, Nesting, Schema};
 use crate::framework::validators::quoted_list;
-use crate::framework::{
-    validators, AttributePath, Ctx, Diagnostics, Failure, MoveSource, Resource, Type, Value,
-};
+use crate::framework::{validators, Ctx, Diagnostics, Failure, MoveSource, Resource, Type, Value};
 use crate::framework::{IdKind, ImportForm};
 use crate::providers::common::lifecycle::{self, Fields, LongRunning, Statuses};
-use crate::providers::common::{self, empty_as_prior};
+use crate::providers::common::{self, empty_as_prior, placement};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
@@ -30,7 +28,7 @@ pub struct PlacementModel {
 }
 
 impl PlacementModel {
-    fn label(&self) -> String {
+    pub(super) fn label(&self) -> String {
         format!(
             "{} in {} on {}",
             self.shade_instance_type.as_deref().unwrap_or_default(),
@@ -235,34 +233,6 @@ fn placements_attribute() -> Attribute {
     )
 }
 
-/// Plan-time check: `placements` or the (cloud, region, type) it replaces, not both.
-fn check_placements(config: &Value, diags: &mut Diagnostics) {
-    let get = |n: &str| config.attr(n).cloned().unwrap_or(Value::Null);
-    let placements = get("placements");
-    if placements.is_unknown() {
-        return;
-    }
-    for name in ["cloud", "region", "shade_instance_type"] {
-        let v = get(name);
-        if !placements.is_null() && !v.is_null() {
-            diags.attribute_error(
-                AttributePath::attr(name),
-                format!("{name} conflicts with placements"),
-                format!(
-                    "`placements` chooses the cloud, region and type; leave `{name}` out (it \
-                     records the placement chosen) or remove `placements`."
-                ),
-            );
-        } else if placements.is_null() && v.is_null() {
-            diags.attribute_error(
-                AttributePath::attr(name),
-                format!("Missing {name}"),
-                format!("Set `{name}`, or list the choices in `placements`."),
-            );
-        }
-    }
-}
-
 /// State from the API's view of an instance; `prior` fills what the API does not echo.
 fn observe(i: Instance, prior: &InstanceModel) -> InstanceModel {
     let launch_configuration = match i.launch_configuration {
@@ -366,118 +336,6 @@ impl LongRunning for Instances {
     }
 }
 
-/// `placements` as the lifecycle tries them: one read of `/instances/types` says which are
-/// unavailable now or listed above the price cap (skipped without a create call).
-async fn candidates(
-    api: &Api,
-    limit: Option<&bigdecimal::BigDecimal>,
-    placements: &[PlacementModel],
-) -> Result<Vec<lifecycle::Candidate<PlacementModel>>, Diagnostics> {
-    let types: InstanceTypesResponse = api
-        .get("/instances/types")
-        .describe("check availability of the Shadeform placements")
-        .send()
-        .await?;
-    Ok(placements
-        .iter()
-        .map(|p| {
-            let offer = types
-                .instance_types
-                .iter()
-                .find(|t| t.cloud == p.cloud && t.shade_instance_type == p.shade_instance_type);
-            let skip = match offer {
-                None => Some("Shadeform does not offer this type on this cloud".to_string()),
-                Some(t) if !t.available_in(p.region.as_deref()) => {
-                    Some("Shadeform lists it unavailable right now".to_string())
-                }
-                Some(t) => match (t.hourly_price, limit) {
-                    (Some(cents), Some(max)) => {
-                        let listed = bigdecimal::BigDecimal::from(cents);
-                        (listed > *max).then(|| {
-                            format!(
-                                "listed at {cents} US cents per hour, above max_hourly_price = {}",
-                                max.normalized()
-                            )
-                        })
-                    }
-                    _ => None,
-                },
-            };
-            lifecycle::Candidate {
-                placement: p.clone(),
-                label: p.label(),
-                skip,
-            }
-        })
-        .collect())
-}
-
-/// Fails (before any create call) when the (cloud, region, type) cannot launch now, listing
-/// where the type is available instead.
-async fn check_availability(
-    api: &Api,
-    cloud: &str,
-    region: &str,
-    ty: &str,
-) -> Result<(), Diagnostics> {
-    let types = super::availability::instance_types(api, cloud, region, ty).await?;
-    let offered = types
-        .instance_types
-        .iter()
-        .any(|t| t.cloud.as_deref() == Some(cloud));
-    if types
-        .instance_types
-        .iter()
-        .any(|t| t.cloud.as_deref() == Some(cloud) && t.available_in(Some(region)))
-    {
-        return Ok(());
-    }
-    let mut alternatives: Vec<(i64, String)> = types
-        .instance_types
-        .iter()
-        .flat_map(|t| {
-            let c = t.cloud.clone().unwrap_or_default();
-            let price = t.hourly_price.unwrap_or(i64::MAX);
-            t.availability
-                .iter()
-                .flatten()
-                .filter(|a| a.available == Some(true))
-                .map(move |a| {
-                    let r = a.region.clone().unwrap_or_default();
-                    let cents = if price == i64::MAX {
-                        "price unknown".to_string()
-                    } else {
-                        format!("${}.{:02}/h", price / 100, price % 100)
-                    };
-                    (price, format!("cloud = {c:?}, region = {r:?} ({cents})"))
-                })
-        })
-        .collect();
-    alternatives.sort();
-    let what = if offered {
-        format!("{ty:?} is not available in {region:?} on {cloud:?} right now")
-    } else {
-        format!("{cloud:?} does not offer {ty:?}")
-    };
-    let detail = if alternatives.is_empty() {
-        format!("{what}, and no other cloud or region has it available either. No instance was created.")
-    } else {
-        format!(
-            "{what}. No instance was created. It is available at:\n  {}",
-            alternatives
-                .into_iter()
-                .map(|(_, s)| s)
-                .collect::<Vec<_>>()
-                .join("\n  ")
-        )
-    };
-    Err(Diagnostics::single_attribute_error(
-        AttributePath::attr("region"),
-        format!("Shadeform instance type {ty} unavailable"),
-        detail,
-    ))
-}
-
 #[async_trait]
 impl Resource for InstanceResource {
     type Client = Client;
@@ -492,7 +350,8 @@ impl Resource for InstanceResource {
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        check_placements(config, diags);
+        let replaced = ["cloud", "region", "shade_instance_type"];
+        placement::check_choice(config, &replaced, "cloud, region and type", diags);
     }
 
     fn move_state(&self, from: &MoveSource<'_>) -> Option<Result<serde_json::Value, Diagnostics>> {
@@ -509,22 +368,12 @@ impl Resource for InstanceResource {
             let ty = plan.shade_instance_type.unwrap_or_default();
             return super::instance_types::instance_price(ctx, &cloud, &ty).await;
         };
-        // Placements above the cap are skipped at create: the plan fails only when all are.
-        let mut cheapest: Option<crate::framework::ListedPrice> = None;
-        for p in &placements {
+        placement::cheapest(&placements, |p| {
             let cloud = p.cloud.clone().unwrap_or_default();
             let ty = p.shade_instance_type.clone().unwrap_or_default();
-            let price = super::instance_types::instance_price(ctx, &cloud, &ty).await?;
-            if cheapest.as_ref().is_none_or(|c| price.amount < c.amount) {
-                cheapest = Some(price);
-            }
-        }
-        cheapest
-            .map(|c| crate::framework::ListedPrice {
-                what: format!("The cheapest placement, {}", c.what),
-                ..c
-            })
-            .ok_or_else(|| Diagnostics::single_error("No placements", "placements is empty."))
+            async move { super::instance_types::instance_price(ctx, &cloud, &ty).await }
+        })
+        .await
     }
 
     async fn create(
@@ -554,7 +403,8 @@ impl Resource for InstanceResource {
         let to_model = |i: &Instance| observe(i.clone(), &plan);
         let created = match plan.placements.as_deref().filter(|p| !p.is_empty()) {
             Some(placements) => {
-                let candidates = candidates(&api, ctx.price_limit(), placements).await?;
+                let candidates =
+                    availability::candidates(&api, ctx.price_limit(), placements).await?;
                 lifecycle::create_placed(
                     ctx,
                     &api,
@@ -573,7 +423,7 @@ impl Resource for InstanceResource {
                     region: plan.region.clone(),
                     shade_instance_type: plan.shade_instance_type.clone(),
                 };
-                check_availability(
+                availability::check(
                     &api,
                     one.cloud.as_deref().unwrap_or_default(),
                     one.region.as_deref().unwrap_or_default(),
