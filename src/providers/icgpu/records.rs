@@ -1,6 +1,7 @@
-//! What the plain-record resources share (VM networks, subnets, firewall rules, disks): create,
-//! read and delete over a [`Record`] model, each call with the operation's deadline and
-//! cancellation, and the validators for names, IPv4 networks and ports.
+//! What the plain-record resources share (teams, SSH keys, API keys, webhooks, alerts, VM
+//! networks, subnets, firewall rules, disks): create, read, update and delete over a [`Record`]
+//! model, each call with the operation's deadline and cancellation; the `id` and `created_at`
+//! attributes; the validators for names, IPv4 networks and ports.
 
 use super::IcGpuClient;
 use crate::framework::validators::{self, Validator};
@@ -60,6 +61,32 @@ pub(crate) async fn read<M: Record>(
     }))
 }
 
+/// PATCHes `body` (what changed; `None` when nothing did) to the record and fills `plan` from
+/// the answer.
+pub(crate) async fn update<M: Record>(
+    ctx: &Ctx<'_, IcGpuClient>,
+    mut plan: M,
+    prior: &M,
+    body: Option<impl Serialize>,
+) -> Result<M, Diagnostics> {
+    let (Some(body), Some(path)) = (body, prior.path()) else {
+        return Ok(plan);
+    };
+    let answer = super::api(ctx)?
+        .patch(&path)
+        .json(&body)
+        .describe(format!("update {}", prior.what()))
+        .send()
+        .await?;
+    plan.observe(answer);
+    Ok(plan)
+}
+
+/// A PATCH field: the planned value when it differs from the prior one.
+pub(crate) fn changed<T: PartialEq + Clone>(plan: &Option<T>, prior: &Option<T>) -> Option<T> {
+    plan.clone().filter(|v| Some(v) != prior.as_ref())
+}
+
 /// DELETEs the record; one already gone (404) counts as deleted.
 pub(crate) async fn delete<M: Record>(
     ctx: &Ctx<'_, IcGpuClient>,
@@ -77,6 +104,14 @@ pub(crate) async fn delete<M: Record>(
         Err(e) if !e.is_not_found() => Err(e.into()),
         _ => Ok(()),
     }
+}
+
+/// The `id` attribute every record has: computed once, kept across plans.
+pub(crate) fn id(description: &str) -> Attribute {
+    Attribute::string("id")
+        .computed()
+        .use_state_for_unknown()
+        .description(description)
 }
 
 /// The `created_at` attribute every record has.
@@ -180,6 +215,15 @@ mod tests {
             &mut diags,
         );
         diags.iter().map(|d| d.detail.clone()).collect()
+    }
+
+    #[test]
+    fn a_patch_field_is_the_planned_value_only_when_it_changed() {
+        let (eval, train) = (Some("eval".to_string()), Some("train".to_string()));
+        assert_eq!(changed(&eval, &train), eval);
+        assert_eq!(changed(&eval, &eval), None);
+        assert_eq!(changed(&eval, &None), eval);
+        assert_eq!(changed::<i64>(&None, &Some(3)), None);
     }
 
     #[test]

@@ -127,12 +127,7 @@ impl Resource for SshKeyGroupResource {
              place, one call per key that joins or leaves; `name` and `description` replace \
              the group (the API cannot change them).",
         )
-        .attribute(
-            Attribute::string("id")
-                .computed()
-                .use_state_for_unknown()
-                .description("Group ID (`grp-...`); also the import ID."),
-        )
+        .attribute(records::id("Group ID (`grp-...`); also the import ID."))
         .attribute(
             Attribute::string("name")
                 .required()
@@ -233,12 +228,5 @@ mod tests {
         );
         let none: Vec<&str> = Vec::new();
         assert_eq!(membership_changes(&prior, &prior), (none.clone(), none));
-    }
-
-    #[test]
-    fn import_needs_a_group_id() {
-        let form = SshKeyGroupResource.import_form();
-        assert!(form.parse("icgpu_ssh_key_group", "grp-abc123").is_ok());
-        assert!(form.parse("icgpu_ssh_key_group", "key-abc123").is_err());
     }
 }

@@ -70,12 +70,7 @@ impl Resource for TeamResource {
              `icgpu_team_member`. The API cannot change a team: a new `name` or `description` \
              replaces it (and its members). Deleting a team removes its members.",
         )
-        .attribute(
-            Attribute::string("id")
-                .computed()
-                .use_state_for_unknown()
-                .description("Team ID (`team-...`); also the import ID."),
-        )
+        .attribute(records::id("Team ID (`team-...`); also the import ID."))
         .attribute(
             Attribute::string("name")
                 .required()
