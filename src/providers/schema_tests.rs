@@ -192,3 +192,30 @@ fn documented_import_ids_fill_schema_attributes_and_no_other_types_form() {
         }
     }
 }
+
+#[test]
+fn every_members_credential_is_sensitive_beside_the_connection_attributes() {
+    for name in MEMBERS {
+        let schema = member(name).expect("every listed member exists").schema();
+        let credential = ["token", "api_key"]
+            .iter()
+            .find_map(|c| schema.attribute_named(c))
+            .unwrap_or_else(|| panic!("{name}: no token or api_key"));
+        assert!(
+            credential.sensitive,
+            "{name}: {} is not sensitive",
+            credential.name
+        );
+        for common in [
+            "endpoint",
+            "max_retries",
+            "ca_cert_pem",
+            "insecure_skip_verify",
+        ] {
+            assert!(
+                schema.attribute_named(common).is_some(),
+                "{name}: no {common}"
+            );
+        }
+    }
+}

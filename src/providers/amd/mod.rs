@@ -28,14 +28,10 @@ impl Provider for Amd {
     }
 
     fn schema(&self) -> Schema {
-        let s = Schema::new(
+        common::AMD.schema(
             "The AMD Developer Cloud: AMD Instinct GPU instances, their metrics, deployed AI \
              models and the account's credits.",
-        );
-        common::AMD
-            .attributes()
-            .into_iter()
-            .fold(s, Schema::attribute)
+        )
     }
 
     async fn configure(
@@ -69,13 +65,6 @@ impl Provider for Amd {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_key_is_sensitive() {
-        let s = Amd.schema();
-        assert!(s.attribute_named("api_key").is_some_and(|a| a.sensitive));
-        assert!(s.attribute_named("ca_cert_pem").is_some());
-    }
 
     #[test]
     fn lists_two_resources_and_five_data_sources() {

@@ -41,8 +41,7 @@ fn lifetime_days(created_at: &str, expires_at: &str) -> Option<i64> {
 impl Record for ApiKeyModel {
     type Api = ApiKey;
     fn what(&self) -> String {
-        let id = self.id.as_deref().or(self.name.as_deref());
-        format!("API key {}", id.unwrap_or_default())
+        records::named("API key", &self.id, &self.name)
     }
     fn path(&self) -> Option<String> {
         self.id.as_deref().map(path)
@@ -59,9 +58,7 @@ impl Record for ApiKeyModel {
             _ => None,
         };
         // Only the create response carries the secret; reads keep the one in state.
-        if k.key.is_some() {
-            self.key = k.key;
-        }
+        self.key = k.key.or(self.key.take());
         self.prefix = Some(k.prefix);
         self.status = Some(k.status);
         self.created_at = k.created_at;

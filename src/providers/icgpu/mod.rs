@@ -278,12 +278,6 @@ mod tests {
     }
 
     #[test]
-    fn the_token_is_sensitive() {
-        let token = Provider::schema(&IcGpu);
-        assert!(token.attribute_named("token").is_some_and(|a| a.sensitive));
-    }
-
-    #[test]
     fn missing_token_error_names_the_argument_and_variable() {
         let client = IcGpuClient {
             http: Client::new(crate::client::ClientConfig {

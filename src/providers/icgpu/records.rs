@@ -23,6 +23,14 @@ pub(crate) trait Record: Sized {
     fn observe(&mut self, answer: Self::Api);
 }
 
+/// A record in messages: `noun` and its ID, or before create its `name`: `VM network net-abc123`.
+pub(crate) fn named(noun: &str, id: &Option<String>, name: &Option<String>) -> String {
+    format!(
+        "{noun} {}",
+        id.as_ref().or(name.as_ref()).map_or("", String::as_str)
+    )
+}
+
 /// POSTs `body` to `collection` under an `Idempotency-Key`, so a retried create never makes a
 /// second record, and fills `plan` from the answer.
 pub(crate) async fn create<M: Record>(

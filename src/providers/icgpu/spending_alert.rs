@@ -25,8 +25,7 @@ pub struct SpendingAlertModel {
 impl Record for SpendingAlertModel {
     type Api = SpendingAlert;
     fn what(&self) -> String {
-        let id = self.id.as_deref().or(self.name.as_deref());
-        format!("spending alert {}", id.unwrap_or_default())
+        records::named("spending alert", &self.id, &self.name)
     }
     fn path(&self) -> Option<String> {
         Some(format!("/api/v1/spending-alerts/{}", self.id.as_deref()?))

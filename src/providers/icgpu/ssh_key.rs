@@ -29,8 +29,7 @@ pub struct SshKeyModel {
 impl Record for SshKeyModel {
     type Api = SshKey;
     fn what(&self) -> String {
-        let id = self.id.as_deref().or(self.name.as_deref());
-        format!("SSH key {}", id.unwrap_or_default())
+        records::named("SSH key", &self.id, &self.name)
     }
     fn path(&self) -> Option<String> {
         Some(format!("/api/v1/ssh-keys/{}", self.id.as_deref()?))
@@ -47,9 +46,7 @@ impl Record for SshKeyModel {
         if !same {
             self.public_key = Some(k.public_key);
         }
-        if k.private_key.is_some() {
-            self.private_key = k.private_key;
-        }
+        self.private_key = k.private_key.or(self.private_key.take());
         self.fingerprint = Some(k.fingerprint);
         self.created_at = k.created_at;
     }

@@ -51,8 +51,7 @@ pub struct SshKeyGroupModel {
 impl Record for SshKeyGroupModel {
     type Api = SshKeyGroup;
     fn what(&self) -> String {
-        let id = self.id.as_deref().or(self.name.as_deref());
-        format!("SSH key group {}", id.unwrap_or_default())
+        records::named("SSH key group", &self.id, &self.name)
     }
     fn path(&self) -> Option<String> {
         self.id.as_deref().map(path)

@@ -37,8 +37,7 @@ pub struct TeamModel {
 impl Record for TeamModel {
     type Api = Team;
     fn what(&self) -> String {
-        let id = self.id.as_deref().or(self.name.as_deref());
-        format!("team {}", id.unwrap_or_default())
+        records::named("team", &self.id, &self.name)
     }
     fn path(&self) -> Option<String> {
         self.id.as_deref().map(path)

@@ -29,8 +29,7 @@ pub struct VmDiskModel {
 impl Record for VmDiskModel {
     type Api = VmDisk;
     fn what(&self) -> String {
-        let id = self.id.as_deref().or(self.name.as_deref());
-        format!("VM disk {}", id.unwrap_or_default())
+        records::named("VM disk", &self.id, &self.name)
     }
     fn path(&self) -> Option<String> {
         self.id.as_deref().map(path)

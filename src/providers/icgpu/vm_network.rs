@@ -23,8 +23,7 @@ pub struct VmNetworkModel {
 impl Record for VmNetworkModel {
     type Api = VmNetwork;
     fn what(&self) -> String {
-        let id = self.id.as_deref().or(self.name.as_deref());
-        format!("VM network {}", id.unwrap_or_default())
+        records::named("VM network", &self.id, &self.name)
     }
     fn path(&self) -> Option<String> {
         self.id.as_deref().map(path)

@@ -26,8 +26,7 @@ pub struct WebhookModel {
 impl Record for WebhookModel {
     type Api = Webhook;
     fn what(&self) -> String {
-        let id = self.id.as_deref().or(self.url.as_deref());
-        format!("webhook {}", id.unwrap_or_default())
+        records::named("webhook", &self.id, &self.url)
     }
     fn path(&self) -> Option<String> {
         Some(format!("/api/v1/webhooks/{}", self.id.as_deref()?))
@@ -38,9 +37,7 @@ impl Record for WebhookModel {
         self.events = Some(w.events);
         self.enabled = Some(w.enabled.unwrap_or(true));
         // Only the create response carries the secret; reads keep the one in state.
-        if w.secret.is_some() {
-            self.secret = w.secret;
-        }
+        self.secret = w.secret.or(self.secret.take());
         self.created_at = w.created_at;
     }
 }

@@ -26,14 +26,10 @@ impl Provider for Rocm {
     }
 
     fn schema(&self) -> Schema {
-        let s = Schema::new(
+        common::ROCM.schema(
             "The ROCm management API of an AMD GPU host: devices, their health and performance \
              counters, and the installed ROCm versions. Read-only: it has data sources only.",
-        );
-        common::ROCM
-            .attributes()
-            .into_iter()
-            .fold(s, Schema::attribute)
+        )
     }
 
     async fn configure(
@@ -62,10 +58,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_token_is_sensitive() {
-        let s = Rocm.schema();
-        assert!(s.attribute_named("token").is_some_and(|a| a.sensitive));
-        assert!(s.attribute_named("insecure_skip_verify").is_some());
-        assert_eq!(Rocm.data_sources().len(), 3);
+    fn lists_three_data_sources_and_no_resources() {
+        let d: Vec<_> = Rocm.data_sources().iter().map(|d| d.type_name()).collect();
+        assert_eq!(d, ["devices", "device", "version"]);
+        assert!(Rocm.resources().is_empty());
     }
 }

@@ -30,14 +30,10 @@ impl Provider for Shadeform {
     }
 
     fn schema(&self) -> Schema {
-        let s = Schema::new(
+        common::SHADEFORM.schema(
             "The Shadeform GPU marketplace: instance types with availability across clouds, \
              instances launched through Shadeform, and storage volumes they mount.",
-        );
-        common::SHADEFORM
-            .attributes()
-            .into_iter()
-            .fold(s, Schema::attribute)
+        )
     }
 
     async fn configure(
@@ -68,9 +64,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_key_is_sensitive() {
-        let s = Shadeform.schema();
-        assert!(s.attribute_named("api_key").is_some_and(|a| a.sensitive));
+    fn lists_three_resources_and_one_data_source() {
         let r: Vec<_> = Shadeform
             .resources()
             .iter()
