@@ -10,7 +10,18 @@ use crate::framework::{AttributePath, Diagnostics, Value};
 use std::collections::BTreeSet;
 
 /// Resources without an update call: a change to any argument must replace them.
-const WITHOUT_UPDATE: &[&str] = &["amd_instance", "shadeform_instance", "gpuai_airuntime"];
+const WITHOUT_UPDATE: &[&str] = &[
+    "amd_instance",
+    "shadeform_instance",
+    "shadeform_volume",
+    "gpuai_airuntime",
+    "gpuai_availability_notification",
+    "icgpu_api_key",
+    "icgpu_team",
+    "icgpu_vm_subnet",
+    "icgpu_vm_firewall_rule",
+    "icgpu_vm_disk_attachment",
+];
 
 /// Every type of every member as (full type name, schema, model field names).
 fn every_type() -> Vec<(String, Schema, Vec<String>)> {

@@ -196,19 +196,17 @@ impl Resource for SshKeyResource {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::providers::icgpu::testutil;
 
     const KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPiKQyUMCva8XXwnIoQFhqpWDNhV93p8WJUtwdMbvKD7 alice@work-laptop";
 
     fn config(public_key: Value, generate: Value) -> Value {
-        Value::Object(
-            [
-                ("name".to_string(), Value::string("k")),
-                ("public_key".to_string(), public_key),
-                ("generate".to_string(), generate),
-            ]
-            .into_iter()
-            .collect(),
-        )
+        let name = Value::string("k");
+        testutil::config(&[
+            ("name", name),
+            ("public_key", public_key),
+            ("generate", generate),
+        ])
     }
 
     fn errors(c: Value) -> bool {

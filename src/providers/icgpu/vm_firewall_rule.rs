@@ -201,13 +201,8 @@ mod tests {
     fn check(protocol: &str, ports: Value) -> String {
         let schema = VmFirewallRuleResource.schema();
         let mut d = testutil::check(&schema, "port_range", ports.clone(), &[]);
-        let config = Value::Object(
-            [
-                ("protocol".to_string(), Value::string(protocol)),
-                ("port_range".to_string(), ports),
-            ]
-            .into(),
-        );
+        let config =
+            testutil::config(&[("protocol", Value::string(protocol)), ("port_range", ports)]);
         VmFirewallRuleResource.validate(&config, &mut d);
         testutil::errors_text(&d)
     }

@@ -294,23 +294,4 @@ mod tests {
                 .expect("volume");
         assert_eq!(VolumeModel::observe(v).mounted_by.as_deref(), Some("i-1"));
     }
-
-    #[test]
-    fn every_argument_forces_replacement() {
-        let s = schema();
-        for a in s.attributes.iter().filter(|a| a.mode.is_configurable()) {
-            assert!(
-                !a.plan_modifiers.is_empty(),
-                "{} must force replacement",
-                a.name
-            );
-        }
-        assert_eq!(
-            s.attributes
-                .iter()
-                .filter(|a| a.mode.is_configurable())
-                .count(),
-            4
-        );
-    }
 }
