@@ -34,31 +34,13 @@ pub struct CreditsDataSource;
 
 fn schema() -> Schema {
     Schema::new("The AMD Developer Cloud account's GPU credit balance and usage.")
+        .attribute(Attribute::number("balance").output("Remaining credit balance."))
+        .attribute(Attribute::number("used").output("Credits consumed."))
+        .attribute(Attribute::number("total").output("Total credits allocated."))
         .attribute(
-            Attribute::number("balance")
-                .computed()
-                .description("Remaining credit balance."),
+            Attribute::string("currency").output("Currency of the credit values, e.g. `USD`."),
         )
-        .attribute(
-            Attribute::number("used")
-                .computed()
-                .description("Credits consumed."),
-        )
-        .attribute(
-            Attribute::number("total")
-                .computed()
-                .description("Total credits allocated."),
-        )
-        .attribute(
-            Attribute::string("currency")
-                .computed()
-                .description("Currency of the credit values, e.g. `USD`."),
-        )
-        .attribute(
-            Attribute::string("expires_at")
-                .computed()
-                .description("When the credits expire (RFC 3339)."),
-        )
+        .attribute(Attribute::string("expires_at").output("When the credits expire (RFC 3339)."))
 }
 
 #[async_trait]

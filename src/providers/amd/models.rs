@@ -36,29 +36,20 @@ fn schema() -> Schema {
             "models",
             Nesting::List,
             vec![
-                Attribute::string("id")
-                    .computed()
-                    .description("Model deployment identifier."),
-                Attribute::string("name")
-                    .computed()
-                    .description("Model display name."),
-                Attribute::string("framework")
-                    .computed()
-                    .description(format!(
-                        "Inference serving framework: one of {}.",
-                        quoted_list(FRAMEWORKS)
-                    )),
-                Attribute::string("status").computed().description(format!(
+                Attribute::string("id").output("Model deployment identifier."),
+                Attribute::string("name").output("Model display name."),
+                Attribute::string("framework").output(format!(
+                    "Inference serving framework: one of {}.",
+                    quoted_list(FRAMEWORKS)
+                )),
+                Attribute::string("status").output(format!(
                     "Deployment status: one of {}.",
                     quoted_list(MODEL_STATUSES)
                 )),
-                Attribute::string("endpoint")
-                    .computed()
-                    .description("Inference endpoint URL."),
+                Attribute::string("endpoint").output("Inference endpoint URL."),
             ],
         )
-        .computed()
-        .description("Every deployed model, in the API's order."),
+        .output("Every deployed model, in the API's order."),
     )
 }
 

@@ -54,8 +54,7 @@ pub fn schema() -> Schema {
     )
     .attribute(
         Attribute::string("status")
-            .computed()
-            .description("`pending` (waiting for capacity) or `notified` (the email was sent)."),
+            .output("`pending` (waiting for capacity) or `notified` (the email was sent)."),
     )
     .attribute(
         Attribute::string("created_at")
@@ -65,8 +64,7 @@ pub fn schema() -> Schema {
     )
     .attribute(
         Attribute::string("notified_at")
-            .computed()
-            .description("When the notification was sent (RFC 3339); null until then."),
+            .output("When the notification was sent (RFC 3339); null until then."),
     )
 }
 

@@ -175,8 +175,7 @@ impl Resource for ApiKeyResource {
         )
         .attribute(
             Attribute::string("status")
-                .computed()
-                .description("`active`, or `expired` once `expires_at` has passed."),
+                .output("`active`, or `expired` once `expires_at` has passed."),
         )
         .attribute(records::created_at())
         .attribute(
@@ -187,8 +186,7 @@ impl Resource for ApiKeyResource {
         )
         .attribute(
             Attribute::string("last_used_at")
-                .computed()
-                .description("Last successful authentication with the key; null if never used."),
+                .output("Last successful authentication with the key; null if never used."),
         )
     }
 

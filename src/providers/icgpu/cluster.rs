@@ -134,7 +134,7 @@ impl Resource for ClusterResource {
                      newest version the platform supports; the deployed version is reported here.",
                 ),
         )
-        .attribute(Attribute::string("status").computed().description(
+        .attribute(Attribute::string("status").output(
             "Lifecycle status reported by the API: pending, provisioning, running, error or \
              terminating.",
         ))
@@ -165,8 +165,7 @@ impl Resource for ClusterResource {
         )
         .attribute(
             Attribute::string("error_message")
-                .computed()
-                .description("Why the cluster is in status `error`; null otherwise."),
+                .output("Why the cluster is in status `error`; null otherwise."),
         )
         .timeouts(&["create", "read", "delete"])
     }

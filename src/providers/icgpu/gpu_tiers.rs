@@ -125,7 +125,7 @@ impl DataSource for GpuTiersDataSource {
     }
 
     fn schema(&self) -> Schema {
-        let computed = |a: Attribute, d: &str| a.computed().description(d);
+        let computed = |a: Attribute, d: &str| a.output(d);
         Schema::new(
             "The GPU tiers of the IC GPU platform with hardware, hourly prices and current \
              availability. A public endpoint: works without a token.",
@@ -187,8 +187,7 @@ impl DataSource for GpuTiersDataSource {
                     ),
                 ],
             )
-            .computed()
-            .description("The matching tiers, in the platform's catalogue order."),
+            .output("The matching tiers, in the platform's catalogue order."),
         )
     }
 

@@ -74,7 +74,7 @@ impl DataSource for ModelCatalogueDataSource {
     }
 
     fn schema(&self) -> Schema {
-        let computed = |a: Attribute, d: &str| a.computed().description(d);
+        let computed = |a: Attribute, d: &str| a.output(d);
         Schema::new(
             "The pre-tested models the IC GPU platform can deploy; an entry's `model`, `engine` \
              and `resource_profile` can be passed unchanged to `icgpu_model_deployment`. A \
@@ -134,8 +134,7 @@ impl DataSource for ModelCatalogueDataSource {
                     computed(Attribute::string("description"), "What the model is."),
                 ],
             )
-            .computed()
-            .description("The matching models, in the platform's catalogue order."),
+            .output("The matching models, in the platform's catalogue order."),
         )
     }
 

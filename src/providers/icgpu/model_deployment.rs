@@ -267,13 +267,12 @@ impl Resource for ModelDeploymentResource {
                      timeout) until `GET <endpoint>/models` answers 200. Default false.",
                 ),
         )
-        .attribute(Attribute::string("status").computed().description(
+        .attribute(Attribute::string("status").output(
             "Lifecycle status: deploying, serving, scaling, stopped, failed or terminating.",
         ))
         .attribute(
             Attribute::int("ready_replicas")
-                .computed()
-                .description("Replicas ready to serve requests when last read."),
+                .output("Replicas ready to serve requests when last read."),
         )
         .attribute(
             Attribute::string("endpoint")
@@ -292,8 +291,7 @@ impl Resource for ModelDeploymentResource {
         )
         .attribute(
             Attribute::string("error_message")
-                .computed()
-                .description("Why the deployment is `failed`; null otherwise."),
+                .output("Why the deployment is `failed`; null otherwise."),
         )
         .config_validator(validators::not_greater_than("min_replicas", "max_replicas"))
         .timeouts(&["create", "read", "update", "delete"])

@@ -91,13 +91,14 @@ impl Resource for SpendingAlertResource {
                      (dashboard notification, the default).",
                 ),
         )
-        .attribute(Attribute::bool("triggered").computed().description(
-            "True after the alert fired, until the balance is back above the threshold.",
-        ))
+        .attribute(
+            Attribute::bool("triggered").output(
+                "True after the alert fired, until the balance is back above the threshold.",
+            ),
+        )
         .attribute(
             Attribute::string("last_triggered_at")
-                .computed()
-                .description("When the alert last fired (RFC 3339); null if never."),
+                .output("When the alert last fired (RFC 3339); null if never."),
         )
         .attribute(records::created_at())
     }

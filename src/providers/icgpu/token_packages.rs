@@ -66,7 +66,7 @@ impl DataSource for TokenPackagesDataSource {
     }
 
     fn schema(&self) -> Schema {
-        let computed = |a: Attribute, d: &str| a.computed().description(d);
+        let computed = |a: Attribute, d: &str| a.output(d);
         Schema::new(
             "The token packages on sale (tokens are the platform's prepaid credit), with their \
              USD price. A public endpoint: works without a token.",
@@ -94,8 +94,7 @@ impl DataSource for TokenPackagesDataSource {
                     computed(Attribute::string("description"), "What the package offers."),
                 ],
             )
-            .computed()
-            .description("The matching packages, in the platform's catalogue order."),
+            .output("The matching packages, in the platform's catalogue order."),
         )
     }
 

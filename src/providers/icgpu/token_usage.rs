@@ -62,7 +62,7 @@ impl DataSource for TokenUsageDataSource {
     }
 
     fn schema(&self) -> Schema {
-        let computed = |a: Attribute, d: &str| a.computed().description(d);
+        let computed = |a: Attribute, d: &str| a.output(d);
         Schema::new(
             "The account's token usage history, newest first: every credit (purchase, grant) \
              and every spend, with the sum of the entries shown.",
@@ -87,14 +87,9 @@ impl DataSource for TokenUsageDataSource {
                     computed(Attribute::string("created_at"), "When (RFC 3339)."),
                 ],
             )
-            .computed()
-            .description("The matching entries, newest first."),
+            .output("The matching entries, newest first."),
         )
-        .attribute(
-            Attribute::int("total_tokens")
-                .computed()
-                .description("Sum of `tokens` over `entries`."),
-        )
+        .attribute(Attribute::int("total_tokens").output("Sum of `tokens` over `entries`."))
     }
 
     async fn read(

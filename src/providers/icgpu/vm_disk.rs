@@ -82,13 +82,11 @@ impl Resource for VmDiskResource {
         )
         .attribute(
             Attribute::string("status")
-                .computed()
-                .description("`available` (not attached) or `attached` (to `vm_id`)."),
+                .output("`available` (not attached) or `attached` (to `vm_id`)."),
         )
         .attribute(
             Attribute::string("vm_id")
-                .computed()
-                .description("ID of the VM the disk is attached to; null while it is available."),
+                .output("ID of the VM the disk is attached to; null while it is available."),
         )
         .attribute(records::created_at())
     }

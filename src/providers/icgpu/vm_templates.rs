@@ -148,7 +148,7 @@ impl DataSource for VmTemplatesDataSource {
     }
 
     fn schema(&self) -> Schema {
-        let computed = |a: Attribute, d: &str| a.computed().description(d);
+        let computed = |a: Attribute, d: &str| a.output(d);
         Schema::new(
             "The templates `icgpu_vm` can be created from: OS image, passthrough GPU and default \
              sizes. A public endpoint: works without a token.",
@@ -202,8 +202,7 @@ impl DataSource for VmTemplatesDataSource {
                     computed(Attribute::int("min_disk_gb"), "Smallest allowed `disk_gb`."),
                 ],
             )
-            .computed()
-            .description("The matching templates, in the platform's catalogue order."),
+            .output("The matching templates, in the platform's catalogue order."),
         )
     }
 

@@ -26,9 +26,7 @@ pub struct DevicesDataSource;
 
 fn schema() -> Schema {
     let when = " (set when `include_health` or `require_healthy` is true, otherwise null)";
-    let mut item = vec![Attribute::string("id")
-        .computed()
-        .description("Device identifier, e.g. `gpu0`.")];
+    let mut item = vec![Attribute::string("id").output("Device identifier, e.g. `gpu0`.")];
     item.extend(device_attributes());
     item.push(health_attribute(when));
     item.push(performance_attribute(when));
@@ -48,8 +46,7 @@ fn schema() -> Schema {
         ))
         .attribute(
             Attribute::nested("devices", Nesting::List, item)
-                .computed()
-                .description("The matching devices, in the API's order."),
+                .output("The matching devices, in the API's order."),
         )
 }
 

@@ -70,7 +70,7 @@ pub struct InstanceModel {
 pub struct InstanceResource;
 
 fn configuration_attribute() -> Attribute {
-    let int = |n: &str, d: &str| Attribute::int(n).computed().description(d.to_string());
+    let int = |n: &str, d: &str| Attribute::int(n).output(d.to_string());
     Attribute::nested(
         "configuration",
         Nesting::Single,
@@ -79,25 +79,18 @@ fn configuration_attribute() -> Attribute {
             int("storage_in_gb", "Storage in GB."),
             int("vcpus", "Number of vCPUs."),
             int("num_gpus", "Number of GPUs."),
-            Attribute::string("gpu_type")
-                .computed()
-                .description("GPU type, e.g. `A100`."),
-            Attribute::string("interconnect")
-                .computed()
-                .description("GPU interconnect, e.g. `pcie`."),
+            Attribute::string("gpu_type").output("GPU type, e.g. `A100`."),
+            Attribute::string("interconnect").output("GPU interconnect, e.g. `pcie`."),
             int("vram_per_gpu_in_gb", "Video memory per GPU in GB."),
-            Attribute::string("os")
-                .computed()
-                .description("Operating system image."),
+            Attribute::string("os").output("Operating system image."),
         ],
     )
-    .computed()
-    .description("Hardware of the launched instance.")
+    .output("Hardware of the launched instance.")
 }
 
 fn schema() -> Schema {
     let [wait_for_ssh, host_key_fingerprint] = common::ssh_ready::attributes();
-    let computed = |n: &str, d: &str| Attribute::string(n).computed().description(d.to_string());
+    let computed = |n: &str, d: &str| Attribute::string(n).output(d.to_string());
     Schema::new(
         "A GPU instance launched through the Shadeform marketplace. Shadeform cannot change an \
          instance in place, so changing any argument replaces it. Create checks availability \
@@ -187,9 +180,9 @@ fn schema() -> Schema {
     .attribute(computed("cloud_instance_type", "The underlying cloud's instance type.").use_state_for_unknown())
     .attribute(computed("ip", "Public IP address (or DNS name) of the instance."))
     .attribute(computed("ssh_user", "User for SSH access."))
-    .attribute(Attribute::int("ssh_port").computed().description("SSH port (usually 22)."))
+    .attribute(Attribute::int("ssh_port").output("SSH port (usually 22)."))
     .attribute(computed("status", &format!("Status: one of {}.", quoted_list(api::STATUSES))))
-    .attribute(Attribute::int("hourly_price").computed().description("Base hourly price in US cents, without the Shadeform platform fee."))
+    .attribute(Attribute::int("hourly_price").output("Base hourly price in US cents, without the Shadeform platform fee."))
     .attribute(computed("cost_estimate", "Cost incurred so far in US dollars, as Shadeform bills it (a decimal string)."))
     .attribute(computed("created_at", "Creation timestamp (RFC 3339).").use_state_for_unknown())
     .attribute(configuration_attribute())

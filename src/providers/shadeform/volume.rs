@@ -59,7 +59,7 @@ pub struct VolumeResource;
 const KIND: &str = "volume";
 
 fn schema() -> Schema {
-    let computed = |n: &str, d: &str| Attribute::string(n).computed().description(d.to_string());
+    let computed = |n: &str, d: &str| Attribute::string(n).output(d.to_string());
     Schema::new(
         "A Shadeform storage volume: persistent block storage in one cloud region that outlives \
          the instances mounting it. Mount it at launch with `shadeform_instance.volume_ids`. \
