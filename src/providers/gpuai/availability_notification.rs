@@ -34,9 +34,8 @@ pub fn schema() -> Schema {
     )
     .attribute(
         Attribute::string("id")
-            .computed()
-            .use_state_for_unknown()
-            .description("The request's UUID."),
+            .output("The request's UUID.")
+            .use_state_for_unknown(),
     )
     .attribute(
         Attribute::string("region_id")
@@ -58,9 +57,8 @@ pub fn schema() -> Schema {
     )
     .attribute(
         Attribute::string("created_at")
-            .computed()
-            .use_state_for_unknown()
-            .description("When the request was registered (RFC 3339)."),
+            .output("When the request was registered (RFC 3339).")
+            .use_state_for_unknown(),
     )
     .attribute(
         Attribute::string("notified_at")

@@ -169,9 +169,7 @@ impl Resource for ApiKeyResource {
         )
         .attribute(
             Attribute::string("prefix")
-                .computed()
-                .use_state_for_unknown()
-                .description("First characters of the key (`sk-ic-abc1`), safe to display."),
+                .output("First characters of the key (`sk-ic-abc1`), safe to display.").use_state_for_unknown(),
         )
         .attribute(
             Attribute::string("status")
@@ -180,9 +178,7 @@ impl Resource for ApiKeyResource {
         .attribute(records::created_at())
         .attribute(
             Attribute::string("expires_at")
-                .computed()
-                .use_state_for_unknown()
-                .description("Expiry time (RFC 3339); null if the key never expires."),
+                .output("Expiry time (RFC 3339); null if the key never expires.").use_state_for_unknown(),
         )
         .attribute(
             Attribute::string("last_used_at")

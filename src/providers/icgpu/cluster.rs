@@ -105,9 +105,8 @@ impl Resource for ClusterResource {
         )
         .attribute(
             Attribute::string("id")
-                .computed()
-                .use_state_for_unknown()
-                .description("Cluster ID (`cls-...`); also the import ID."),
+                .output("Cluster ID (`cls-...`); also the import ID.")
+                .use_state_for_unknown(),
         )
         .attribute(
             Attribute::string("name")
@@ -140,9 +139,8 @@ impl Resource for ClusterResource {
         ))
         .attribute(
             Attribute::string("endpoint")
-                .computed()
-                .use_state_for_unknown()
-                .description("Kubernetes API server URL (`https://...`)."),
+                .output("Kubernetes API server URL (`https://...`).")
+                .use_state_for_unknown(),
         )
         .attribute(
             Attribute::string("kubeconfig")
@@ -159,9 +157,8 @@ impl Resource for ClusterResource {
         )
         .attribute(
             Attribute::string("created_at")
-                .computed()
-                .use_state_for_unknown()
-                .description("Creation time (RFC 3339)."),
+                .output("Creation time (RFC 3339).")
+                .use_state_for_unknown(),
         )
         .attribute(
             Attribute::string("error_message")

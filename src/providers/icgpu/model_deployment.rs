@@ -172,9 +172,7 @@ impl Resource for ModelDeploymentResource {
         )
         .attribute(
             Attribute::string("id")
-                .computed()
-                .use_state_for_unknown()
-                .description("Same as `name` (the API identifies deployments by name); the import ID."),
+                .output("Same as `name` (the API identifies deployments by name); the import ID.").use_state_for_unknown(),
         )
         .attribute(
             Attribute::string("name")
@@ -276,18 +274,14 @@ impl Resource for ModelDeploymentResource {
         )
         .attribute(
             Attribute::string("endpoint")
-                .computed()
-                .use_state_for_unknown()
-                .description(
+                .output(
                     "OpenAI-compatible base URL: call `<endpoint>/chat/completions` with \
                      `\"model\": \"<name>\"`.",
-                ),
+                ).use_state_for_unknown(),
         )
         .attribute(
             Attribute::string("created_at")
-                .computed()
-                .use_state_for_unknown()
-                .description("Creation time (RFC 3339)."),
+                .output("Creation time (RFC 3339).").use_state_for_unknown(),
         )
         .attribute(
             Attribute::string("error_message")

@@ -117,17 +117,15 @@ pub(crate) async fn delete<M: Record>(
 /// The `id` attribute every record has: computed once, kept across plans.
 pub(crate) fn id(description: &str) -> Attribute {
     Attribute::string("id")
-        .computed()
+        .output(description)
         .use_state_for_unknown()
-        .description(description)
 }
 
 /// The `created_at` attribute every record has.
 pub(crate) fn created_at() -> Attribute {
     Attribute::string("created_at")
-        .computed()
+        .output("Creation time (RFC 3339).")
         .use_state_for_unknown()
-        .description("Creation time (RFC 3339).")
 }
 
 /// A name the API accepts: a DNS label.

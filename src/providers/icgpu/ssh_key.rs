@@ -116,11 +116,8 @@ impl Resource for SshKeyResource {
         )
         .attribute(
             Attribute::string("fingerprint")
-                .computed()
-                .use_state_for_unknown()
-                .description(
-                    "OpenSSH SHA256 fingerprint (`SHA256:...`), as `ssh-keygen -l` prints it.",
-                ),
+                .output("OpenSSH SHA256 fingerprint (`SHA256:...`), as `ssh-keygen -l` prints it.")
+                .use_state_for_unknown(),
         )
         .attribute(records::created_at())
     }

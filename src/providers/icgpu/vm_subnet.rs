@@ -88,9 +88,8 @@ impl Resource for VmSubnetResource {
         )
         .attribute(
             Attribute::string("gateway_ip")
-                .computed()
-                .use_state_for_unknown()
-                .description("The subnet's gateway: the first host address of `cidr`."),
+                .output("The subnet's gateway: the first host address of `cidr`.")
+                .use_state_for_unknown(),
         )
         .attribute(records::created_at())
     }

@@ -99,9 +99,7 @@ fn schema() -> Schema {
     )
     .attribute(
         Attribute::string("id")
-            .computed()
-            .use_state_for_unknown()
-            .description("Shadeform instance ID (a UUID)."),
+            .output("Shadeform instance ID (a UUID).").use_state_for_unknown(),
     )
     .attribute(
         Attribute::string("cloud")

@@ -69,9 +69,7 @@ fn schema() -> Schema {
     )
     .attribute(
         Attribute::string("id")
-            .computed()
-            .use_state_for_unknown()
-            .description("Shadeform volume ID (a UUID)."),
+            .output("Shadeform volume ID (a UUID).").use_state_for_unknown(),
     )
     .attribute(
         Attribute::string("cloud")
@@ -111,15 +109,11 @@ fn schema() -> Schema {
     )
     .attribute(
         Attribute::bool("fixed_size")
-            .computed()
-            .use_state_for_unknown()
-            .description("Whether the volume has a fixed size (true) or grows with its data (false)."),
+            .output("Whether the volume has a fixed size (true) or grows with its data (false).").use_state_for_unknown(),
     )
     .attribute(
         Attribute::bool("supports_multi_mount")
-            .computed()
-            .use_state_for_unknown()
-            .description("Whether several instances can mount the volume at once."),
+            .output("Whether several instances can mount the volume at once.").use_state_for_unknown(),
     )
     .attribute(computed(
         "cost_estimate",

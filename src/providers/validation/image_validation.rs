@@ -105,7 +105,7 @@ impl<C: Send + Sync + 'static> Resource for ImageValidationResource<C> {
              (or `warn` with `fail_on_warn`). The report is kept in state; refresh does not re-run \
              it. Change `triggers` (for example to the instance id) to validate again.",
         )
-        .attribute(Attribute::string("id").computed().use_state_for_unknown().description("An identifier of this validation run."))
+        .attribute(Attribute::string("id").output("An identifier of this validation run.").use_state_for_unknown())
         .attribute(input(Attribute::string("host").required().validator(validators::length_between(1, 253)).description("Host name or address of the machine to validate.")))
         .attribute(input(Attribute::int("port").default(22).validator(validators::between(1.0, 65535.0)).description("SSH port.")))
         .attribute(input(Attribute::string("user").required().validator(validators::length_between(1, 64)).description("SSH login user.")))
