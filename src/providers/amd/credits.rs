@@ -61,12 +61,7 @@ impl DataSource for CreditsDataSource {
         ctx: &Ctx<'_, Client>,
         _config: CreditsModel,
     ) -> Result<CreditsModel, Diagnostics> {
-        let api = common::api(ctx);
-        let c: Credits = api
-            .get("/credits")
-            .describe("read AMD credit balance")
-            .send()
-            .await?;
+        let c: Credits = common::get(ctx, "/credits", "read AMD credit balance").await?;
         Ok(c.into())
     }
 }

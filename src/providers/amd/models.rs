@@ -71,12 +71,7 @@ impl DataSource for ModelsDataSource {
         ctx: &Ctx<'_, Client>,
         _config: ModelsModel,
     ) -> Result<ModelsModel, Diagnostics> {
-        let api = common::api(ctx);
-        let list: ModelList = api
-            .get("/models")
-            .describe("list AMD deployed models")
-            .send()
-            .await?;
+        let list: ModelList = common::get(ctx, "/models", "list AMD deployed models").await?;
         Ok(ModelsModel {
             models: Some(list.models),
         })

@@ -24,6 +24,7 @@ use crate::framework::validators::{self, Validator};
 use crate::framework::{Attribute, AttributePath, Ctx, Diagnostics, Failure, Schema};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::CertificateDer;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use std::sync::Arc;
 use std::time::Duration;
@@ -44,6 +45,15 @@ pub fn bind<C: ?Sized>(client: &Client, ctx: &Ctx<'_, C>) -> Api {
 /// The member's client bound to the operation (members whose client is a plain [`Client`]).
 pub fn api(ctx: &Ctx<'_, Client>) -> Api {
     bind(ctx.client, ctx)
+}
+
+/// GETs `path` with the operation's deadline; `what` names the call in messages.
+pub async fn get<T: DeserializeOwned>(
+    ctx: &Ctx<'_, Client>,
+    path: &str,
+    what: &str,
+) -> Result<T, Diagnostics> {
+    Ok(api(ctx).get(path).describe(what).send().await?)
 }
 
 impl From<ClientError> for Diagnostics {

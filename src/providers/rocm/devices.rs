@@ -68,12 +68,7 @@ impl DataSource for DevicesDataSource {
         ctx: &Ctx<'_, Client>,
         config: DevicesModel,
     ) -> Result<DevicesModel, Diagnostics> {
-        let api = common::api(ctx);
-        let list: DeviceList = api
-            .get("/devices")
-            .describe("list ROCm devices")
-            .send()
-            .await?;
+        let list: DeviceList = common::get(ctx, "/devices", "list ROCm devices").await?;
         let mut devices: Vec<DeviceModel> = list
             .devices
             .into_iter()
@@ -88,6 +83,7 @@ impl DataSource for DevicesDataSource {
             .collect();
         let require = config.require_healthy.unwrap_or(false);
         if config.include_health.unwrap_or(false) || require {
+            let api = common::api(ctx);
             let fetches = devices.iter().map(|d| {
                 let id = d.id.clone().unwrap_or_default();
                 let api = &api;

@@ -45,12 +45,7 @@ impl DataSource for VersionDataSource {
         ctx: &Ctx<'_, Client>,
         _config: VersionModel,
     ) -> Result<VersionModel, Diagnostics> {
-        let api = common::api(ctx);
-        let v: RocmVersion = api
-            .get("/system/rocm-version")
-            .describe("read ROCm version")
-            .send()
-            .await?;
+        let v: RocmVersion = common::get(ctx, "/system/rocm-version", "read ROCm version").await?;
         Ok(VersionModel {
             rocm_version: v.rocm_version,
             hip_version: v.hip_version,
