@@ -15,6 +15,7 @@
 
 pub mod journal;
 pub mod lifecycle;
+pub mod member;
 pub mod placement;
 pub mod ssh_ready;
 
