@@ -4,6 +4,7 @@
 use super::api::{
     CreateModelDeployment, ModelDeployment, ModelScaling, ENGINES, RESOURCE_PROFILES,
 };
+use super::records;
 use super::IcGpuClient;
 use crate::client::{list_all_token, Api, Client, ClientError, Poll};
 use crate::framework::resource::Operation;
@@ -170,19 +171,14 @@ impl Resource for ModelDeploymentResource {
              an OpenAI-compatible endpoint. Replica bounds and `enabled` change in place; the \
              other arguments replace the deployment.",
         )
-        .attribute(
-            Attribute::string("id")
-                .output("Same as `name` (the API identifies deployments by name); the import ID.").use_state_for_unknown(),
-        )
+        .attribute(records::id(
+            "Same as `name` (the API identifies deployments by name); the import ID.",
+        ))
         .attribute(
             Attribute::string("name")
                 .required()
                 .requires_replace()
-                .validator(validators::regex(
-                    r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$",
-                    "a DNS label: 1-63 lower-case letters, digits and '-', starting and ending \
-                     with a letter or digit",
-                ))
+                .validator(records::dns_label())
                 .description(
                     "Deployment name: its identifier in the API and the `model` value clients \
                      send to the endpoint.",
@@ -279,10 +275,7 @@ impl Resource for ModelDeploymentResource {
                      `\"model\": \"<name>\"`.",
                 ).use_state_for_unknown(),
         )
-        .attribute(
-            Attribute::string("created_at")
-                .output("Creation time (RFC 3339).").use_state_for_unknown(),
-        )
+        .attribute(records::created_at())
         .attribute(
             Attribute::string("error_message")
                 .output("Why the deployment is `failed`; null otherwise."),
