@@ -5,7 +5,7 @@
 
 use super::IcGpuClient;
 use crate::framework::validators::{self, Validator};
-use crate::framework::{Attribute, Ctx, Diagnostics};
+use crate::framework::{Attribute, Ctx, Diagnostics, Value};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::net::Ipv4Addr;
@@ -119,6 +119,31 @@ pub(crate) fn id(description: &str) -> Attribute {
     Attribute::string("id")
         .output(description)
         .use_state_for_unknown()
+}
+
+/// The optional free-text `description` of teams, SSH key groups and VM networks.
+pub(crate) fn description() -> Attribute {
+    Attribute::string("description")
+        .default(Value::string(""))
+        .validator(validators::length_between(0, 256))
+        .description("Free text, at most 256 characters.")
+}
+
+/// The create body of records that are a name and a description (`CreateTeamRequest`,
+/// `CreateSshKeyGroupRequest`, `CreateVmNetworkRequest`).
+#[derive(Serialize)]
+pub(crate) struct NameAndDescription {
+    name: String,
+    description: String,
+}
+
+impl NameAndDescription {
+    pub(crate) fn new(name: &Option<String>, description: &Option<String>) -> Self {
+        Self {
+            name: name.clone().unwrap_or_default(),
+            description: description.clone().unwrap_or_default(),
+        }
+    }
 }
 
 /// The `created_at` attribute every record has.

@@ -15,13 +15,6 @@ use std::collections::BTreeSet;
 
 pub struct SshKeyGroupResource;
 
-/// `CreateSshKeyGroupRequest`.
-#[derive(Serialize)]
-struct CreateSshKeyGroup {
-    name: String,
-    description: String,
-}
-
 /// `AddSshKeyGroupKeyRequest`.
 #[derive(Serialize)]
 struct AddKey<'a> {
@@ -134,13 +127,7 @@ impl Resource for SshKeyGroupResource {
                 .validator(validators::length_between(1, 64))
                 .description("Group name, 1 to 64 characters, unique among the account's groups."),
         )
-        .attribute(
-            Attribute::string("description")
-                .default(Value::string(""))
-                .requires_replace()
-                .validator(validators::length_between(0, 256))
-                .description("Free text, at most 256 characters."),
-        )
+        .attribute(records::description().requires_replace())
         .attribute(
             Attribute::set_of("ssh_key_ids", Type::String)
                 .default(Value::Set(Vec::new()))
@@ -158,10 +145,7 @@ impl Resource for SshKeyGroupResource {
         ctx: &Ctx<'_, IcGpuClient>,
         plan: SshKeyGroupModel,
     ) -> Result<SshKeyGroupModel, Failure<SshKeyGroupModel>> {
-        let req = CreateSshKeyGroup {
-            name: plan.name.clone().unwrap_or_default(),
-            description: plan.description.clone().unwrap_or_default(),
-        };
+        let req = records::NameAndDescription::new(&plan.name, &plan.description);
         let members = plan.ssh_key_ids.clone().unwrap_or_default();
         let mut state = records::create(ctx, "/api/v1/ssh-key-groups", &req, plan).await?;
         let id = state.id.clone().unwrap_or_default();

@@ -4,18 +4,11 @@
 use super::records::{self, Record};
 use super::IcGpuClient;
 use crate::framework::ImportForm;
-use crate::framework::{validators, Attribute, Ctx, Diagnostics, Failure, Resource, Schema, Value};
+use crate::framework::{validators, Attribute, Ctx, Diagnostics, Failure, Resource, Schema};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 pub struct TeamResource;
-
-/// `CreateTeamRequest`.
-#[derive(Serialize)]
-struct CreateTeam {
-    name: String,
-    description: String,
-}
 
 /// `Team`.
 #[derive(Deserialize)]
@@ -77,13 +70,7 @@ impl Resource for TeamResource {
                 .validator(validators::length_between(1, 64))
                 .description("Team name, 1 to 64 characters, unique in the tenant."),
         )
-        .attribute(
-            Attribute::string("description")
-                .default(Value::string(""))
-                .requires_replace()
-                .validator(validators::length_between(0, 256))
-                .description("Free text, at most 256 characters."),
-        )
+        .attribute(records::description().requires_replace())
         .attribute(records::created_at())
     }
 
@@ -92,10 +79,7 @@ impl Resource for TeamResource {
         ctx: &Ctx<'_, IcGpuClient>,
         plan: TeamModel,
     ) -> Result<TeamModel, Failure<TeamModel>> {
-        let req = CreateTeam {
-            name: plan.name.clone().unwrap_or_default(),
-            description: plan.description.clone().unwrap_or_default(),
-        };
+        let req = records::NameAndDescription::new(&plan.name, &plan.description);
         Ok(records::create(ctx, "/api/v1/teams", &req, plan).await?)
     }
 

@@ -3,10 +3,10 @@
 //! PATCH carrying only what changed.
 
 use super::records::{self, changed, dns_label, Record};
-use super::vm_net_disk_api::{CreateVmNetwork, UpdateVmNetwork, VmNetwork};
+use super::vm_net_disk_api::{UpdateVmNetwork, VmNetwork};
 use super::IcGpuClient;
 use crate::framework::ImportForm;
-use crate::framework::{validators, Attribute, Ctx, Diagnostics, Failure, Resource, Schema, Value};
+use crate::framework::{Attribute, Ctx, Diagnostics, Failure, Resource, Schema};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
@@ -72,12 +72,7 @@ impl Resource for VmNetworkResource {
                 .validator(dns_label())
                 .description("Network name, unique among the account's networks."),
         )
-        .attribute(
-            Attribute::string("description")
-                .default(Value::string(""))
-                .validator(validators::length_between(0, 256))
-                .description("Free text, at most 256 characters."),
-        )
+        .attribute(records::description())
         .attribute(records::created_at())
     }
 
@@ -86,10 +81,7 @@ impl Resource for VmNetworkResource {
         ctx: &Ctx<'_, IcGpuClient>,
         plan: VmNetworkModel,
     ) -> Result<VmNetworkModel, Failure<VmNetworkModel>> {
-        let req = CreateVmNetwork {
-            name: plan.name.clone().unwrap_or_default(),
-            description: plan.description.clone().unwrap_or_default(),
-        };
+        let req = records::NameAndDescription::new(&plan.name, &plan.description);
         Ok(records::create(ctx, "/api/v1/vm-networks", &req, plan).await?)
     }
 
