@@ -137,6 +137,10 @@ impl Attribute {
         self.mode = Mode::Computed;
         self
     }
+    /// A computed attribute only the API sets, described by `d`: `.computed().description(d)`.
+    pub fn output(self, d: impl Into<String>) -> Self {
+        self.computed().description(d)
+    }
     pub fn optional_computed(mut self) -> Self {
         self.mode = Mode::OptionalComputed;
         self

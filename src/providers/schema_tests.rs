@@ -13,7 +13,14 @@ use std::collections::BTreeSet;
 const WITHOUT_UPDATE: &[&str] = &[
     "amd_instance",
     "shadeform_instance",
+    "shadeform_volume",
     "gpuai_airuntime",
+    "gpuai_availability_notification",
+    "icgpu_api_key",
+    "icgpu_team",
+    "icgpu_vm_subnet",
+    "icgpu_vm_firewall_rule",
+    "icgpu_vm_disk_attachment",
     "icgpu_slurm_environment",
     "icgpu_gpu_function",
     "icgpu_fine_tuning_job",
@@ -139,5 +146,90 @@ fn arguments_of_types_without_update_force_replacement() {
             not_replacing.is_empty(),
             "{want}: {not_replacing:?} change in place, but there is no update call"
         );
+    }
+}
+
+/// Types whose import IDs are names or UUIDs, so another type's ID can look like theirs.
+const FREE_FORM_IDS: &[&str] = &[
+    "icgpu_model_deployment",
+    "shadeform_instance",
+    "shadeform_volume",
+];
+
+/// The ID in an example's `terraform import <address> <id>` line.
+fn documented_import_id(member: &str, ty: &str) -> Option<String> {
+    let path = format!(
+        "{}/examples/{member}/resources/{ty}/import.sh",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let script = std::fs::read_to_string(path).ok()?;
+    let line = script
+        .lines()
+        .find(|l| l.starts_with("terraform import "))?;
+    line.split_whitespace().nth(3).map(str::to_string)
+}
+
+#[test]
+fn documented_import_ids_fill_schema_attributes_and_no_other_types_form() {
+    for name in MEMBERS {
+        let p = member(name).expect("every listed member exists");
+        let resources = p.resources();
+        let full = |t: &str| format!("{name}_{t}");
+        let documented: Vec<(String, String)> = resources
+            .iter()
+            .filter_map(|r| {
+                let ty = full(r.type_name());
+                documented_import_id(name, &ty).map(|id| (ty, id))
+            })
+            .collect();
+        for r in &resources {
+            let ty = full(r.type_name());
+            let form = r.import_form();
+            let schema = r.schema();
+            if let Some((_, id)) = documented.iter().find(|(t, _)| *t == ty) {
+                let ids = form
+                    .parse(&ty, id)
+                    .unwrap_or_else(|_| panic!("{ty}: the documented import ID {id} is refused"));
+                for key in ids.as_object().expect("an object").keys() {
+                    assert!(schema.attribute_named(key).is_some(), "{ty}: fills {key}");
+                }
+            }
+            if FREE_FORM_IDS.contains(&ty.as_str()) {
+                continue;
+            }
+            for (other, id) in documented.iter().filter(|(t, _)| *t != ty) {
+                assert!(
+                    form.parse(&ty, id).is_err(),
+                    "{ty} takes {other}'s import ID {id}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn every_members_credential_is_sensitive_beside_the_connection_attributes() {
+    for name in MEMBERS {
+        let schema = member(name).expect("every listed member exists").schema();
+        let credential = ["token", "api_key"]
+            .iter()
+            .find_map(|c| schema.attribute_named(c))
+            .unwrap_or_else(|| panic!("{name}: no token or api_key"));
+        assert!(
+            credential.sensitive,
+            "{name}: {} is not sensitive",
+            credential.name
+        );
+        for common in [
+            "endpoint",
+            "max_retries",
+            "ca_cert_pem",
+            "insecure_skip_verify",
+        ] {
+            assert!(
+                schema.attribute_named(common).is_some(),
+                "{name}: no {common}"
+            );
+        }
     }
 }

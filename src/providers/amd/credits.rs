@@ -34,31 +34,13 @@ pub struct CreditsDataSource;
 
 fn schema() -> Schema {
     Schema::new("The AMD Developer Cloud account's GPU credit balance and usage.")
+        .attribute(Attribute::number("balance").output("Remaining credit balance."))
+        .attribute(Attribute::number("used").output("Credits consumed."))
+        .attribute(Attribute::number("total").output("Total credits allocated."))
         .attribute(
-            Attribute::number("balance")
-                .computed()
-                .description("Remaining credit balance."),
+            Attribute::string("currency").output("Currency of the credit values, e.g. `USD`."),
         )
-        .attribute(
-            Attribute::number("used")
-                .computed()
-                .description("Credits consumed."),
-        )
-        .attribute(
-            Attribute::number("total")
-                .computed()
-                .description("Total credits allocated."),
-        )
-        .attribute(
-            Attribute::string("currency")
-                .computed()
-                .description("Currency of the credit values, e.g. `USD`."),
-        )
-        .attribute(
-            Attribute::string("expires_at")
-                .computed()
-                .description("When the credits expire (RFC 3339)."),
-        )
+        .attribute(Attribute::string("expires_at").output("When the credits expire (RFC 3339)."))
 }
 
 #[async_trait]
@@ -79,12 +61,7 @@ impl DataSource for CreditsDataSource {
         ctx: &Ctx<'_, Client>,
         _config: CreditsModel,
     ) -> Result<CreditsModel, Diagnostics> {
-        let api = common::api(ctx);
-        let c: Credits = api
-            .get("/credits")
-            .describe("read AMD credit balance")
-            .send()
-            .await?;
+        let c: Credits = common::get(ctx, "/credits", "read AMD credit balance").await?;
         Ok(c.into())
     }
 }

@@ -14,31 +14,19 @@ pub struct InstanceDataSource;
 /// The computed attributes of an instance, shared with `amd_instances`.
 pub(crate) fn instance_attributes() -> Vec<Attribute> {
     vec![
-        Attribute::string("name")
-            .computed()
-            .description("Display name."),
-        Attribute::string("gpu_type")
-            .computed()
-            .description(format!(
-                "GPU hardware type: one of {}.",
-                quoted_list(api::GPU_TYPES)
-            )),
-        Attribute::int("gpu_count")
-            .computed()
-            .description("Number of GPUs in the instance."),
-        Attribute::string("image_id")
-            .computed()
-            .description("ROCm image the instance runs."),
-        Attribute::string("region")
-            .computed()
-            .description("Deployment region."),
-        Attribute::string("status").computed().description(format!(
+        Attribute::string("name").output("Display name."),
+        Attribute::string("gpu_type").output(format!(
+            "GPU hardware type: one of {}.",
+            quoted_list(api::GPU_TYPES)
+        )),
+        Attribute::int("gpu_count").output("Number of GPUs in the instance."),
+        Attribute::string("image_id").output("ROCm image the instance runs."),
+        Attribute::string("region").output("Deployment region."),
+        Attribute::string("status").output(format!(
             "Current status: one of {}.",
             quoted_list(api::STATUSES)
         )),
-        Attribute::string("created_at")
-            .computed()
-            .description("Creation timestamp (RFC 3339)."),
+        Attribute::string("created_at").output("Creation timestamp (RFC 3339)."),
     ]
 }
 

@@ -30,31 +30,11 @@ fn schema() -> Schema {
                 .validator(validators::length_between(1, 256))
                 .description("Instance identifier, e.g. `inst-001`."),
         )
-        .attribute(
-            Attribute::number("gpu_utilization")
-                .computed()
-                .description("GPU utilisation in percent."),
-        )
-        .attribute(
-            Attribute::number("memory_used")
-                .computed()
-                .description("GPU memory used, in GB."),
-        )
-        .attribute(
-            Attribute::number("memory_total")
-                .computed()
-                .description("Total GPU memory, in GB."),
-        )
-        .attribute(
-            Attribute::number("temperature")
-                .computed()
-                .description("GPU temperature in degrees Celsius."),
-        )
-        .attribute(
-            Attribute::number("power_draw")
-                .computed()
-                .description("Current power draw in watts."),
-        )
+        .attribute(Attribute::number("gpu_utilization").output("GPU utilisation in percent."))
+        .attribute(Attribute::number("memory_used").output("GPU memory used, in GB."))
+        .attribute(Attribute::number("memory_total").output("Total GPU memory, in GB."))
+        .attribute(Attribute::number("temperature").output("GPU temperature in degrees Celsius."))
+        .attribute(Attribute::number("power_draw").output("Current power draw in watts."))
 }
 
 #[async_trait]

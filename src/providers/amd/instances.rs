@@ -23,9 +23,7 @@ pub struct InstancesModel {
 pub struct InstancesDataSource;
 
 fn schema() -> Schema {
-    let mut item = vec![Attribute::string("id")
-        .computed()
-        .description("Instance identifier.")];
+    let mut item = vec![Attribute::string("id").output("Instance identifier.")];
     item.extend(instance_attributes());
     Schema::new(
         "AMD Developer Cloud GPU instances in the account. Without a `status` filter the API \
@@ -51,8 +49,7 @@ fn schema() -> Schema {
     )
     .attribute(
         Attribute::nested("instances", Nesting::List, item)
-            .computed()
-            .description("The matching instances, in the API's order."),
+            .output("The matching instances, in the API's order."),
     )
 }
 

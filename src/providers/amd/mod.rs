@@ -10,43 +10,21 @@ pub mod instances;
 pub mod models;
 
 use crate::client::Client;
-use crate::framework::schema::Schema;
-use crate::framework::{ConfigureInfo, Diagnostics, DynDataSource, DynResource, Provider};
-use crate::providers::common::{self, ConnectionConfig};
-use async_trait::async_trait;
+use crate::framework::{DynDataSource, DynResource};
+use crate::providers::common::member::ConnectionMember;
+use crate::providers::common::{self, Connection};
 use std::sync::Arc;
 
 pub struct Amd;
 
-#[async_trait]
-impl Provider for Amd {
-    type Client = Client;
-    type Config = ConnectionConfig;
+impl ConnectionMember for Amd {
+    const NAME: &'static str = "amd";
+    const DESCRIPTION: &'static str =
+        "The AMD Developer Cloud: AMD Instinct GPU instances, their metrics, deployed AI \
+         models and the account's credits.";
+    const CONNECTION: Connection = common::AMD;
 
-    fn name(&self) -> &'static str {
-        "amd"
-    }
-
-    fn schema(&self) -> Schema {
-        let s = Schema::new(
-            "The AMD Developer Cloud: AMD Instinct GPU instances, their metrics, deployed AI \
-             models and the account's credits.",
-        );
-        common::AMD
-            .attributes()
-            .into_iter()
-            .fold(s, Schema::attribute)
-    }
-
-    async fn configure(
-        &self,
-        config: ConnectionConfig,
-        _info: &ConfigureInfo,
-    ) -> Result<Client, Diagnostics> {
-        common::AMD.client(&config)
-    }
-
-    fn resources(&self) -> Vec<Arc<dyn DynResource>> {
+    fn resource_types(&self) -> Vec<Arc<dyn DynResource>> {
         vec![
             Arc::new(instance::InstanceResource),
             Arc::new(crate::providers::validation::ImageValidationResource::<
@@ -55,7 +33,7 @@ impl Provider for Amd {
         ]
     }
 
-    fn data_sources(&self) -> Vec<Arc<dyn DynDataSource>> {
+    fn data_source_types(&self) -> Vec<Arc<dyn DynDataSource>> {
         vec![
             Arc::new(instance_data::InstanceDataSource),
             Arc::new(instances::InstancesDataSource),
@@ -69,13 +47,7 @@ impl Provider for Amd {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_key_is_sensitive() {
-        let s = Amd.schema();
-        assert!(s.attribute_named("api_key").is_some_and(|a| a.sensitive));
-        assert!(s.attribute_named("ca_cert_pem").is_some());
-    }
+    use crate::framework::Provider;
 
     #[test]
     fn lists_two_resources_and_five_data_sources() {

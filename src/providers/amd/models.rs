@@ -36,29 +36,20 @@ fn schema() -> Schema {
             "models",
             Nesting::List,
             vec![
-                Attribute::string("id")
-                    .computed()
-                    .description("Model deployment identifier."),
-                Attribute::string("name")
-                    .computed()
-                    .description("Model display name."),
-                Attribute::string("framework")
-                    .computed()
-                    .description(format!(
-                        "Inference serving framework: one of {}.",
-                        quoted_list(FRAMEWORKS)
-                    )),
-                Attribute::string("status").computed().description(format!(
+                Attribute::string("id").output("Model deployment identifier."),
+                Attribute::string("name").output("Model display name."),
+                Attribute::string("framework").output(format!(
+                    "Inference serving framework: one of {}.",
+                    quoted_list(FRAMEWORKS)
+                )),
+                Attribute::string("status").output(format!(
                     "Deployment status: one of {}.",
                     quoted_list(MODEL_STATUSES)
                 )),
-                Attribute::string("endpoint")
-                    .computed()
-                    .description("Inference endpoint URL."),
+                Attribute::string("endpoint").output("Inference endpoint URL."),
             ],
         )
-        .computed()
-        .description("Every deployed model, in the API's order."),
+        .output("Every deployed model, in the API's order."),
     )
 }
 
@@ -80,12 +71,7 @@ impl DataSource for ModelsDataSource {
         ctx: &Ctx<'_, Client>,
         _config: ModelsModel,
     ) -> Result<ModelsModel, Diagnostics> {
-        let api = common::api(ctx);
-        let list: ModelList = api
-            .get("/models")
-            .describe("list AMD deployed models")
-            .send()
-            .await?;
+        let list: ModelList = common::get(ctx, "/models", "list AMD deployed models").await?;
         Ok(ModelsModel {
             models: Some(list.models),
         })

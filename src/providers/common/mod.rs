@@ -5,7 +5,7 @@
 //! A member's `mod.rs` needs only:
 //! ```ignore
 //! fn schema(&self) -> Schema {
-//!     common::ICGPU.attributes().into_iter().fold(Schema::new("IC GPU."), Schema::attribute)
+//!     common::AMD.schema("The AMD Developer Cloud.")
 //! }
 //! type Config = common::ConnectionConfig;   // or a struct with #[serde(flatten)] conn: ConnectionConfig
 //! async fn configure(&self, cfg: ConnectionConfig, _: &ConfigureInfo) -> Result<Client, Diagnostics> {
@@ -15,15 +15,17 @@
 
 pub mod journal;
 pub mod lifecycle;
+pub mod member;
 pub mod placements;
 pub mod ssh_ready;
 
 use crate::client::{Api, Auth, Client, ClientConfig, ClientError, Deadline, Secret};
 use crate::framework::timeouts::parse_duration;
 use crate::framework::validators::{self, Validator};
-use crate::framework::{Attribute, AttributePath, Ctx, Diagnostics, Failure};
+use crate::framework::{Attribute, AttributePath, Ctx, Diagnostics, Failure, Schema};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::CertificateDer;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use std::sync::Arc;
 use std::time::Duration;
@@ -44,6 +46,15 @@ pub fn bind<C: ?Sized>(client: &Client, ctx: &Ctx<'_, C>) -> Api {
 /// The member's client bound to the operation (members whose client is a plain [`Client`]).
 pub fn api(ctx: &Ctx<'_, Client>) -> Api {
     bind(ctx.client, ctx)
+}
+
+/// GETs `path` with the operation's deadline; `what` names the call in messages.
+pub async fn get<T: DeserializeOwned>(
+    ctx: &Ctx<'_, Client>,
+    path: &str,
+    what: &str,
+) -> Result<T, Diagnostics> {
+    Ok(api(ctx).get(path).describe(what).send().await?)
 }
 
 impl From<ClientError> for Diagnostics {
@@ -282,6 +293,14 @@ fn opt_u32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
 }
 
 impl Connection {
+    /// The provider block of a member that needs no more than the connection: `description`
+    /// and the connection attributes.
+    pub fn schema(&self, description: &str) -> Schema {
+        self.attributes()
+            .into_iter()
+            .fold(Schema::new(description), Schema::attribute)
+    }
+
     pub fn attributes(&self) -> Vec<Attribute> {
         connection_attributes(
             self.credential_attr,

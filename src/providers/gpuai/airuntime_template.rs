@@ -40,25 +40,18 @@ impl From<&Template> for TemplateModel {
 /// A template's attributes other than `id`.
 pub fn template_attributes() -> Vec<Attribute> {
     vec![
-        Attribute::string("name")
-            .computed()
-            .description("Display name."),
-        Attribute::string("description")
-            .computed()
-            .description("What the template provides."),
+        Attribute::string("name").output("Display name."),
+        Attribute::string("description").output("What the template provides."),
         Attribute::string("category")
-            .computed()
-            .description("Catalogue grouping, e.g. `notebook`, `training`, `inference`."),
+            .output("Catalogue grouping, e.g. `notebook`, `training`, `inference`."),
         Attribute::nested(
             "template_spec",
             Nesting::Single,
             template_spec_attributes(true),
         )
-        .computed()
-        .description("The container the template runs."),
+        .output("The container the template runs."),
         Attribute::string("owner_org_id")
-            .computed()
-            .description("Owning organization; null for NeevAI platform templates."),
+            .output("Owning organization; null for NeevAI platform templates."),
     ]
 }
 

@@ -19,15 +19,11 @@ pub struct ListModel {
 pub struct AiRuntimeTemplatesDataSource;
 
 pub fn templates_schema() -> Schema {
-    let mut item = vec![Attribute::string("id")
-        .computed()
-        .description("Template id, for `gpuai_airuntime.template_id`.")];
+    let mut item =
+        vec![Attribute::string("id").output("Template id, for `gpuai_airuntime.template_id`.")];
     item.extend(template_attributes());
-    Schema::new("Every AI runtime template of the GPU AI Service platform catalogue.").attribute(
-        Attribute::nested("items", Nesting::List, item)
-            .computed()
-            .description("The templates, by id."),
-    )
+    Schema::new("Every AI runtime template of the GPU AI Service platform catalogue.")
+        .attribute(Attribute::nested("items", Nesting::List, item).output("The templates, by id."))
 }
 
 #[async_trait]

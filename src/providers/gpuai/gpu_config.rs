@@ -63,44 +63,34 @@ pub fn schema() -> Schema {
             .validator(validators::length_between(1, 256))
             .description("GPU config id, as listed by `gpuai_inventory`."),
     )
-    .attribute(Attribute::string("region").computed().description(
-        "The first region (alphabetically) offering this config; the counts are for it.",
-    ));
+    .attribute(
+        Attribute::string("region").output(
+            "The first region (alphabetically) offering this config; the counts are for it.",
+        ),
+    );
     for a in inventory_item_attributes() {
         s = s.attribute(a);
     }
     s.attribute(
         Attribute::list_of("regions", Type::String)
-            .computed()
-            .description("Every region where this config is offered."),
+            .output("Every region where this config is offered."),
     )
     .attribute(
         Attribute::nested(
             "plans",
             Nesting::List,
             vec![
-                Attribute::string("plan_id")
-                    .computed()
-                    .description("Plan id, for `gpuai_airuntime.plan_id`."),
-                Attribute::string("name")
-                    .computed()
-                    .description("Plan name."),
-                Attribute::string("billing_type")
-                    .computed()
-                    .description("`on_demand` or `reserved`."),
+                Attribute::string("plan_id").output("Plan id, for `gpuai_airuntime.plan_id`."),
+                Attribute::string("name").output("Plan name."),
+                Attribute::string("billing_type").output("`on_demand` or `reserved`."),
                 Attribute::string("billing_period")
-                    .computed()
-                    .description("Billing granularity or term, e.g. `1h`."),
+                    .output("Billing granularity or term, e.g. `1h`."),
                 Attribute::number("price_per_gpu_per_hour")
-                    .computed()
-                    .description("Price per GPU per hour in `currency`."),
-                Attribute::string("currency")
-                    .computed()
-                    .description("Currency, e.g. `USD`."),
+                    .output("Price per GPU per hour in `currency`."),
+                Attribute::string("currency").output("Currency, e.g. `USD`."),
             ],
         )
-        .computed()
-        .description("Plans usable with this config."),
+        .output("Plans usable with this config."),
     )
 }
 

@@ -26,12 +26,9 @@ pub struct InventoryDataSource;
 
 pub fn schema() -> Schema {
     let mut item = vec![
-        Attribute::string("config_id").computed().description(
-            "GPU config id, for `gpuai_gpu_config` and `gpuai_airuntime.gpu_config_id`.",
-        ),
-        Attribute::string("region")
-            .computed()
-            .description("Region of this offering."),
+        Attribute::string("config_id")
+            .output("GPU config id, for `gpuai_gpu_config` and `gpuai_airuntime.gpu_config_id`."),
+        Attribute::string("region").output("Region of this offering."),
     ];
     item.extend(inventory_item_attributes());
     Schema::new(
@@ -70,8 +67,7 @@ pub fn schema() -> Schema {
     )
     .attribute(
         Attribute::nested("items", Nesting::List, item)
-            .computed()
-            .description("The matching offerings, one per GPU config and region."),
+            .output("The matching offerings, one per GPU config and region."),
     )
 }
 

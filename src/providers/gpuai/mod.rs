@@ -85,16 +85,11 @@ impl Provider for GpuAi {
 
     fn schema(&self) -> Schema {
         GPUAI
-            .attributes()
-            .into_iter()
-            .fold(
-                Schema::new(
-                    "The GPU AI Service (NeevCloud): AI runtimes (GPU instances), runtime \
-                     templates, GPU inventory and availability notifications. `endpoint` is the \
-                     AI runtime service (`…/gpu`); the token is sent as `Authorization: Bearer` \
-                     (a Personal Access Token `pat-nc-…` or a login access token).",
-                ),
-                Schema::attribute,
+            .schema(
+                "The GPU AI Service (NeevCloud): AI runtimes (GPU instances), runtime \
+                 templates, GPU inventory and availability notifications. `endpoint` is the \
+                 AI runtime service (`…/gpu`); the token is sent as `Authorization: Bearer` \
+                 (a Personal Access Token `pat-nc-…` or a login access token).",
             )
             .attribute(
                 Attribute::string("inventory_endpoint")
@@ -166,17 +161,6 @@ mod emulated_tests;
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_token_is_sensitive() {
-        let s = Provider::schema(&GpuAi);
-        assert!(s.attribute_named("token").expect("token").sensitive);
-        assert!(s.attribute_named("inventory_endpoint").is_some());
-        assert!(
-            s.attribute_named("max_retries").is_some(),
-            "common connection attributes"
-        );
-    }
 
     #[test]
     fn types_are_registered_under_their_names() {

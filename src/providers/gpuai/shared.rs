@@ -262,17 +262,24 @@ mod tests {
         }
     }
 
-    #[test]
-    fn api_defaults_keep_the_configured_spelling() {
-        let prior = TemplateSpecModel {
+    /// `spec()` as configured: the port's protocol left to the API's default.
+    fn configured() -> TemplateSpecModel {
+        TemplateSpecModel {
             image: Some("img".into()),
             ports: Some(vec![PortModel {
                 name: Some("jupyter".into()),
                 port: Some(8888),
                 protocol: None,
             }]),
-            env: None,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn api_defaults_keep_the_configured_spelling() {
+        let prior = TemplateSpecModel {
             command: Some(vec![]),
+            ..configured()
         };
         let got = TemplateSpecModel::observe(&spec(), Some(&prior));
         assert_eq!(got, prior);
@@ -291,15 +298,7 @@ mod tests {
     fn a_changed_protocol_is_not_hidden() {
         let mut s = spec();
         s.ports[0].protocol = Some("tcp".into());
-        let prior = TemplateSpecModel {
-            image: Some("img".into()),
-            ports: Some(vec![PortModel {
-                name: Some("jupyter".into()),
-                port: Some(8888),
-                protocol: None,
-            }]),
-            ..Default::default()
-        };
+        let prior = configured();
         let got = TemplateSpecModel::observe(&s, Some(&prior));
         let ports = got.ports.expect("ports");
         assert_eq!(ports[0].protocol.as_deref(), Some("tcp"));

@@ -2,6 +2,7 @@
 //! key) and the secret is returned once, by create; destroy revokes the key.
 
 use super::api::{ApiKey, CreateApiKey, API_KEY_PERMISSIONS, API_KEY_SCOPES};
+use super::records::{self, Record};
 use super::IcGpuClient;
 use crate::client::Api;
 use crate::framework::ImportForm;
@@ -37,12 +38,19 @@ fn lifetime_days(created_at: &str, expires_at: &str) -> Option<i64> {
     Some((secs + 43_200).div_euclid(86_400))
 }
 
-impl ApiKeyModel {
-    fn observe(&mut self, k: &ApiKey) {
-        self.id = Some(k.id.clone());
-        self.name = Some(k.name.clone());
-        self.scopes = Some(k.scopes.clone());
-        self.permissions = Some(k.permissions.clone());
+impl Record for ApiKeyModel {
+    type Api = ApiKey;
+    fn what(&self) -> String {
+        records::named("API key", &self.id, &self.name)
+    }
+    fn path(&self) -> Option<String> {
+        self.id.as_deref().map(path)
+    }
+    fn observe(&mut self, k: ApiKey) {
+        self.id = Some(k.id);
+        self.name = Some(k.name);
+        self.scopes = Some(k.scopes);
+        self.permissions = Some(k.permissions);
         // The API reports only the expiry time; derive the lifetime so an imported key plans no
         // replacement.
         self.expires_in_days = match (&k.created_at, &k.expires_at) {
@@ -50,14 +58,12 @@ impl ApiKeyModel {
             _ => None,
         };
         // Only the create response carries the secret; reads keep the one in state.
-        if k.key.is_some() {
-            self.key = k.key.clone();
-        }
-        self.prefix = Some(k.prefix.clone());
-        self.status = Some(k.status.clone());
-        self.created_at = k.created_at.clone();
-        self.expires_at = k.expires_at.clone();
-        self.last_used_at = k.last_used_at.clone();
+        self.key = k.key.or(self.key.take());
+        self.prefix = Some(k.prefix);
+        self.status = Some(k.status);
+        self.created_at = k.created_at;
+        self.expires_at = k.expires_at;
+        self.last_used_at = k.last_used_at;
     }
 }
 
@@ -106,12 +112,7 @@ impl Resource for ApiKeyResource {
             "A scoped `sk-ic-` API key for the IC GPU platform. Keys are immutable: changing any \
              argument creates a new key and revokes the old one. Destroy revokes the key.",
         )
-        .attribute(
-            Attribute::string("id")
-                .computed()
-                .use_state_for_unknown()
-                .description("API key ID (`ak-...`); also the import ID."),
-        )
+        .attribute(records::id("API key ID (`ak-...`); also the import ID."))
         .attribute(
             Attribute::string("name")
                 .required()
@@ -168,31 +169,20 @@ impl Resource for ApiKeyResource {
         )
         .attribute(
             Attribute::string("prefix")
-                .computed()
-                .use_state_for_unknown()
-                .description("First characters of the key (`sk-ic-abc1`), safe to display."),
+                .output("First characters of the key (`sk-ic-abc1`), safe to display.").use_state_for_unknown(),
         )
         .attribute(
             Attribute::string("status")
-                .computed()
-                .description("`active`, or `expired` once `expires_at` has passed."),
+                .output("`active`, or `expired` once `expires_at` has passed."),
         )
-        .attribute(
-            Attribute::string("created_at")
-                .computed()
-                .use_state_for_unknown()
-                .description("Creation time (RFC 3339)."),
-        )
+        .attribute(records::created_at())
         .attribute(
             Attribute::string("expires_at")
-                .computed()
-                .use_state_for_unknown()
-                .description("Expiry time (RFC 3339); null if the key never expires."),
+                .output("Expiry time (RFC 3339); null if the key never expires.").use_state_for_unknown(),
         )
         .attribute(
             Attribute::string("last_used_at")
-                .computed()
-                .description("Last successful authentication with the key; null if never used."),
+                .output("Last successful authentication with the key; null if never used."),
         )
     }
 
@@ -211,7 +201,7 @@ impl Resource for ApiKeyResource {
         let created = create_key(api, &req).await?;
         let mut state = plan;
         let configured_days = state.expires_in_days;
-        state.observe(&created);
+        state.observe(created);
         state.expires_in_days = configured_days;
         Ok(state)
     }
@@ -219,21 +209,9 @@ impl Resource for ApiKeyResource {
     async fn read(
         &self,
         ctx: &Ctx<'_, IcGpuClient>,
-        mut state: ApiKeyModel,
+        state: ApiKeyModel,
     ) -> Result<Option<ApiKeyModel>, Diagnostics> {
-        let api = &super::api(ctx)?;
-        let Some(id) = state.id.clone() else {
-            return Ok(None);
-        };
-        let found = api
-            .get(&path(&id))
-            .describe(format!("read API key {id}"))
-            .send_optional::<ApiKey>()
-            .await?;
-        Ok(found.map(|k| {
-            state.observe(&k);
-            state
-        }))
+        records::read(ctx, state).await
     }
 
     async fn delete(
@@ -281,12 +259,12 @@ mod tests {
             key: Some("sk-ic-abc1secret".into()),
             ..Default::default()
         };
-        m.observe(&listed);
+        m.observe(listed.clone());
         assert_eq!(m.key.as_deref(), Some("sk-ic-abc1secret"));
         assert_eq!(m.expires_in_days, Some(90));
-        let mut never = listed.clone();
+        let mut never = listed;
         never.expires_at = None;
-        m.observe(&never);
+        m.observe(never);
         assert_eq!(m.expires_in_days, None);
     }
 }

@@ -3,6 +3,7 @@
 //! which is kept in state (sensitive) so a `kubernetes` provider can be configured from it.
 
 use super::api::{Cluster, CreateCluster};
+use super::records;
 use super::IcGpuClient;
 use crate::client::{list_all_token, Api, ClientError};
 use crate::framework::resource::Operation;
@@ -103,21 +104,12 @@ impl Resource for ClusterResource {
              API cannot change a cluster, so `name` and `version` replace it. `kubeconfig` \
              configures a `kubernetes` provider (see the example).",
         )
-        .attribute(
-            Attribute::string("id")
-                .computed()
-                .use_state_for_unknown()
-                .description("Cluster ID (`cls-...`); also the import ID."),
-        )
+        .attribute(records::id("Cluster ID (`cls-...`); also the import ID."))
         .attribute(
             Attribute::string("name")
                 .required()
                 .requires_replace()
-                .validator(validators::regex(
-                    r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$",
-                    "a DNS label: 1-63 lower-case letters, digits and '-', starting and ending \
-                     with a letter or digit",
-                ))
+                .validator(records::dns_label())
                 .description("Cluster name, unique among the account's clusters."),
         )
         .attribute(
@@ -134,15 +126,14 @@ impl Resource for ClusterResource {
                      newest version the platform supports; the deployed version is reported here.",
                 ),
         )
-        .attribute(Attribute::string("status").computed().description(
+        .attribute(Attribute::string("status").output(
             "Lifecycle status reported by the API: pending, provisioning, running, error or \
              terminating.",
         ))
         .attribute(
             Attribute::string("endpoint")
-                .computed()
-                .use_state_for_unknown()
-                .description("Kubernetes API server URL (`https://...`)."),
+                .output("Kubernetes API server URL (`https://...`).")
+                .use_state_for_unknown(),
         )
         .attribute(
             Attribute::string("kubeconfig")
@@ -157,16 +148,10 @@ impl Resource for ClusterResource {
                      `ephemeral.icgpu_cluster_kubeconfig` instead.",
                 ),
         )
-        .attribute(
-            Attribute::string("created_at")
-                .computed()
-                .use_state_for_unknown()
-                .description("Creation time (RFC 3339)."),
-        )
+        .attribute(records::created_at())
         .attribute(
             Attribute::string("error_message")
-                .computed()
-                .description("Why the cluster is in status `error`; null otherwise."),
+                .output("Why the cluster is in status `error`; null otherwise."),
         )
         .timeouts(&["create", "read", "delete"])
     }

@@ -80,11 +80,7 @@ impl EphemeralResource for ApiKeyEphemeral {
                      apply, and a killed run closes nothing."
                 )),
         )
-        .attribute(
-            Attribute::string("id")
-                .computed()
-                .description("API key ID (`ak-...`)."),
-        )
+        .attribute(Attribute::string("id").output("API key ID (`ak-...`)."))
         .attribute(
             Attribute::string("key")
                 .computed()
@@ -93,14 +89,9 @@ impl EphemeralResource for ApiKeyEphemeral {
         )
         .attribute(
             Attribute::string("prefix")
-                .computed()
-                .description("First characters of the key (`sk-ic-abc1`), safe to display."),
+                .output("First characters of the key (`sk-ic-abc1`), safe to display."),
         )
-        .attribute(
-            Attribute::string("expires_at")
-                .computed()
-                .description("Expiry time (RFC 3339)."),
-        )
+        .attribute(Attribute::string("expires_at").output("Expiry time (RFC 3339)."))
     }
 
     async fn open(

@@ -134,7 +134,6 @@ impl DataSource for GpuTiersDataSource {
     }
 
     fn schema(&self) -> Schema {
-        let computed = |a: Attribute, d: &str| a.computed().description(d);
         Schema::new(
             "The GPU tiers of the IC GPU platform with hardware, hourly prices and current \
              availability. A public endpoint: works without a token.",
@@ -160,44 +159,26 @@ impl DataSource for GpuTiersDataSource {
                 "tiers",
                 Nesting::List,
                 vec![
-                    computed(Attribute::string("tier"), "Tier name."),
-                    computed(Attribute::string("description"), "What the tier offers."),
-                    computed(
-                        Attribute::string("gpu_model"),
-                        "GPU model an instance gets.",
-                    ),
-                    computed(
-                        Attribute::int("gpu_memory_gb"),
-                        "GPU memory in GB (the slice for `mig`; shared for `timesliced`).",
-                    ),
-                    computed(
-                        Attribute::string("mig_profile"),
-                        "MIG profile of the slice (`mig` only), else null.",
-                    ),
-                    computed(
-                        Attribute::string("memory_isolation"),
-                        "`full` (dedicated), `hardware` (MIG) or `none` (time-sliced).",
-                    ),
-                    computed(
-                        Attribute::int("price_per_hour_tokens"),
-                        "Price of an interactive instance in tokens per hour.",
-                    ),
-                    computed(
-                        Attribute::int("batch_price_per_hour_tokens"),
-                        "Price of a batch instance in tokens per hour (50% off).",
-                    ),
-                    computed(
-                        Attribute::bool("available"),
-                        "Whether an interactive instance can start now.",
-                    ),
-                    computed(
-                        Attribute::int("available_count"),
-                        "Instances of this tier that can be scheduled now.",
-                    ),
+                    Attribute::string("tier").output("Tier name."),
+                    Attribute::string("description").output("What the tier offers."),
+                    Attribute::string("gpu_model").output("GPU model an instance gets."),
+                    Attribute::int("gpu_memory_gb")
+                        .output("GPU memory in GB (the slice for `mig`; shared for `timesliced`)."),
+                    Attribute::string("mig_profile")
+                        .output("MIG profile of the slice (`mig` only), else null."),
+                    Attribute::string("memory_isolation")
+                        .output("`full` (dedicated), `hardware` (MIG) or `none` (time-sliced)."),
+                    Attribute::int("price_per_hour_tokens")
+                        .output("Price of an interactive instance in tokens per hour."),
+                    Attribute::int("batch_price_per_hour_tokens")
+                        .output("Price of a batch instance in tokens per hour (50% off)."),
+                    Attribute::bool("available")
+                        .output("Whether an interactive instance can start now."),
+                    Attribute::int("available_count")
+                        .output("Instances of this tier that can be scheduled now."),
                 ],
             )
-            .computed()
-            .description("The matching tiers, in the platform's catalogue order."),
+            .output("The matching tiers, in the platform's catalogue order."),
         )
     }
 

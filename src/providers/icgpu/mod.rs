@@ -351,6 +351,16 @@ pub(crate) mod testutil {
         diags
     }
 
+    /// A configuration object holding `pairs`.
+    pub fn config(pairs: &[(&str, Value)]) -> Value {
+        Value::Object(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        )
+    }
+
     pub fn errors_text(d: &Diagnostics) -> String {
         d.iter()
             .filter(|d| d.severity == crate::framework::Severity::Error)

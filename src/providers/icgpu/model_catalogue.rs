@@ -74,7 +74,6 @@ impl DataSource for ModelCatalogueDataSource {
     }
 
     fn schema(&self) -> Schema {
-        let computed = |a: Attribute, d: &str| a.computed().description(d);
         Schema::new(
             "The pre-tested models the IC GPU platform can deploy; an entry's `model`, `engine` \
              and `resource_profile` can be passed unchanged to `icgpu_model_deployment`. A \
@@ -114,28 +113,21 @@ impl DataSource for ModelCatalogueDataSource {
                 "model_catalogue",
                 Nesting::List,
                 vec![
-                    computed(Attribute::string("id"), "Stable catalogue identifier."),
-                    computed(Attribute::string("name"), "Display name."),
-                    computed(Attribute::string("model"), "Hugging Face repository ID."),
-                    computed(Attribute::string("engine"), "Serving engine."),
-                    computed(Attribute::string("task"), "`chat` or `embedding`."),
-                    computed(
-                        Attribute::string("resource_profile"),
-                        "GPU resource profile each replica runs on.",
+                    Attribute::string("id").output("Stable catalogue identifier."),
+                    Attribute::string("name").output("Display name."),
+                    Attribute::string("model").output("Hugging Face repository ID."),
+                    Attribute::string("engine").output("Serving engine."),
+                    Attribute::string("task").output("`chat` or `embedding`."),
+                    Attribute::string("resource_profile").output("GPU resource profile each replica runs on.",
                     ),
-                    computed(
-                        Attribute::int("context_length"),
-                        "Maximum context length in tokens; null if not applicable.",
+                    Attribute::int("context_length").output("Maximum context length in tokens; null if not applicable.",
                     ),
-                    computed(
-                        Attribute::bool("gated"),
-                        "True if deploying it needs a `huggingface_token` with access to the repository.",
+                    Attribute::bool("gated").output("True if deploying it needs a `huggingface_token` with access to the repository.",
                     ),
-                    computed(Attribute::string("description"), "What the model is."),
+                    Attribute::string("description").output("What the model is."),
                 ],
             )
-            .computed()
-            .description("The matching models, in the platform's catalogue order."),
+            .output("The matching models, in the platform's catalogue order."),
         )
     }
 

@@ -4,6 +4,7 @@
 use super::api::{
     CreateModelDeployment, ModelDeployment, ModelScaling, ENGINES, RESOURCE_PROFILES,
 };
+use super::records;
 use super::IcGpuClient;
 use crate::client::{list_all_token, Api, Client, ClientError, Poll};
 use crate::framework::resource::Operation;
@@ -170,21 +171,14 @@ impl Resource for ModelDeploymentResource {
              an OpenAI-compatible endpoint. Replica bounds and `enabled` change in place; the \
              other arguments replace the deployment.",
         )
-        .attribute(
-            Attribute::string("id")
-                .computed()
-                .use_state_for_unknown()
-                .description("Same as `name` (the API identifies deployments by name); the import ID."),
-        )
+        .attribute(records::id(
+            "Same as `name` (the API identifies deployments by name); the import ID.",
+        ))
         .attribute(
             Attribute::string("name")
                 .required()
                 .requires_replace()
-                .validator(validators::regex(
-                    r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$",
-                    "a DNS label: 1-63 lower-case letters, digits and '-', starting and ending \
-                     with a letter or digit",
-                ))
+                .validator(records::dns_label())
                 .description(
                     "Deployment name: its identifier in the API and the `model` value clients \
                      send to the endpoint.",
@@ -267,33 +261,24 @@ impl Resource for ModelDeploymentResource {
                      timeout) until `GET <endpoint>/models` answers 200. Default false.",
                 ),
         )
-        .attribute(Attribute::string("status").computed().description(
+        .attribute(Attribute::string("status").output(
             "Lifecycle status: deploying, serving, scaling, stopped, failed or terminating.",
         ))
         .attribute(
             Attribute::int("ready_replicas")
-                .computed()
-                .description("Replicas ready to serve requests when last read."),
+                .output("Replicas ready to serve requests when last read."),
         )
         .attribute(
             Attribute::string("endpoint")
-                .computed()
-                .use_state_for_unknown()
-                .description(
+                .output(
                     "OpenAI-compatible base URL: call `<endpoint>/chat/completions` with \
                      `\"model\": \"<name>\"`.",
-                ),
+                ).use_state_for_unknown(),
         )
-        .attribute(
-            Attribute::string("created_at")
-                .computed()
-                .use_state_for_unknown()
-                .description("Creation time (RFC 3339)."),
-        )
+        .attribute(records::created_at())
         .attribute(
             Attribute::string("error_message")
-                .computed()
-                .description("Why the deployment is `failed`; null otherwise."),
+                .output("Why the deployment is `failed`; null otherwise."),
         )
         .config_validator(validators::not_greater_than("min_replicas", "max_replicas"))
         .timeouts(&["create", "read", "update", "delete"])

@@ -1,11 +1,12 @@
-//! What the plain-record resources share (VM networks, subnets, firewall rules, disks): create,
-//! read and delete over a [`Record`] model, each call with the operation's deadline and
-//! cancellation, and the validators for names, IPv4 networks, ports, container images and
+//! What the plain-record resources share (teams, SSH keys, API keys, webhooks, alerts, VM
+//! networks, subnets, firewall rules, disks): create, read, update and delete over a [`Record`]
+//! model, each call with the operation's deadline and cancellation; the `id` and `created_at`
+//! attributes; the validators for names, IPv4 networks, ports, container images and
 //! environment variable names.
 
 use super::IcGpuClient;
 use crate::framework::validators::{self, Validator};
-use crate::framework::{Attribute, Ctx, Diagnostics};
+use crate::framework::{Attribute, Ctx, Diagnostics, Value};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::net::Ipv4Addr;
@@ -21,6 +22,14 @@ pub(crate) trait Record: Sized {
     /// The record's path; `None` while an ID it needs is unknown.
     fn path(&self) -> Option<String>;
     fn observe(&mut self, answer: Self::Api);
+}
+
+/// A record in messages: `noun` and its ID, or before create its `name`: `VM network net-abc123`.
+pub(crate) fn named(noun: &str, id: &Option<String>, name: &Option<String>) -> String {
+    format!(
+        "{noun} {}",
+        id.as_ref().or(name.as_ref()).map_or("", String::as_str)
+    )
 }
 
 /// POSTs `body` to `collection` under an `Idempotency-Key`, so a retried create never makes a
@@ -61,6 +70,32 @@ pub(crate) async fn read<M: Record>(
     }))
 }
 
+/// PATCHes `body` (what changed; `None` when nothing did) to the record and fills `plan` from
+/// the answer.
+pub(crate) async fn update<M: Record>(
+    ctx: &Ctx<'_, IcGpuClient>,
+    mut plan: M,
+    prior: &M,
+    body: Option<impl Serialize>,
+) -> Result<M, Diagnostics> {
+    let (Some(body), Some(path)) = (body, prior.path()) else {
+        return Ok(plan);
+    };
+    let answer = super::api(ctx)?
+        .patch(&path)
+        .json(&body)
+        .describe(format!("update {}", prior.what()))
+        .send()
+        .await?;
+    plan.observe(answer);
+    Ok(plan)
+}
+
+/// A PATCH field: the planned value when it differs from the prior one.
+pub(crate) fn changed<T: PartialEq + Clone>(plan: &Option<T>, prior: &Option<T>) -> Option<T> {
+    plan.clone().filter(|v| Some(v) != prior.as_ref())
+}
+
 /// DELETEs the record; one already gone (404) counts as deleted.
 pub(crate) async fn delete<M: Record>(
     ctx: &Ctx<'_, IcGpuClient>,
@@ -80,12 +115,43 @@ pub(crate) async fn delete<M: Record>(
     }
 }
 
+/// The `id` attribute every record has: computed once, kept across plans.
+pub(crate) fn id(description: &str) -> Attribute {
+    Attribute::string("id")
+        .output(description)
+        .use_state_for_unknown()
+}
+
+/// The optional free-text `description` of teams, SSH key groups and VM networks.
+pub(crate) fn description() -> Attribute {
+    Attribute::string("description")
+        .default(Value::string(""))
+        .validator(validators::length_between(0, 256))
+        .description("Free text, at most 256 characters.")
+}
+
+/// The create body of records that are a name and a description (`CreateTeamRequest`,
+/// `CreateSshKeyGroupRequest`, `CreateVmNetworkRequest`).
+#[derive(Serialize)]
+pub(crate) struct NameAndDescription {
+    name: String,
+    description: String,
+}
+
+impl NameAndDescription {
+    pub(crate) fn new(name: &Option<String>, description: &Option<String>) -> Self {
+        Self {
+            name: name.clone().unwrap_or_default(),
+            description: description.clone().unwrap_or_default(),
+        }
+    }
+}
+
 /// The `created_at` attribute every record has.
 pub(crate) fn created_at() -> Attribute {
     Attribute::string("created_at")
-        .computed()
+        .output("Creation time (RFC 3339).")
         .use_state_for_unknown()
-        .description("Creation time (RFC 3339).")
 }
 
 /// A name the API accepts: a DNS label.
@@ -250,6 +316,15 @@ mod tests {
         ] {
             assert_eq!(errors(&image, bad).len(), 1, "{bad}");
         }
+    }
+
+    #[test]
+    fn a_patch_field_is_the_planned_value_only_when_it_changed() {
+        let (eval, train) = (Some("eval".to_string()), Some("train".to_string()));
+        assert_eq!(changed(&eval, &train), eval);
+        assert_eq!(changed(&eval, &eval), None);
+        assert_eq!(changed(&eval, &None), eval);
+        assert_eq!(changed::<i64>(&None, &Some(3)), None);
     }
 
     #[test]

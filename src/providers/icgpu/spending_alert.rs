@@ -2,6 +2,7 @@
 //! changes in place with one PATCH carrying only what changed.
 
 use super::api::{CreateSpendingAlert, SpendingAlert, UpdateSpendingAlert, NOTIFY_VIA};
+use super::records::{self, changed, Record};
 use super::IcGpuClient;
 use crate::framework::ImportForm;
 use crate::framework::{validators, Attribute, Ctx, Diagnostics, Failure, Resource, Schema, Value};
@@ -21,33 +22,33 @@ pub struct SpendingAlertModel {
     pub created_at: Option<String>,
 }
 
-impl SpendingAlertModel {
-    fn observe(&mut self, a: &SpendingAlert) {
-        self.id = Some(a.id.clone());
-        self.name = Some(a.name.clone());
+impl Record for SpendingAlertModel {
+    type Api = SpendingAlert;
+    fn what(&self) -> String {
+        records::named("spending alert", &self.id, &self.name)
+    }
+    fn path(&self) -> Option<String> {
+        Some(format!("/api/v1/spending-alerts/{}", self.id.as_deref()?))
+    }
+    fn observe(&mut self, a: SpendingAlert) {
+        self.id = Some(a.id);
+        self.name = Some(a.name);
         self.threshold = Some(a.threshold);
-        self.notify_via = Some(a.notify_via.clone());
+        self.notify_via = Some(a.notify_via);
         self.triggered = Some(a.triggered.unwrap_or(false));
-        self.last_triggered_at = a.last_triggered_at.clone();
-        self.created_at = a.created_at.clone();
+        self.last_triggered_at = a.last_triggered_at;
+        self.created_at = a.created_at;
     }
 }
 
 /// The PATCH body for what differs between `plan` and `prior`; `None` when nothing does.
 fn patch(plan: &SpendingAlertModel, prior: &SpendingAlertModel) -> Option<UpdateSpendingAlert> {
     let p = UpdateSpendingAlert {
-        name: plan.name.clone().filter(|n| Some(n) != prior.name.as_ref()),
-        threshold: plan.threshold.filter(|t| Some(*t) != prior.threshold),
-        notify_via: plan
-            .notify_via
-            .clone()
-            .filter(|n| Some(n) != prior.notify_via.as_ref()),
+        name: changed(&plan.name, &prior.name),
+        threshold: changed(&plan.threshold, &prior.threshold),
+        notify_via: changed(&plan.notify_via, &prior.notify_via),
     };
     (p.name.is_some() || p.threshold.is_some() || p.notify_via.is_some()).then_some(p)
-}
-
-fn path(id: &str) -> String {
-    format!("/api/v1/spending-alerts/{id}")
 }
 
 #[async_trait]
@@ -65,12 +66,7 @@ impl Resource for SpendingAlertResource {
              threshold, via webhook (`balance.low`) or in-app notification. All arguments change \
              in place.",
         )
-        .attribute(
-            Attribute::string("id")
-                .computed()
-                .use_state_for_unknown()
-                .description("Alert ID (`alert-...`); also the import ID."),
-        )
+        .attribute(records::id("Alert ID (`alert-...`); also the import ID."))
         .attribute(
             Attribute::string("name")
                 .required()
@@ -95,20 +91,16 @@ impl Resource for SpendingAlertResource {
                      (dashboard notification, the default).",
                 ),
         )
-        .attribute(Attribute::bool("triggered").computed().description(
-            "True after the alert fired, until the balance is back above the threshold.",
-        ))
+        .attribute(
+            Attribute::bool("triggered").output(
+                "True after the alert fired, until the balance is back above the threshold.",
+            ),
+        )
         .attribute(
             Attribute::string("last_triggered_at")
-                .computed()
-                .description("When the alert last fired (RFC 3339); null if never."),
+                .output("When the alert last fired (RFC 3339); null if never."),
         )
-        .attribute(
-            Attribute::string("created_at")
-                .computed()
-                .use_state_for_unknown()
-                .description("Creation time (RFC 3339)."),
-        )
+        .attribute(records::created_at())
     }
 
     async fn create(
@@ -116,70 +108,33 @@ impl Resource for SpendingAlertResource {
         ctx: &Ctx<'_, IcGpuClient>,
         plan: SpendingAlertModel,
     ) -> Result<SpendingAlertModel, Failure<SpendingAlertModel>> {
-        let api = &super::api(ctx)?;
         let req = CreateSpendingAlert {
             name: plan.name.clone().unwrap_or_default(),
             threshold: plan.threshold.unwrap_or_default(),
             notify_via: plan.notify_via.clone(),
         };
-        let created: SpendingAlert = api
-            .post("/api/v1/spending-alerts")
-            .json(&req)
-            .idempotency_key(uuid::Uuid::new_v4().to_string())
-            .describe(format!("create spending alert {:?}", req.name))
-            .send()
-            .await
-            .map_err(Diagnostics::from)?;
-        let mut state = plan;
-        state.observe(&created);
-        Ok(state)
+        Ok(records::create(ctx, "/api/v1/spending-alerts", &req, plan).await?)
     }
 
     async fn read(
         &self,
         ctx: &Ctx<'_, IcGpuClient>,
-        mut state: SpendingAlertModel,
+        state: SpendingAlertModel,
     ) -> Result<Option<SpendingAlertModel>, Diagnostics> {
-        let api = &super::api(ctx)?;
-        let Some(id) = state.id.clone() else {
-            return Ok(None);
-        };
-        let found = api
-            .get(&path(&id))
-            .describe(format!("read spending alert {id}"))
-            .send_optional::<SpendingAlert>()
-            .await?;
-        Ok(found.map(|a| {
-            state.observe(&a);
-            state
-        }))
+        records::read(ctx, state).await
     }
 
     async fn update(
         &self,
         ctx: &Ctx<'_, IcGpuClient>,
-        plan: SpendingAlertModel,
+        mut plan: SpendingAlertModel,
         prior: SpendingAlertModel,
     ) -> Result<SpendingAlertModel, Failure<SpendingAlertModel>> {
-        let api = &super::api(ctx)?;
-        let id = prior.id.clone().unwrap_or_default();
-        let Some(body) = patch(&plan, &prior) else {
-            // Nothing the API holds changed: keep what is known.
-            let mut state = plan;
-            state.triggered = prior.triggered;
-            state.last_triggered_at = prior.last_triggered_at;
-            return Ok(state);
-        };
-        let updated: SpendingAlert = api
-            .patch(&path(&id))
-            .json(&body)
-            .describe(format!("update spending alert {id}"))
-            .send()
-            .await
-            .map_err(Diagnostics::from)?;
-        let mut state = plan;
-        state.observe(&updated);
-        Ok(state)
+        let body = patch(&plan, &prior);
+        // Without a PATCH these are not re-read: keep what is known.
+        plan.triggered = prior.triggered;
+        plan.last_triggered_at = prior.last_triggered_at.clone();
+        Ok(records::update(ctx, plan, &prior, body).await?)
     }
 
     async fn delete(
@@ -187,17 +142,7 @@ impl Resource for SpendingAlertResource {
         ctx: &Ctx<'_, IcGpuClient>,
         state: SpendingAlertModel,
     ) -> Result<(), Diagnostics> {
-        let api = &super::api(ctx)?;
-        let Some(id) = state.id else { return Ok(()) };
-        match api
-            .delete(&path(&id))
-            .describe(format!("delete spending alert {id}"))
-            .send_no_body()
-            .await
-        {
-            Err(e) if !e.is_not_found() => Err(e.into()),
-            _ => Ok(()),
-        }
+        records::delete(ctx, &state).await
     }
 
     fn import_form(&self) -> ImportForm {

@@ -3,6 +3,7 @@
 //! once). The API has no update: any change replaces the key.
 
 use super::api::{CreateSshKey, GenerateSshKey, SshKey};
+use super::records::{self, Record};
 use super::{ssh_public_key, IcGpuClient};
 use crate::framework::planmod::requires_replace_if;
 use crate::framework::ImportForm;
@@ -25,10 +26,17 @@ pub struct SshKeyModel {
     pub created_at: Option<String>,
 }
 
-impl SshKeyModel {
-    fn observe(&mut self, k: &SshKey) {
-        self.id = Some(k.id.clone());
-        self.name = Some(k.name.clone());
+impl Record for SshKeyModel {
+    type Api = SshKey;
+    fn what(&self) -> String {
+        records::named("SSH key", &self.id, &self.name)
+    }
+    fn path(&self) -> Option<String> {
+        Some(format!("/api/v1/ssh-keys/{}", self.id.as_deref()?))
+    }
+    fn observe(&mut self, k: SshKey) {
+        self.id = Some(k.id);
+        self.name = Some(k.name);
         // The API stores the key line trimmed; keep the configured spelling (e.g. the trailing
         // newline `file()` reads) when it is the same key.
         let same = self
@@ -36,18 +44,12 @@ impl SshKeyModel {
             .as_deref()
             .is_some_and(|mine| mine.trim() == k.public_key.trim());
         if !same {
-            self.public_key = Some(k.public_key.clone());
+            self.public_key = Some(k.public_key);
         }
-        if k.private_key.is_some() {
-            self.private_key = k.private_key.clone();
-        }
-        self.fingerprint = Some(k.fingerprint.clone());
-        self.created_at = k.created_at.clone();
+        self.private_key = k.private_key.or(self.private_key.take());
+        self.fingerprint = Some(k.fingerprint);
+        self.created_at = k.created_at;
     }
-}
-
-fn path(id: &str) -> String {
-    format!("/api/v1/ssh-keys/{id}")
 }
 
 #[async_trait]
@@ -66,12 +68,7 @@ impl Resource for SshKeyResource {
              (`generate = true`; the private key is returned once). The API cannot change a key, \
              so any change replaces it.",
         )
-        .attribute(
-            Attribute::string("id")
-                .computed()
-                .use_state_for_unknown()
-                .description("SSH key ID (`key-...`); also the import ID."),
-        )
+        .attribute(records::id("SSH key ID (`key-...`); also the import ID."))
         .attribute(
             Attribute::string("name")
                 .required()
@@ -119,18 +116,10 @@ impl Resource for SshKeyResource {
         )
         .attribute(
             Attribute::string("fingerprint")
-                .computed()
-                .use_state_for_unknown()
-                .description(
-                    "OpenSSH SHA256 fingerprint (`SHA256:...`), as `ssh-keygen -l` prints it.",
-                ),
+                .output("OpenSSH SHA256 fingerprint (`SHA256:...`), as `ssh-keygen -l` prints it.")
+                .use_state_for_unknown(),
         )
-        .attribute(
-            Attribute::string("created_at")
-                .computed()
-                .use_state_for_unknown()
-                .description("Creation time (RFC 3339)."),
-        )
+        .attribute(records::created_at())
     }
 
     /// Exactly one source: an uploaded `public_key`, or `generate = true`.
@@ -160,59 +149,32 @@ impl Resource for SshKeyResource {
         }
     }
 
+    /// Keyed (see [`records::create`]): a retry is answered with the original response, so a
+    /// generated private key is never lost to a dropped connection.
     async fn create(
         &self,
         ctx: &Ctx<'_, IcGpuClient>,
         plan: SshKeyModel,
     ) -> Result<SshKeyModel, Failure<SshKeyModel>> {
-        let api = &super::api(ctx)?;
         let name = plan.name.clone().unwrap_or_default();
-        // Retries reuse the Idempotency-Key; the API then replays the original response, so a
-        // generated private key is never lost to a dropped connection.
-        let key = uuid::Uuid::new_v4().to_string();
-        let created: SshKey = if plan.generate.unwrap_or(false) {
-            api.post("/api/v1/ssh-keys/generate")
-                .json(&GenerateSshKey { name: name.clone() })
-                .idempotency_key(key)
-                .describe(format!("generate SSH key {name:?}"))
-                .send()
-                .await
-        } else {
-            let public_key = plan.public_key.clone().unwrap_or_default();
-            api.post("/api/v1/ssh-keys")
-                .json(&CreateSshKey {
-                    name: name.clone(),
-                    public_key: public_key.trim().to_string(),
-                })
-                .idempotency_key(key)
-                .describe(format!("upload SSH key {name:?}"))
-                .send()
-                .await
+        if plan.generate.unwrap_or(false) {
+            let req = GenerateSshKey { name };
+            return Ok(records::create(ctx, "/api/v1/ssh-keys/generate", &req, plan).await?);
         }
-        .map_err(Diagnostics::from)?;
-        let mut state = plan;
-        state.observe(&created);
-        Ok(state)
+        let public_key = plan.public_key.as_deref().unwrap_or_default();
+        let req = CreateSshKey {
+            name,
+            public_key: public_key.trim().to_string(),
+        };
+        Ok(records::create(ctx, "/api/v1/ssh-keys", &req, plan).await?)
     }
 
     async fn read(
         &self,
         ctx: &Ctx<'_, IcGpuClient>,
-        mut state: SshKeyModel,
+        state: SshKeyModel,
     ) -> Result<Option<SshKeyModel>, Diagnostics> {
-        let api = &super::api(ctx)?;
-        let Some(id) = state.id.clone() else {
-            return Ok(None);
-        };
-        let found = api
-            .get(&path(&id))
-            .describe(format!("read SSH key {id}"))
-            .send_optional::<SshKey>()
-            .await?;
-        Ok(found.map(|k| {
-            state.observe(&k);
-            state
-        }))
+        records::read(ctx, state).await
     }
 
     async fn delete(
@@ -220,17 +182,7 @@ impl Resource for SshKeyResource {
         ctx: &Ctx<'_, IcGpuClient>,
         state: SshKeyModel,
     ) -> Result<(), Diagnostics> {
-        let api = &super::api(ctx)?;
-        let Some(id) = state.id else { return Ok(()) };
-        match api
-            .delete(&path(&id))
-            .describe(format!("delete SSH key {id}"))
-            .send_no_body()
-            .await
-        {
-            Err(e) if !e.is_not_found() => Err(e.into()),
-            _ => Ok(()),
-        }
+        records::delete(ctx, &state).await
     }
 
     fn import_form(&self) -> ImportForm {
@@ -241,19 +193,17 @@ impl Resource for SshKeyResource {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::providers::icgpu::testutil;
 
     const KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPiKQyUMCva8XXwnIoQFhqpWDNhV93p8WJUtwdMbvKD7 alice@work-laptop";
 
     fn config(public_key: Value, generate: Value) -> Value {
-        Value::Object(
-            [
-                ("name".to_string(), Value::string("k")),
-                ("public_key".to_string(), public_key),
-                ("generate".to_string(), generate),
-            ]
-            .into_iter()
-            .collect(),
-        )
+        let name = Value::string("k");
+        testutil::config(&[
+            ("name", name),
+            ("public_key", public_key),
+            ("generate", generate),
+        ])
     }
 
     fn errors(c: Value) -> bool {
@@ -284,13 +234,13 @@ mod tests {
             public_key: Some(format!("{KEY}\n")),
             ..Default::default()
         };
-        m.observe(&api);
+        m.observe(api.clone());
         assert_eq!(m.public_key, Some(format!("{KEY}\n")));
         let mut other = SshKeyModel {
             public_key: Some("ssh-ed25519 AAAAother".into()),
             ..Default::default()
         };
-        other.observe(&api);
+        other.observe(api);
         assert_eq!(other.public_key.as_deref(), Some(KEY));
     }
 }

@@ -15,13 +15,6 @@ use std::collections::BTreeSet;
 
 pub struct SshKeyGroupResource;
 
-/// `CreateSshKeyGroupRequest`.
-#[derive(Serialize)]
-struct CreateSshKeyGroup {
-    name: String,
-    description: String,
-}
-
 /// `AddSshKeyGroupKeyRequest`.
 #[derive(Serialize)]
 struct AddKey<'a> {
@@ -51,8 +44,7 @@ pub struct SshKeyGroupModel {
 impl Record for SshKeyGroupModel {
     type Api = SshKeyGroup;
     fn what(&self) -> String {
-        let id = self.id.as_deref().or(self.name.as_deref());
-        format!("SSH key group {}", id.unwrap_or_default())
+        records::named("SSH key group", &self.id, &self.name)
     }
     fn path(&self) -> Option<String> {
         self.id.as_deref().map(path)
@@ -127,12 +119,7 @@ impl Resource for SshKeyGroupResource {
              place, one call per key that joins or leaves; `name` and `description` replace \
              the group (the API cannot change them).",
         )
-        .attribute(
-            Attribute::string("id")
-                .computed()
-                .use_state_for_unknown()
-                .description("Group ID (`grp-...`); also the import ID."),
-        )
+        .attribute(records::id("Group ID (`grp-...`); also the import ID."))
         .attribute(
             Attribute::string("name")
                 .required()
@@ -140,13 +127,7 @@ impl Resource for SshKeyGroupResource {
                 .validator(validators::length_between(1, 64))
                 .description("Group name, 1 to 64 characters, unique among the account's groups."),
         )
-        .attribute(
-            Attribute::string("description")
-                .default(Value::string(""))
-                .requires_replace()
-                .validator(validators::length_between(0, 256))
-                .description("Free text, at most 256 characters."),
-        )
+        .attribute(records::description().requires_replace())
         .attribute(
             Attribute::set_of("ssh_key_ids", Type::String)
                 .default(Value::Set(Vec::new()))
@@ -164,10 +145,7 @@ impl Resource for SshKeyGroupResource {
         ctx: &Ctx<'_, IcGpuClient>,
         plan: SshKeyGroupModel,
     ) -> Result<SshKeyGroupModel, Failure<SshKeyGroupModel>> {
-        let req = CreateSshKeyGroup {
-            name: plan.name.clone().unwrap_or_default(),
-            description: plan.description.clone().unwrap_or_default(),
-        };
+        let req = records::NameAndDescription::new(&plan.name, &plan.description);
         let members = plan.ssh_key_ids.clone().unwrap_or_default();
         let mut state = records::create(ctx, "/api/v1/ssh-key-groups", &req, plan).await?;
         let id = state.id.clone().unwrap_or_default();
@@ -233,12 +211,5 @@ mod tests {
         );
         let none: Vec<&str> = Vec::new();
         assert_eq!(membership_changes(&prior, &prior), (none.clone(), none));
-    }
-
-    #[test]
-    fn import_needs_a_group_id() {
-        let form = SshKeyGroupResource.import_form();
-        assert!(form.parse("icgpu_ssh_key_group", "grp-abc123").is_ok());
-        assert!(form.parse("icgpu_ssh_key_group", "key-abc123").is_err());
     }
 }

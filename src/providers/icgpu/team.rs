@@ -4,18 +4,11 @@
 use super::records::{self, Record};
 use super::IcGpuClient;
 use crate::framework::ImportForm;
-use crate::framework::{validators, Attribute, Ctx, Diagnostics, Failure, Resource, Schema, Value};
+use crate::framework::{validators, Attribute, Ctx, Diagnostics, Failure, Resource, Schema};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 pub struct TeamResource;
-
-/// `CreateTeamRequest`.
-#[derive(Serialize)]
-struct CreateTeam {
-    name: String,
-    description: String,
-}
 
 /// `Team`.
 #[derive(Deserialize)]
@@ -37,8 +30,7 @@ pub struct TeamModel {
 impl Record for TeamModel {
     type Api = Team;
     fn what(&self) -> String {
-        let id = self.id.as_deref().or(self.name.as_deref());
-        format!("team {}", id.unwrap_or_default())
+        records::named("team", &self.id, &self.name)
     }
     fn path(&self) -> Option<String> {
         self.id.as_deref().map(path)
@@ -70,12 +62,7 @@ impl Resource for TeamResource {
              `icgpu_team_member`. The API cannot change a team: a new `name` or `description` \
              replaces it (and its members). Deleting a team removes its members.",
         )
-        .attribute(
-            Attribute::string("id")
-                .computed()
-                .use_state_for_unknown()
-                .description("Team ID (`team-...`); also the import ID."),
-        )
+        .attribute(records::id("Team ID (`team-...`); also the import ID."))
         .attribute(
             Attribute::string("name")
                 .required()
@@ -83,13 +70,7 @@ impl Resource for TeamResource {
                 .validator(validators::length_between(1, 64))
                 .description("Team name, 1 to 64 characters, unique in the tenant."),
         )
-        .attribute(
-            Attribute::string("description")
-                .default(Value::string(""))
-                .requires_replace()
-                .validator(validators::length_between(0, 256))
-                .description("Free text, at most 256 characters."),
-        )
+        .attribute(records::description().requires_replace())
         .attribute(records::created_at())
     }
 
@@ -98,10 +79,7 @@ impl Resource for TeamResource {
         ctx: &Ctx<'_, IcGpuClient>,
         plan: TeamModel,
     ) -> Result<TeamModel, Failure<TeamModel>> {
-        let req = CreateTeam {
-            name: plan.name.clone().unwrap_or_default(),
-            description: plan.description.clone().unwrap_or_default(),
-        };
+        let req = records::NameAndDescription::new(&plan.name, &plan.description);
         Ok(records::create(ctx, "/api/v1/teams", &req, plan).await?)
     }
 

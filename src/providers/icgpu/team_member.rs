@@ -22,8 +22,8 @@ struct AddTeamMember {
 
 /// `UpdateTeamMemberRequest`.
 #[derive(Serialize)]
-struct UpdateTeamMember<'a> {
-    role: &'a str,
+struct UpdateTeamMember {
+    role: String,
 }
 
 /// `TeamMember`.
@@ -79,15 +79,10 @@ impl Resource for TeamMemberResource {
             "An account's membership of an `icgpu_team`. `role` changes in place; a new \
              `team_id` or `account_id` replaces the membership. An account joins a team once.",
         )
-        .attribute(
-            Attribute::string("id")
-                .computed()
-                .use_state_for_unknown()
-                .description(
-                    "Membership ID (`tmem-...`). The import ID is `<team_id>/<id>`, e.g. \
+        .attribute(records::id(
+            "Membership ID (`tmem-...`). The import ID is `<team_id>/<id>`, e.g. \
                      `team-abc123/tmem-def456`.",
-                ),
-        )
+        ))
         .attribute(
             Attribute::string("team_id")
                 .required()
@@ -142,21 +137,9 @@ impl Resource for TeamMemberResource {
         plan: TeamMemberModel,
         prior: TeamMemberModel,
     ) -> Result<TeamMemberModel, Failure<TeamMemberModel>> {
-        let (Some(path), Some(role)) = (prior.path(), plan.role.as_deref()) else {
-            return Ok(plan);
-        };
-        if plan.role == prior.role {
-            return Ok(plan);
-        }
-        let updated: TeamMember = super::api(ctx)?
-            .patch(&path)
-            .json(&UpdateTeamMember { role })
-            .describe(format!("change the role of {} to {role}", prior.what()))
-            .send()
-            .await?;
-        let mut state = plan;
-        state.observe(updated);
-        Ok(state)
+        let role = records::changed(&plan.role, &prior.role);
+        let body = role.map(|role| UpdateTeamMember { role });
+        Ok(records::update(ctx, plan, &prior, body).await?)
     }
 
     async fn delete(
@@ -172,28 +155,5 @@ impl Resource for TeamMemberResource {
             IdPart::new("team_id", IdKind::Prefixed("team-")),
             IdPart::new("id", IdKind::Prefixed("tmem-")),
         ])
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn import_needs_the_team_and_membership_ids() {
-        let ids = TeamMemberResource
-            .import_form()
-            .parse("icgpu_team_member", "team-abc123/tmem-def456")
-            .expect("valid");
-        assert_eq!(
-            ids,
-            serde_json::json!({"team_id": "team-abc123", "id": "tmem-def456"})
-        );
-        for bad in ["tmem-def456", "team-abc123/acc-def456"] {
-            assert!(TeamMemberResource
-                .import_form()
-                .parse("icgpu_team_member", bad)
-                .is_err());
-        }
     }
 }

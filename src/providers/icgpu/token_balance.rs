@@ -35,15 +35,9 @@ impl DataSource for TokenBalanceDataSource {
              and LLM calls). Read on every plan; pair it with `icgpu_spending_alert` to be \
              told before it runs out.",
         )
+        .attribute(Attribute::int("balance").output("Tokens left in the account."))
         .attribute(
-            Attribute::int("balance")
-                .computed()
-                .description("Tokens left in the account."),
-        )
-        .attribute(
-            Attribute::string("updated_at")
-                .computed()
-                .description("When the balance last changed (RFC 3339)."),
+            Attribute::string("updated_at").output("When the balance last changed (RFC 3339)."),
         )
     }
 

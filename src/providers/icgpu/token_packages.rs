@@ -66,7 +66,6 @@ impl DataSource for TokenPackagesDataSource {
     }
 
     fn schema(&self) -> Schema {
-        let computed = |a: Attribute, d: &str| a.computed().description(d);
         Schema::new(
             "The token packages on sale (tokens are the platform's prepaid credit), with their \
              USD price. A public endpoint: works without a token.",
@@ -87,15 +86,14 @@ impl DataSource for TokenPackagesDataSource {
                 "token_packages",
                 Nesting::List,
                 vec![
-                    computed(Attribute::string("id"), "Package ID (`pkg-...`)."),
-                    computed(Attribute::string("name"), "Display name."),
-                    computed(Attribute::int("tokens"), "Tokens credited."),
-                    computed(Attribute::int("price_usd_cents"), "Price in US cents."),
-                    computed(Attribute::string("description"), "What the package offers."),
+                    Attribute::string("id").output("Package ID (`pkg-...`)."),
+                    Attribute::string("name").output("Display name."),
+                    Attribute::int("tokens").output("Tokens credited."),
+                    Attribute::int("price_usd_cents").output("Price in US cents."),
+                    Attribute::string("description").output("What the package offers."),
                 ],
             )
-            .computed()
-            .description("The matching packages, in the platform's catalogue order."),
+            .output("The matching packages, in the platform's catalogue order."),
         )
     }
 

@@ -62,7 +62,6 @@ impl DataSource for TokenUsageDataSource {
     }
 
     fn schema(&self) -> Schema {
-        let computed = |a: Attribute, d: &str| a.computed().description(d);
         Schema::new(
             "The account's token usage history, newest first: every credit (purchase, grant) \
              and every spend, with the sum of the entries shown.",
@@ -77,24 +76,17 @@ impl DataSource for TokenUsageDataSource {
                 "entries",
                 Nesting::List,
                 vec![
-                    computed(Attribute::string("id"), "Entry ID."),
-                    computed(Attribute::string("kind"), "What changed the balance."),
-                    computed(
-                        Attribute::int("tokens"),
-                        "Tokens credited (positive) or spent (negative).",
-                    ),
-                    computed(Attribute::string("description"), "What the entry is for."),
-                    computed(Attribute::string("created_at"), "When (RFC 3339)."),
+                    Attribute::string("id").output("Entry ID."),
+                    Attribute::string("kind").output("What changed the balance."),
+                    Attribute::int("tokens")
+                        .output("Tokens credited (positive) or spent (negative)."),
+                    Attribute::string("description").output("What the entry is for."),
+                    Attribute::string("created_at").output("When (RFC 3339)."),
                 ],
             )
-            .computed()
-            .description("The matching entries, newest first."),
+            .output("The matching entries, newest first."),
         )
-        .attribute(
-            Attribute::int("total_tokens")
-                .computed()
-                .description("Sum of `tokens` over `entries`."),
-        )
+        .attribute(Attribute::int("total_tokens").output("Sum of `tokens` over `entries`."))
     }
 
     async fn read(

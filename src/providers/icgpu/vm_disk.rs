@@ -3,7 +3,7 @@
 //! `size_gb` a POST to `/resize` (the data stays). Disks never shrink, so a smaller `size_gb`
 //! is refused at plan time instead of replacing the disk and losing its data.
 
-use super::records::{self, dns_label, Record};
+use super::records::{self, changed, dns_label, Record};
 use super::vm_net_disk_api::{CreateVmDisk, RenameVmDisk, ResizeVmDisk, VmDisk};
 use super::IcGpuClient;
 use crate::framework::ImportForm;
@@ -29,8 +29,7 @@ pub struct VmDiskModel {
 impl Record for VmDiskModel {
     type Api = VmDisk;
     fn what(&self) -> String {
-        let id = self.id.as_deref().or(self.name.as_deref());
-        format!("VM disk {}", id.unwrap_or_default())
+        records::named("VM disk", &self.id, &self.name)
     }
     fn path(&self) -> Option<String> {
         self.id.as_deref().map(path)
@@ -65,12 +64,7 @@ impl Resource for VmDiskResource {
              in place, and a larger `size_gb` grows the disk in place, keeping its data; disks \
              cannot shrink. The API refuses to delete an attached disk.",
         )
-        .attribute(
-            Attribute::string("id")
-                .computed()
-                .use_state_for_unknown()
-                .description("Disk ID (`disk-...`); also the import ID."),
-        )
+        .attribute(records::id("Disk ID (`disk-...`); also the import ID."))
         .attribute(
             Attribute::string("name")
                 .required()
@@ -88,13 +82,11 @@ impl Resource for VmDiskResource {
         )
         .attribute(
             Attribute::string("status")
-                .computed()
-                .description("`available` (not attached) or `attached` (to `vm_id`)."),
+                .output("`available` (not attached) or `attached` (to `vm_id`)."),
         )
         .attribute(
             Attribute::string("vm_id")
-                .computed()
-                .description("ID of the VM the disk is attached to; null while it is available."),
+                .output("ID of the VM the disk is attached to; null while it is available."),
         )
         .attribute(records::created_at())
     }
@@ -144,21 +136,13 @@ impl Resource for VmDiskResource {
         plan: VmDiskModel,
         prior: VmDiskModel,
     ) -> Result<VmDiskModel, Failure<VmDiskModel>> {
-        let api = &super::api(ctx)?;
         let id = prior.id.clone().unwrap_or_default();
-        let mut state = plan.clone();
-        if let Some(name) = plan.name.filter(|n| Some(n) != prior.name.as_ref()) {
-            let disk: VmDisk = api
-                .patch(&path(&id))
-                .json(&RenameVmDisk { name })
-                .describe(format!("rename VM disk {id}"))
-                .send()
-                .await?;
-            state.observe(disk);
-        }
-        if let Some(size_gb) = plan.size_gb.filter(|s| Some(*s) != prior.size_gb) {
+        let rename = changed(&plan.name, &prior.name).map(|name| RenameVmDisk { name });
+        let resize = changed(&plan.size_gb, &prior.size_gb);
+        let mut state = records::update(ctx, plan, &prior, rename).await?;
+        if let Some(size_gb) = resize {
             // Keyed: a retried resize is answered from the first, not refused as "not larger".
-            let disk: VmDisk = api
+            let disk: VmDisk = super::api(ctx)?
                 .post(&format!("{}/resize", path(&id)))
                 .json(&ResizeVmDisk { size_gb })
                 .idempotency_key(uuid::Uuid::new_v4().to_string())
@@ -211,17 +195,5 @@ mod tests {
         );
         assert!(!plan_for(500, 1000).has_errors());
         assert!(!plan_for(500, 500).has_errors());
-    }
-
-    #[test]
-    fn import_needs_a_disk_id() {
-        assert!(VmDiskResource
-            .import_form()
-            .parse("icgpu_vm_disk", "disk-abc123")
-            .is_ok());
-        assert!(VmDiskResource
-            .import_form()
-            .parse("icgpu_vm_disk", "data-volume")
-            .is_err());
     }
 }

@@ -49,14 +49,9 @@ impl Resource for VmDiskAttachmentResource {
              time; changing either argument detaches it and attaches it anew. Destroying the \
              attachment detaches the disk and keeps its data; deleting the VM frees the disk.",
         )
-        .attribute(
-            Attribute::string("id")
-                .computed()
-                .use_state_for_unknown()
-                .description(
-                    "`<disk_id>/<vm_id>`, e.g. `disk-abc123/vm-xyz789`; also the import ID.",
-                ),
-        )
+        .attribute(records::id(
+            "`<disk_id>/<vm_id>`, e.g. `disk-abc123/vm-xyz789`; also the import ID.",
+        ))
         .attribute(
             Attribute::string("disk_id")
                 .required()
@@ -134,23 +129,5 @@ impl Resource for VmDiskAttachmentResource {
             IdPart::new("disk_id", IdKind::Prefixed("disk-")),
             IdPart::new("vm_id", IdKind::Prefixed("vm-")),
         ])
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn import_needs_the_disk_and_vm_ids() {
-        let form = VmDiskAttachmentResource.import_form();
-        let ids = form
-            .parse("icgpu_vm_disk_attachment", "disk-abc123/vm-xyz789")
-            .expect("valid");
-        assert_eq!(ids["disk_id"], "disk-abc123");
-        assert_eq!(ids["vm_id"], "vm-xyz789");
-        assert!(form
-            .parse("icgpu_vm_disk_attachment", "vm-xyz789/disk-abc123")
-            .is_err());
     }
 }

@@ -71,15 +71,10 @@ impl Resource for VmFirewallRuleResource {
              VMs is allowed or denied. Rules cannot change: any new argument replaces the rule. \
              Deleting the network deletes its rules.",
         )
-        .attribute(
-            Attribute::string("id")
-                .computed()
-                .use_state_for_unknown()
-                .description(
-                    "Rule ID (`fwr-...`). The import ID is `<network_id>/<id>`, e.g. \
+        .attribute(records::id(
+            "Rule ID (`fwr-...`). The import ID is `<network_id>/<id>`, e.g. \
                      `net-abc123/fwr-def456`.",
-                ),
-        )
+        ))
         .attribute(
             Attribute::string("network_id")
                 .required()
@@ -206,13 +201,8 @@ mod tests {
     fn check(protocol: &str, ports: Value) -> String {
         let schema = VmFirewallRuleResource.schema();
         let mut d = testutil::check(&schema, "port_range", ports.clone(), &[]);
-        let config = Value::Object(
-            [
-                ("protocol".to_string(), Value::string(protocol)),
-                ("port_range".to_string(), ports),
-            ]
-            .into(),
-        );
+        let config =
+            testutil::config(&[("protocol", Value::string(protocol)), ("port_range", ports)]);
         VmFirewallRuleResource.validate(&config, &mut d);
         testutil::errors_text(&d)
     }
@@ -227,17 +217,5 @@ mod tests {
         assert!(check("tcp", Value::string("90-80")).contains("1-65535"));
         assert!(check("tcp", Value::string("0")).contains("1-65535"));
         assert_eq!(check("tcp", Value::Unknown), "");
-    }
-
-    #[test]
-    fn import_needs_the_network_and_rule_ids() {
-        assert!(VmFirewallRuleResource
-            .import_form()
-            .parse("icgpu_vm_firewall_rule", "net-abc123/fwr-def456")
-            .is_ok());
-        assert!(VmFirewallRuleResource
-            .import_form()
-            .parse("icgpu_vm_firewall_rule", "fwr-def456")
-            .is_err());
     }
 }

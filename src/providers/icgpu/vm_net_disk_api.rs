@@ -10,13 +10,6 @@ pub const FIREWALL_PROTOCOLS: &[&str] = &["tcp", "udp", "icmp", "any"];
 /// `FirewallAction`.
 pub const FIREWALL_ACTIONS: &[&str] = &["allow", "deny"];
 
-/// `CreateVmNetworkRequest`.
-#[derive(Clone, Debug, Serialize)]
-pub struct CreateVmNetwork {
-    pub name: String,
-    pub description: String,
-}
-
 /// `UpdateVmNetworkRequest`: only the given fields change.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct UpdateVmNetwork {

@@ -2,11 +2,11 @@
 //! `icgpu_vm_firewall_rule`. A plain record: `name` and `description` change in place with one
 //! PATCH carrying only what changed.
 
-use super::records::{self, dns_label, Record};
-use super::vm_net_disk_api::{CreateVmNetwork, UpdateVmNetwork, VmNetwork};
+use super::records::{self, changed, dns_label, Record};
+use super::vm_net_disk_api::{UpdateVmNetwork, VmNetwork};
 use super::IcGpuClient;
 use crate::framework::ImportForm;
-use crate::framework::{validators, Attribute, Ctx, Diagnostics, Failure, Resource, Schema, Value};
+use crate::framework::{Attribute, Ctx, Diagnostics, Failure, Resource, Schema};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
@@ -23,8 +23,7 @@ pub struct VmNetworkModel {
 impl Record for VmNetworkModel {
     type Api = VmNetwork;
     fn what(&self) -> String {
-        let id = self.id.as_deref().or(self.name.as_deref());
-        format!("VM network {}", id.unwrap_or_default())
+        records::named("VM network", &self.id, &self.name)
     }
     fn path(&self) -> Option<String> {
         self.id.as_deref().map(path)
@@ -39,8 +38,6 @@ impl Record for VmNetworkModel {
 
 /// The PATCH body for what differs between `plan` and `prior`; `None` when nothing does.
 fn patch(plan: &VmNetworkModel, prior: &VmNetworkModel) -> Option<UpdateVmNetwork> {
-    let changed =
-        |p: &Option<String>, q: &Option<String>| p.clone().filter(|v| Some(v) != q.as_ref());
     let p = UpdateVmNetwork {
         name: changed(&plan.name, &prior.name),
         description: changed(&plan.description, &prior.description),
@@ -68,24 +65,14 @@ impl Resource for VmNetworkResource {
              refuses to delete a network that still has subnets; its firewall rules are \
              deleted with it.",
         )
-        .attribute(
-            Attribute::string("id")
-                .computed()
-                .use_state_for_unknown()
-                .description("Network ID (`net-...`); also the import ID."),
-        )
+        .attribute(records::id("Network ID (`net-...`); also the import ID."))
         .attribute(
             Attribute::string("name")
                 .required()
                 .validator(dns_label())
                 .description("Network name, unique among the account's networks."),
         )
-        .attribute(
-            Attribute::string("description")
-                .default(Value::string(""))
-                .validator(validators::length_between(0, 256))
-                .description("Free text, at most 256 characters."),
-        )
+        .attribute(records::description())
         .attribute(records::created_at())
     }
 
@@ -94,10 +81,7 @@ impl Resource for VmNetworkResource {
         ctx: &Ctx<'_, IcGpuClient>,
         plan: VmNetworkModel,
     ) -> Result<VmNetworkModel, Failure<VmNetworkModel>> {
-        let req = CreateVmNetwork {
-            name: plan.name.clone().unwrap_or_default(),
-            description: plan.description.clone().unwrap_or_default(),
-        };
+        let req = records::NameAndDescription::new(&plan.name, &plan.description);
         Ok(records::create(ctx, "/api/v1/vm-networks", &req, plan).await?)
     }
 
@@ -115,19 +99,8 @@ impl Resource for VmNetworkResource {
         plan: VmNetworkModel,
         prior: VmNetworkModel,
     ) -> Result<VmNetworkModel, Failure<VmNetworkModel>> {
-        let Some(body) = patch(&plan, &prior) else {
-            return Ok(plan);
-        };
-        let id = prior.id.clone().unwrap_or_default();
-        let updated: VmNetwork = super::api(ctx)?
-            .patch(&path(&id))
-            .json(&body)
-            .describe(format!("update VM network {id}"))
-            .send()
-            .await?;
-        let mut state = plan;
-        state.observe(updated);
-        Ok(state)
+        let body = patch(&plan, &prior);
+        Ok(records::update(ctx, plan, &prior, body).await?)
     }
 
     async fn delete(
@@ -140,41 +113,5 @@ impl Resource for VmNetworkResource {
 
     fn import_form(&self) -> ImportForm {
         ImportForm::prefixed("net-")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn model(name: &str, description: &str) -> VmNetworkModel {
-        VmNetworkModel {
-            name: Some(name.into()),
-            description: Some(description.into()),
-            ..Default::default()
-        }
-    }
-
-    #[test]
-    fn patch_carries_only_what_changed() {
-        let prior = model("training-net", "");
-        assert!(patch(&prior, &prior).is_none());
-        let p = patch(&model("training-net", "eval"), &prior).expect("a change");
-        assert_eq!(
-            serde_json::to_value(&p).expect("serializes"),
-            serde_json::json!({"description": "eval"})
-        );
-    }
-
-    #[test]
-    fn import_needs_a_network_id() {
-        assert!(VmNetworkResource
-            .import_form()
-            .parse("icgpu_vm_network", "net-abc123")
-            .is_ok());
-        assert!(VmNetworkResource
-            .import_form()
-            .parse("icgpu_vm_network", "subnet-abc123")
-            .is_err());
     }
 }

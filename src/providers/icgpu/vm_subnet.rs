@@ -58,15 +58,10 @@ impl Resource for VmSubnetResource {
              replaces the subnet. A CIDR that overlaps another subnet of the network is \
              refused by the API.",
         )
-        .attribute(
-            Attribute::string("id")
-                .computed()
-                .use_state_for_unknown()
-                .description(
-                    "Subnet ID (`subnet-...`). The import ID is `<network_id>/<id>`, e.g. \
+        .attribute(records::id(
+            "Subnet ID (`subnet-...`). The import ID is `<network_id>/<id>`, e.g. \
                      `net-abc123/subnet-def456`.",
-                ),
-        )
+        ))
         .attribute(
             Attribute::string("network_id")
                 .required()
@@ -93,9 +88,8 @@ impl Resource for VmSubnetResource {
         )
         .attribute(
             Attribute::string("gateway_ip")
-                .computed()
-                .use_state_for_unknown()
-                .description("The subnet's gateway: the first host address of `cidr`."),
+                .output("The subnet's gateway: the first host address of `cidr`.")
+                .use_state_for_unknown(),
         )
         .attribute(records::created_at())
     }
@@ -135,30 +129,5 @@ impl Resource for VmSubnetResource {
             IdPart::new("network_id", IdKind::Prefixed("net-")),
             IdPart::new("id", IdKind::Prefixed("subnet-")),
         ])
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn import_needs_the_network_and_subnet_ids() {
-        let ids = VmSubnetResource
-            .import_form()
-            .parse("icgpu_vm_subnet", "net-abc123/subnet-def456")
-            .expect("valid");
-        assert_eq!(
-            ids,
-            serde_json::json!({"network_id": "net-abc123", "id": "subnet-def456"})
-        );
-        for bad in ["subnet-def456", "net-abc123/fwr-def456", "net-abc123/"] {
-            let err = VmSubnetResource
-                .import_form()
-                .parse("icgpu_vm_subnet", bad)
-                .expect_err(bad);
-            let text: String = err.iter().map(|d| d.detail.clone()).collect();
-            assert!(text.contains("net-abc123/subnet-abc123"), "{text}");
-        }
     }
 }

@@ -148,7 +148,6 @@ impl DataSource for VmTemplatesDataSource {
     }
 
     fn schema(&self) -> Schema {
-        let computed = |a: Attribute, d: &str| a.computed().description(d);
         Schema::new(
             "The templates `icgpu_vm` can be created from: OS image, passthrough GPU and default \
              sizes. A public endpoint: works without a token.",
@@ -169,41 +168,23 @@ impl DataSource for VmTemplatesDataSource {
                 "vm_templates",
                 Nesting::List,
                 vec![
-                    computed(
-                        Attribute::string("id"),
-                        "Template ID (`tpl-...`), for `icgpu_vm.template_id`.",
-                    ),
-                    computed(Attribute::string("name"), "Display name."),
-                    computed(
-                        Attribute::string("description"),
-                        "What the template contains.",
-                    ),
-                    computed(Attribute::string("os"), "OS image, e.g. `ubuntu-24.04`."),
-                    computed(
-                        Attribute::string("gpu_model"),
-                        "Passthrough GPU model; null for CPU-only templates.",
-                    ),
-                    computed(
-                        Attribute::int("gpu_count"),
-                        "Passthrough GPUs per VM (0 for CPU-only).",
-                    ),
-                    computed(
-                        Attribute::int("default_cpu"),
-                        "vCPUs when `cpu` is not set.",
-                    ),
-                    computed(
-                        Attribute::int("default_memory_gb"),
-                        "Memory in GB when `memory_gb` is not set.",
-                    ),
-                    computed(
-                        Attribute::int("default_disk_gb"),
-                        "Boot disk in GB when `disk_gb` is not set.",
-                    ),
-                    computed(Attribute::int("min_disk_gb"), "Smallest allowed `disk_gb`."),
+                    Attribute::string("id")
+                        .output("Template ID (`tpl-...`), for `icgpu_vm.template_id`."),
+                    Attribute::string("name").output("Display name."),
+                    Attribute::string("description").output("What the template contains."),
+                    Attribute::string("os").output("OS image, e.g. `ubuntu-24.04`."),
+                    Attribute::string("gpu_model")
+                        .output("Passthrough GPU model; null for CPU-only templates."),
+                    Attribute::int("gpu_count").output("Passthrough GPUs per VM (0 for CPU-only)."),
+                    Attribute::int("default_cpu").output("vCPUs when `cpu` is not set."),
+                    Attribute::int("default_memory_gb")
+                        .output("Memory in GB when `memory_gb` is not set."),
+                    Attribute::int("default_disk_gb")
+                        .output("Boot disk in GB when `disk_gb` is not set."),
+                    Attribute::int("min_disk_gb").output("Smallest allowed `disk_gb`."),
                 ],
             )
-            .computed()
-            .description("The matching templates, in the platform's catalogue order."),
+            .output("The matching templates, in the platform's catalogue order."),
         )
     }
 

@@ -2,6 +2,7 @@
 //! place with PATCH; the signing secret exists only in the create response.
 
 use super::api::{CreateWebhook, UpdateWebhook, Webhook, WEBHOOK_EVENTS};
+use super::records::{self, changed, Record};
 use super::IcGpuClient;
 use crate::framework::validators::{self, ValidateRequest, Validator};
 use crate::framework::ImportForm;
@@ -22,21 +23,42 @@ pub struct WebhookModel {
     pub created_at: Option<String>,
 }
 
-impl WebhookModel {
-    fn observe(&mut self, w: &Webhook) {
-        self.id = Some(w.id.clone());
-        self.url = Some(w.url.clone());
-        self.events = Some(w.events.clone());
+impl Record for WebhookModel {
+    type Api = Webhook;
+    fn what(&self) -> String {
+        records::named("webhook", &self.id, &self.url)
+    }
+    fn path(&self) -> Option<String> {
+        Some(format!("/api/v1/webhooks/{}", self.id.as_deref()?))
+    }
+    fn observe(&mut self, w: Webhook) {
+        self.id = Some(w.id);
+        self.url = Some(w.url);
+        self.events = Some(w.events);
         self.enabled = Some(w.enabled.unwrap_or(true));
-        if w.secret.is_some() {
-            self.secret = w.secret.clone();
-        }
-        self.created_at = w.created_at.clone();
+        // Only the create response carries the secret; reads keep the one in state.
+        self.secret = w.secret.or(self.secret.take());
+        self.created_at = w.created_at;
     }
 }
 
-fn path(id: &str) -> String {
-    format!("/api/v1/webhooks/{id}")
+/// The PATCH body for what differs between `plan` and `prior` (events in any order);
+/// `None` when nothing does.
+fn patch(plan: &WebhookModel, prior: &WebhookModel) -> Option<UpdateWebhook> {
+    let sorted = |e: &Option<Vec<String>>| {
+        let mut e = e.clone().unwrap_or_default();
+        e.sort();
+        e
+    };
+    let p = UpdateWebhook {
+        url: changed(&plan.url, &prior.url),
+        events: plan
+            .events
+            .clone()
+            .filter(|_| sorted(&plan.events) != sorted(&prior.events)),
+        enabled: changed(&plan.enabled, &prior.enabled),
+    };
+    (p.url.is_some() || p.events.is_some() || p.enabled.is_some()).then_some(p)
 }
 
 /// `https://` URLs; `http://` only to a loopback host (for local testing), with a warning.
@@ -98,12 +120,7 @@ impl Resource for WebhookResource {
             "A webhook endpoint that receives IC GPU platform events, signed with HMAC-SHA256 in \
              the `X-Webhook-Signature` header. All arguments change in place.",
         )
-        .attribute(
-            Attribute::string("id")
-                .computed()
-                .use_state_for_unknown()
-                .description("Webhook ID (`wh-...`); also the import ID."),
-        )
+        .attribute(records::id("Webhook ID (`wh-...`); also the import ID."))
         .attribute(
             Attribute::string("url")
                 .required()
@@ -148,12 +165,7 @@ impl Resource for WebhookResource {
                      `terraform import`; to get a new one, replace the webhook.",
                 ),
         )
-        .attribute(
-            Attribute::string("created_at")
-                .computed()
-                .use_state_for_unknown()
-                .description("Creation time (RFC 3339)."),
-        )
+        .attribute(records::created_at())
     }
 
     async fn create(
@@ -161,79 +173,31 @@ impl Resource for WebhookResource {
         ctx: &Ctx<'_, IcGpuClient>,
         plan: WebhookModel,
     ) -> Result<WebhookModel, Failure<WebhookModel>> {
-        let api = &super::api(ctx)?;
         let req = CreateWebhook {
             url: plan.url.clone().unwrap_or_default(),
             events: plan.events.clone().unwrap_or_default(),
             enabled: plan.enabled.unwrap_or(true),
         };
-        let created: Webhook = api
-            .post("/api/v1/webhooks")
-            .json(&req)
-            .idempotency_key(uuid::Uuid::new_v4().to_string())
-            .describe(format!("create webhook for {}", req.url))
-            .send()
-            .await
-            .map_err(Diagnostics::from)?;
-        let mut state = plan;
-        state.observe(&created);
-        Ok(state)
+        Ok(records::create(ctx, "/api/v1/webhooks", &req, plan).await?)
     }
 
     async fn read(
         &self,
         ctx: &Ctx<'_, IcGpuClient>,
-        mut state: WebhookModel,
+        state: WebhookModel,
     ) -> Result<Option<WebhookModel>, Diagnostics> {
-        let api = &super::api(ctx)?;
-        let Some(id) = state.id.clone() else {
-            return Ok(None);
-        };
-        let found = api
-            .get(&path(&id))
-            .describe(format!("read webhook {id}"))
-            .send_optional::<Webhook>()
-            .await?;
-        Ok(found.map(|w| {
-            state.observe(&w);
-            state
-        }))
+        records::read(ctx, state).await
     }
 
     async fn update(
         &self,
         ctx: &Ctx<'_, IcGpuClient>,
-        plan: WebhookModel,
+        mut plan: WebhookModel,
         prior: WebhookModel,
     ) -> Result<WebhookModel, Failure<WebhookModel>> {
-        let api = &super::api(ctx)?;
-        let id = prior.id.clone().unwrap_or_default();
-        let same_events = {
-            let mut a = plan.events.clone().unwrap_or_default();
-            let mut p = prior.events.clone().unwrap_or_default();
-            a.sort();
-            p.sort();
-            a == p
-        };
-        let patch = UpdateWebhook {
-            url: plan.url.clone().filter(|u| Some(u) != prior.url.as_ref()),
-            events: plan.events.clone().filter(|_| !same_events),
-            enabled: plan.enabled.filter(|e| Some(*e) != prior.enabled),
-        };
-        let mut state = plan;
-        state.secret = prior.secret.clone();
-        if patch.url.is_none() && patch.events.is_none() && patch.enabled.is_none() {
-            return Ok(state);
-        }
-        let updated: Webhook = api
-            .patch(&path(&id))
-            .json(&patch)
-            .describe(format!("update webhook {id}"))
-            .send()
-            .await
-            .map_err(Diagnostics::from)?;
-        state.observe(&updated);
-        Ok(state)
+        let body = patch(&plan, &prior);
+        plan.secret = prior.secret.clone();
+        Ok(records::update(ctx, plan, &prior, body).await?)
     }
 
     async fn delete(
@@ -241,18 +205,7 @@ impl Resource for WebhookResource {
         ctx: &Ctx<'_, IcGpuClient>,
         state: WebhookModel,
     ) -> Result<(), Diagnostics> {
-        let api = &super::api(ctx)?;
-        let Some(id) = state.id else { return Ok(()) };
-        // 404 means someone deleted it already: the goal is reached.
-        match api
-            .delete(&path(&id))
-            .describe(format!("delete webhook {id}"))
-            .send_no_body()
-            .await
-        {
-            Err(e) if !e.is_not_found() => Err(e.into()),
-            _ => Ok(()),
-        }
+        records::delete(ctx, &state).await
     }
 
     fn import_form(&self) -> ImportForm {
@@ -320,7 +273,7 @@ mod tests {
             secret: Some("whsec_x".into()),
             ..Default::default()
         };
-        m.observe(&Webhook {
+        m.observe(Webhook {
             id: "wh-abc".into(),
             url: "https://x".into(),
             events: vec!["*".into()],

@@ -103,27 +103,13 @@ impl DeviceModel {
 /// The device attributes (hardware facts), computed.
 pub(crate) fn device_attributes() -> Vec<Attribute> {
     vec![
-        Attribute::string("name")
-            .computed()
-            .description("Device display name, e.g. `AMD Instinct MI300X`."),
-        Attribute::string("model")
-            .computed()
-            .description("GPU model name, e.g. `MI300X`."),
-        Attribute::string("vbios")
-            .computed()
-            .description("VBIOS version string."),
-        Attribute::string("driver_version")
-            .computed()
-            .description("ROCm driver version."),
-        Attribute::int("memory_total")
-            .computed()
-            .description("Total GPU memory in GB."),
-        Attribute::string("pcie_bus_id")
-            .computed()
-            .description("PCIe bus ID, e.g. `0000:03:00.0`."),
-        Attribute::int("compute_units")
-            .computed()
-            .description("Number of compute units."),
+        Attribute::string("name").output("Device display name, e.g. `AMD Instinct MI300X`."),
+        Attribute::string("model").output("GPU model name, e.g. `MI300X`."),
+        Attribute::string("vbios").output("VBIOS version string."),
+        Attribute::string("driver_version").output("ROCm driver version."),
+        Attribute::int("memory_total").output("Total GPU memory in GB."),
+        Attribute::string("pcie_bus_id").output("PCIe bus ID, e.g. `0000:03:00.0`."),
+        Attribute::int("compute_units").output("Number of compute units."),
     ]
 }
 
@@ -132,26 +118,17 @@ pub(crate) fn health_attribute(extra: &str) -> Attribute {
         "health",
         Nesting::Single,
         vec![
-            Attribute::string("status").computed().description(format!(
+            Attribute::string("status").output(format!(
                 "Overall health: one of {}.",
                 validators::quoted_list(api::HEALTH_STATUSES)
             )),
-            Attribute::number("temperature")
-                .computed()
-                .description("Junction temperature in degrees Celsius."),
-            Attribute::number("fan_speed")
-                .computed()
-                .description("Fan speed in percent."),
-            Attribute::number("power_draw")
-                .computed()
-                .description("Power consumption in watts."),
-            Attribute::number("ecc_errors")
-                .computed()
-                .description("ECC memory error count."),
+            Attribute::number("temperature").output("Junction temperature in degrees Celsius."),
+            Attribute::number("fan_speed").output("Fan speed in percent."),
+            Attribute::number("power_draw").output("Power consumption in watts."),
+            Attribute::number("ecc_errors").output("ECC memory error count."),
         ],
     )
-    .computed()
-    .description(format!("Health of the device{extra}."))
+    .output(format!("Health of the device{extra}."))
 }
 
 pub(crate) fn performance_attribute(extra: &str) -> Attribute {
@@ -159,22 +136,13 @@ pub(crate) fn performance_attribute(extra: &str) -> Attribute {
         "performance",
         Nesting::Single,
         vec![
-            Attribute::number("gpu_utilization")
-                .computed()
-                .description("GPU compute utilisation in percent."),
-            Attribute::number("memory_utilization")
-                .computed()
-                .description("GPU memory utilisation in percent."),
-            Attribute::number("memory_bandwidth")
-                .computed()
-                .description("Memory bandwidth in GB/s."),
-            Attribute::number("compute_throughput")
-                .computed()
-                .description("Compute throughput in PFLOPS."),
+            Attribute::number("gpu_utilization").output("GPU compute utilisation in percent."),
+            Attribute::number("memory_utilization").output("GPU memory utilisation in percent."),
+            Attribute::number("memory_bandwidth").output("Memory bandwidth in GB/s."),
+            Attribute::number("compute_throughput").output("Compute throughput in PFLOPS."),
         ],
     )
-    .computed()
-    .description(format!("Performance counters of the device{extra}."))
+    .output(format!("Performance counters of the device{extra}."))
 }
 
 /// Health and performance of device `id`, fetched together.

@@ -26,9 +26,7 @@ pub struct DevicesDataSource;
 
 fn schema() -> Schema {
     let when = " (set when `include_health` or `require_healthy` is true, otherwise null)";
-    let mut item = vec![Attribute::string("id")
-        .computed()
-        .description("Device identifier, e.g. `gpu0`.")];
+    let mut item = vec![Attribute::string("id").output("Device identifier, e.g. `gpu0`.")];
     item.extend(device_attributes());
     item.push(health_attribute(when));
     item.push(performance_attribute(when));
@@ -48,8 +46,7 @@ fn schema() -> Schema {
         ))
         .attribute(
             Attribute::nested("devices", Nesting::List, item)
-                .computed()
-                .description("The matching devices, in the API's order."),
+                .output("The matching devices, in the API's order."),
         )
 }
 
@@ -71,12 +68,7 @@ impl DataSource for DevicesDataSource {
         ctx: &Ctx<'_, Client>,
         config: DevicesModel,
     ) -> Result<DevicesModel, Diagnostics> {
-        let api = common::api(ctx);
-        let list: DeviceList = api
-            .get("/devices")
-            .describe("list ROCm devices")
-            .send()
-            .await?;
+        let list: DeviceList = common::get(ctx, "/devices", "list ROCm devices").await?;
         let mut devices: Vec<DeviceModel> = list
             .devices
             .into_iter()
@@ -91,6 +83,7 @@ impl DataSource for DevicesDataSource {
             .collect();
         let require = config.require_healthy.unwrap_or(false);
         if config.include_health.unwrap_or(false) || require {
+            let api = common::api(ctx);
             let fetches = devices.iter().map(|d| {
                 let id = d.id.clone().unwrap_or_default();
                 let api = &api;

@@ -7,48 +7,25 @@ pub mod device;
 pub mod devices;
 pub mod version;
 
-use crate::client::Client;
-use crate::framework::schema::Schema;
-use crate::framework::{ConfigureInfo, Diagnostics, DynDataSource, DynResource, Provider};
-use crate::providers::common::{self, ConnectionConfig};
-use async_trait::async_trait;
+use crate::framework::{DynDataSource, DynResource};
+use crate::providers::common::member::ConnectionMember;
+use crate::providers::common::{self, Connection};
 use std::sync::Arc;
 
 pub struct Rocm;
 
-#[async_trait]
-impl Provider for Rocm {
-    type Client = Client;
-    type Config = ConnectionConfig;
+impl ConnectionMember for Rocm {
+    const NAME: &'static str = "rocm";
+    const DESCRIPTION: &'static str =
+        "The ROCm management API of an AMD GPU host: devices, their health and performance \
+         counters, and the installed ROCm versions. Read-only: it has data sources only.";
+    const CONNECTION: Connection = common::ROCM;
 
-    fn name(&self) -> &'static str {
-        "rocm"
-    }
-
-    fn schema(&self) -> Schema {
-        let s = Schema::new(
-            "The ROCm management API of an AMD GPU host: devices, their health and performance \
-             counters, and the installed ROCm versions. Read-only: it has data sources only.",
-        );
-        common::ROCM
-            .attributes()
-            .into_iter()
-            .fold(s, Schema::attribute)
-    }
-
-    async fn configure(
-        &self,
-        config: ConnectionConfig,
-        _info: &ConfigureInfo,
-    ) -> Result<Client, Diagnostics> {
-        common::ROCM.client(&config)
-    }
-
-    fn resources(&self) -> Vec<Arc<dyn DynResource>> {
+    fn resource_types(&self) -> Vec<Arc<dyn DynResource>> {
         Vec::new()
     }
 
-    fn data_sources(&self) -> Vec<Arc<dyn DynDataSource>> {
+    fn data_source_types(&self) -> Vec<Arc<dyn DynDataSource>> {
         vec![
             Arc::new(devices::DevicesDataSource),
             Arc::new(device::DeviceDataSource),
@@ -60,12 +37,12 @@ impl Provider for Rocm {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::framework::Provider;
 
     #[test]
-    fn the_token_is_sensitive() {
-        let s = Rocm.schema();
-        assert!(s.attribute_named("token").is_some_and(|a| a.sensitive));
-        assert!(s.attribute_named("insecure_skip_verify").is_some());
-        assert_eq!(Rocm.data_sources().len(), 3);
+    fn lists_three_data_sources_and_no_resources() {
+        let d: Vec<_> = Rocm.data_sources().iter().map(|d| d.type_name()).collect();
+        assert_eq!(d, ["devices", "device", "version"]);
+        assert!(Rocm.resources().is_empty());
     }
 }

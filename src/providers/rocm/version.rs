@@ -21,26 +21,10 @@ pub struct VersionDataSource;
 
 fn schema() -> Schema {
     Schema::new("Versions of the ROCm software stack on the managed host.")
-        .attribute(
-            Attribute::string("rocm_version")
-                .computed()
-                .description("ROCm platform version, e.g. `6.1.0`."),
-        )
-        .attribute(
-            Attribute::string("hip_version")
-                .computed()
-                .description("HIP runtime version."),
-        )
-        .attribute(
-            Attribute::string("driver_version")
-                .computed()
-                .description("AMD GPU driver version."),
-        )
-        .attribute(
-            Attribute::string("kernel_version")
-                .computed()
-                .description("Linux kernel version."),
-        )
+        .attribute(Attribute::string("rocm_version").output("ROCm platform version, e.g. `6.1.0`."))
+        .attribute(Attribute::string("hip_version").output("HIP runtime version."))
+        .attribute(Attribute::string("driver_version").output("AMD GPU driver version."))
+        .attribute(Attribute::string("kernel_version").output("Linux kernel version."))
 }
 
 #[async_trait]
@@ -61,12 +45,7 @@ impl DataSource for VersionDataSource {
         ctx: &Ctx<'_, Client>,
         _config: VersionModel,
     ) -> Result<VersionModel, Diagnostics> {
-        let api = common::api(ctx);
-        let v: RocmVersion = api
-            .get("/system/rocm-version")
-            .describe("read ROCm version")
-            .send()
-            .await?;
+        let v: RocmVersion = common::get(ctx, "/system/rocm-version", "read ROCm version").await?;
         Ok(VersionModel {
             rocm_version: v.rocm_version,
             hip_version: v.hip_version,

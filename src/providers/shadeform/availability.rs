@@ -9,7 +9,10 @@
 //! provider process per provider configuration, so one process holds one credential.
 
 use super::api::{InstanceType, InstanceTypesResponse};
+use super::instance::PlacementModel;
 use crate::client::{Api, ClientError};
+use crate::framework::{AttributePath, Diagnostics};
+use crate::providers::common::{lifecycle, placements};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::OnceCell;
@@ -86,6 +89,110 @@ pub async fn instance_types(
 /// create (or placement) asks again.
 pub fn forget_on_capacity_error() {
     entries().lock().unwrap_or_else(|p| p.into_inner()).clear();
+}
+
+/// `placements` as the lifecycle tries them: one read of `/instances/types` says which are
+/// unavailable now or listed above the price cap (skipped without a create call).
+pub(super) async fn candidates(
+    api: &Api,
+    limit: Option<&bigdecimal::BigDecimal>,
+    placements: &[PlacementModel],
+) -> Result<Vec<lifecycle::Candidate<PlacementModel>>, Diagnostics> {
+    let types: InstanceTypesResponse = api
+        .get("/instances/types")
+        .describe("check availability of the Shadeform placements")
+        .send()
+        .await?;
+    Ok(placements
+        .iter()
+        .map(|p| {
+            let offer = types
+                .instance_types
+                .iter()
+                .find(|t| t.cloud == p.cloud && t.shade_instance_type == p.shade_instance_type);
+            let skip = match offer {
+                None => Some("Shadeform does not offer this type on this cloud".to_string()),
+                Some(t) if !t.available_in(p.region.as_deref()) => {
+                    Some("Shadeform lists it unavailable right now".to_string())
+                }
+                Some(t) => t.hourly_price.and_then(|cents| {
+                    let listed = bigdecimal::BigDecimal::from(cents);
+                    placements::over_cap(&listed, limit, "US cents per hour")
+                }),
+            };
+            lifecycle::Candidate {
+                placement: p.clone(),
+                label: p.label(),
+                skip,
+            }
+        })
+        .collect())
+}
+
+/// Fails (before any create call) when the (cloud, region, type) cannot launch now, listing
+/// where the type is available instead.
+pub(super) async fn check(
+    api: &Api,
+    cloud: &str,
+    region: &str,
+    ty: &str,
+) -> Result<(), Diagnostics> {
+    let types = instance_types(api, cloud, region, ty).await?;
+    let offered = types
+        .instance_types
+        .iter()
+        .any(|t| t.cloud.as_deref() == Some(cloud));
+    if types
+        .instance_types
+        .iter()
+        .any(|t| t.cloud.as_deref() == Some(cloud) && t.available_in(Some(region)))
+    {
+        return Ok(());
+    }
+    let mut alternatives: Vec<(i64, String)> = types
+        .instance_types
+        .iter()
+        .flat_map(|t| {
+            let c = t.cloud.clone().unwrap_or_default();
+            let price = t.hourly_price.unwrap_or(i64::MAX);
+            t.availability
+                .iter()
+                .flatten()
+                .filter(|a| a.available == Some(true))
+                .map(move |a| {
+                    let r = a.region.clone().unwrap_or_default();
+                    let cents = if price == i64::MAX {
+                        "price unknown".to_string()
+                    } else {
+                        format!("${}.{:02}/h", price / 100, price % 100)
+                    };
+                    (price, format!("cloud = {c:?}, region = {r:?} ({cents})"))
+                })
+        })
+        .collect();
+    alternatives.sort();
+    let what = if offered {
+        format!("{ty:?} is not available in {region:?} on {cloud:?} right now")
+    } else {
+        format!("{cloud:?} does not offer {ty:?}")
+    };
+    let detail = if alternatives.is_empty() {
+        format!("{what}, and no other cloud or region has it available either. No instance was created.")
+    } else {
+        format!(
+            "{what}. No instance was created. It is available at:\n  {}",
+            alternatives
+                .into_iter()
+                .map(|(_, s)| s)
+                .collect::<Vec<_>>()
+                .join("\n  ")
+        )
+    };
+    Err(Diagnostics::single_attribute_error(
+        AttributePath::attr("region"),
+        format!("Shadeform instance type {ty} unavailable"),
+        detail,
+    ))
 }
 
 #[cfg(test)]

@@ -6,14 +6,12 @@
 //! create. The rest (exactly-once create without an idempotency key, `pending` → `active`,
 //! delete through `POST /instances/{id}/delete`) is the shared lifecycle's.
 
-use super::api::{self, CreateRequest, Instance, InstanceTypesResponse};
-use super::{launch, official};
+use super::api::{self, CreateRequest, Instance};
+use super::{availability, launch, official};
 use crate::client::{Api, Client, ClientError};
 use crate::framework::schema::{Attribute, Nesting, Schema};
 use crate::framework::validators::quoted_list;
-use crate::framework::{
-    validators, AttributePath, Ctx, Diagnostics, Failure, MoveSource, Resource, Type, Value,
-};
+use crate::framework::{validators, Ctx, Diagnostics, Failure, MoveSource, Resource, Type, Value};
 use crate::framework::{IdKind, ImportForm};
 use crate::providers::common::lifecycle::{self, Fields, LongRunning, Statuses};
 use crate::providers::common::{self, empty_as_prior, placements};
@@ -30,7 +28,7 @@ pub struct PlacementModel {
 }
 
 impl PlacementModel {
-    fn label(&self) -> String {
+    pub(super) fn label(&self) -> String {
         format!(
             "{} in {} on {}",
             self.shade_instance_type.as_deref().unwrap_or_default(),
@@ -72,7 +70,7 @@ pub struct InstanceModel {
 pub struct InstanceResource;
 
 fn configuration_attribute() -> Attribute {
-    let int = |n: &str, d: &str| Attribute::int(n).computed().description(d.to_string());
+    let int = |n: &str, d: &str| Attribute::int(n).output(d.to_string());
     Attribute::nested(
         "configuration",
         Nesting::Single,
@@ -81,25 +79,18 @@ fn configuration_attribute() -> Attribute {
             int("storage_in_gb", "Storage in GB."),
             int("vcpus", "Number of vCPUs."),
             int("num_gpus", "Number of GPUs."),
-            Attribute::string("gpu_type")
-                .computed()
-                .description("GPU type, e.g. `A100`."),
-            Attribute::string("interconnect")
-                .computed()
-                .description("GPU interconnect, e.g. `pcie`."),
+            Attribute::string("gpu_type").output("GPU type, e.g. `A100`."),
+            Attribute::string("interconnect").output("GPU interconnect, e.g. `pcie`."),
             int("vram_per_gpu_in_gb", "Video memory per GPU in GB."),
-            Attribute::string("os")
-                .computed()
-                .description("Operating system image."),
+            Attribute::string("os").output("Operating system image."),
         ],
     )
-    .computed()
-    .description("Hardware of the launched instance.")
+    .output("Hardware of the launched instance.")
 }
 
 fn schema() -> Schema {
     let [wait_for_ssh, host_key_fingerprint] = common::ssh_ready::attributes();
-    let computed = |n: &str, d: &str| Attribute::string(n).computed().description(d.to_string());
+    let computed = |n: &str, d: &str| Attribute::string(n).output(d.to_string());
     Schema::new(
         "A GPU instance launched through the Shadeform marketplace. Shadeform cannot change an \
          instance in place, so changing any argument replaces it. Create checks availability \
@@ -108,9 +99,7 @@ fn schema() -> Schema {
     )
     .attribute(
         Attribute::string("id")
-            .computed()
-            .use_state_for_unknown()
-            .description("Shadeform instance ID (a UUID)."),
+            .output("Shadeform instance ID (a UUID).").use_state_for_unknown(),
     )
     .attribute(
         Attribute::string("cloud")
@@ -189,9 +178,9 @@ fn schema() -> Schema {
     .attribute(computed("cloud_instance_type", "The underlying cloud's instance type.").use_state_for_unknown())
     .attribute(computed("ip", "Public IP address (or DNS name) of the instance."))
     .attribute(computed("ssh_user", "User for SSH access."))
-    .attribute(Attribute::int("ssh_port").computed().description("SSH port (usually 22)."))
+    .attribute(Attribute::int("ssh_port").output("SSH port (usually 22)."))
     .attribute(computed("status", &format!("Status: one of {}.", quoted_list(api::STATUSES))))
-    .attribute(Attribute::int("hourly_price").computed().description("Base hourly price in US cents, without the Shadeform platform fee."))
+    .attribute(Attribute::int("hourly_price").output("Base hourly price in US cents, without the Shadeform platform fee."))
     .attribute(computed("cost_estimate", "Cost incurred so far in US dollars, as Shadeform bills it (a decimal string)."))
     .attribute(computed("created_at", "Creation timestamp (RFC 3339).").use_state_for_unknown())
     .attribute(configuration_attribute())
@@ -338,110 +327,6 @@ impl LongRunning for Instances {
     }
 }
 
-/// `placements` as the lifecycle tries them: one read of `/instances/types` says which are
-/// unavailable now or listed above the price cap (skipped without a create call).
-async fn candidates(
-    api: &Api,
-    limit: Option<&bigdecimal::BigDecimal>,
-    placements: &[PlacementModel],
-) -> Result<Vec<lifecycle::Candidate<PlacementModel>>, Diagnostics> {
-    let types: InstanceTypesResponse = api
-        .get("/instances/types")
-        .describe("check availability of the Shadeform placements")
-        .send()
-        .await?;
-    Ok(placements
-        .iter()
-        .map(|p| {
-            let offer = types
-                .instance_types
-                .iter()
-                .find(|t| t.cloud == p.cloud && t.shade_instance_type == p.shade_instance_type);
-            let skip = match offer {
-                None => Some("Shadeform does not offer this type on this cloud".to_string()),
-                Some(t) if !t.available_in(p.region.as_deref()) => {
-                    Some("Shadeform lists it unavailable right now".to_string())
-                }
-                Some(t) => t.hourly_price.and_then(|cents| {
-                    let listed = bigdecimal::BigDecimal::from(cents);
-                    placements::over_cap(&listed, limit, "US cents per hour")
-                }),
-            };
-            lifecycle::Candidate {
-                placement: p.clone(),
-                label: p.label(),
-                skip,
-            }
-        })
-        .collect())
-}
-
-/// Fails (before any create call) when the (cloud, region, type) cannot launch now, listing
-/// where the type is available instead.
-async fn check_availability(
-    api: &Api,
-    cloud: &str,
-    region: &str,
-    ty: &str,
-) -> Result<(), Diagnostics> {
-    let types = super::availability::instance_types(api, cloud, region, ty).await?;
-    let offered = types
-        .instance_types
-        .iter()
-        .any(|t| t.cloud.as_deref() == Some(cloud));
-    if types
-        .instance_types
-        .iter()
-        .any(|t| t.cloud.as_deref() == Some(cloud) && t.available_in(Some(region)))
-    {
-        return Ok(());
-    }
-    let mut alternatives: Vec<(i64, String)> = types
-        .instance_types
-        .iter()
-        .flat_map(|t| {
-            let c = t.cloud.clone().unwrap_or_default();
-            let price = t.hourly_price.unwrap_or(i64::MAX);
-            t.availability
-                .iter()
-                .flatten()
-                .filter(|a| a.available == Some(true))
-                .map(move |a| {
-                    let r = a.region.clone().unwrap_or_default();
-                    let cents = if price == i64::MAX {
-                        "price unknown".to_string()
-                    } else {
-                        format!("${}.{:02}/h", price / 100, price % 100)
-                    };
-                    (price, format!("cloud = {c:?}, region = {r:?} ({cents})"))
-                })
-        })
-        .collect();
-    alternatives.sort();
-    let what = if offered {
-        format!("{ty:?} is not available in {region:?} on {cloud:?} right now")
-    } else {
-        format!("{cloud:?} does not offer {ty:?}")
-    };
-    let detail = if alternatives.is_empty() {
-        format!("{what}, and no other cloud or region has it available either. No instance was created.")
-    } else {
-        format!(
-            "{what}. No instance was created. It is available at:\n  {}",
-            alternatives
-                .into_iter()
-                .map(|(_, s)| s)
-                .collect::<Vec<_>>()
-                .join("\n  ")
-        )
-    };
-    Err(Diagnostics::single_attribute_error(
-        AttributePath::attr("region"),
-        format!("Shadeform instance type {ty} unavailable"),
-        detail,
-    ))
-}
-
 #[async_trait]
 impl Resource for InstanceResource {
     type Client = Client;
@@ -511,7 +396,8 @@ impl Resource for InstanceResource {
         let to_model = |i: &Instance| observe(i.clone(), &plan);
         let created = match plan.placements.as_deref().filter(|p| !p.is_empty()) {
             Some(placements) => {
-                let candidates = candidates(&api, ctx.price_limit(), placements).await?;
+                let candidates =
+                    availability::candidates(&api, ctx.price_limit(), placements).await?;
                 lifecycle::create_placed(
                     ctx,
                     &api,
@@ -530,7 +416,7 @@ impl Resource for InstanceResource {
                     region: plan.region.clone(),
                     shade_instance_type: plan.shade_instance_type.clone(),
                 };
-                check_availability(
+                availability::check(
                     &api,
                     one.cloud.as_deref().unwrap_or_default(),
                     one.region.as_deref().unwrap_or_default(),

@@ -77,8 +77,8 @@ pub(super) async fn instance_price(
 }
 
 fn type_attributes() -> Vec<Attribute> {
-    let s = |n: &str, d: &str| Attribute::string(n).computed().description(d.to_string());
-    let i = |n: &str, d: &str| Attribute::int(n).computed().description(d.to_string());
+    let s = |n: &str, d: &str| Attribute::string(n).output(d.to_string());
+    let i = |n: &str, d: &str| Attribute::int(n).output(d.to_string());
     vec![
         s("cloud", "Underlying cloud provider."),
         s(
@@ -103,24 +103,20 @@ fn type_attributes() -> Vec<Attribute> {
                 s("interconnect", "GPU interconnect, e.g. `pcie`."),
                 i("vram_per_gpu_in_gb", "Video memory per GPU in GB."),
                 Attribute::list_of("os_options", Type::String)
-                    .computed()
-                    .description("Operating systems the type can run."),
+                    .output("Operating systems the type can run."),
             ],
         )
-        .computed()
-        .description("Hardware of the type."),
+        .output("Hardware of the type."),
         Attribute::nested(
             "availability",
             Nesting::List,
             vec![
                 s("region", "Region."),
                 Attribute::bool("available")
-                    .computed()
-                    .description("Whether the type can launch in the region now."),
+                    .output("Whether the type can launch in the region now."),
             ],
         )
-        .computed()
-        .description("Availability per region."),
+        .output("Availability per region."),
     ]
 }
 
@@ -171,16 +167,13 @@ fn schema() -> Schema {
     )
     .attribute(
         Attribute::nested("instance_types", Nesting::List, type_attributes())
-            .computed()
-            .description("The matching instance types."),
+            .output("The matching instance types."),
     )
     .attribute(
-        Attribute::nested("cheapest_available", Nesting::Single, type_attributes())
-            .computed()
-            .description(
-                "The matching type with the lowest hourly price that is available in at least \
+        Attribute::nested("cheapest_available", Nesting::Single, type_attributes()).output(
+            "The matching type with the lowest hourly price that is available in at least \
                  one listed region; null when none is.",
-            ),
+        ),
     )
 }
 

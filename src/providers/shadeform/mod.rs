@@ -12,43 +12,21 @@ pub mod official;
 pub mod volume;
 
 use crate::client::Client;
-use crate::framework::schema::Schema;
-use crate::framework::{ConfigureInfo, Diagnostics, DynDataSource, DynResource, Provider};
-use crate::providers::common::{self, ConnectionConfig};
-use async_trait::async_trait;
+use crate::framework::{DynDataSource, DynResource};
+use crate::providers::common::member::ConnectionMember;
+use crate::providers::common::{self, Connection};
 use std::sync::Arc;
 
 pub struct Shadeform;
 
-#[async_trait]
-impl Provider for Shadeform {
-    type Client = Client;
-    type Config = ConnectionConfig;
+impl ConnectionMember for Shadeform {
+    const NAME: &'static str = "shadeform";
+    const DESCRIPTION: &'static str =
+        "The Shadeform GPU marketplace: instance types with availability across clouds, \
+         instances launched through Shadeform, and storage volumes they mount.";
+    const CONNECTION: Connection = common::SHADEFORM;
 
-    fn name(&self) -> &'static str {
-        "shadeform"
-    }
-
-    fn schema(&self) -> Schema {
-        let s = Schema::new(
-            "The Shadeform GPU marketplace: instance types with availability across clouds, \
-             instances launched through Shadeform, and storage volumes they mount.",
-        );
-        common::SHADEFORM
-            .attributes()
-            .into_iter()
-            .fold(s, Schema::attribute)
-    }
-
-    async fn configure(
-        &self,
-        config: ConnectionConfig,
-        _info: &ConfigureInfo,
-    ) -> Result<Client, Diagnostics> {
-        common::SHADEFORM.client(&config)
-    }
-
-    fn resources(&self) -> Vec<Arc<dyn DynResource>> {
+    fn resource_types(&self) -> Vec<Arc<dyn DynResource>> {
         vec![
             Arc::new(instance::InstanceResource),
             Arc::new(volume::VolumeResource),
@@ -58,7 +36,7 @@ impl Provider for Shadeform {
         ]
     }
 
-    fn data_sources(&self) -> Vec<Arc<dyn DynDataSource>> {
+    fn data_source_types(&self) -> Vec<Arc<dyn DynDataSource>> {
         vec![Arc::new(instance_types::InstanceTypesDataSource)]
     }
 }
@@ -66,11 +44,10 @@ impl Provider for Shadeform {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::framework::Provider;
 
     #[test]
-    fn the_key_is_sensitive() {
-        let s = Shadeform.schema();
-        assert!(s.attribute_named("api_key").is_some_and(|a| a.sensitive));
+    fn lists_three_resources_and_one_data_source() {
         let r: Vec<_> = Shadeform
             .resources()
             .iter()

@@ -59,7 +59,7 @@ pub struct VolumeResource;
 const KIND: &str = "volume";
 
 fn schema() -> Schema {
-    let computed = |n: &str, d: &str| Attribute::string(n).computed().description(d.to_string());
+    let computed = |n: &str, d: &str| Attribute::string(n).output(d.to_string());
     Schema::new(
         "A Shadeform storage volume: persistent block storage in one cloud region that outlives \
          the instances mounting it. Mount it at launch with `shadeform_instance.volume_ids`. \
@@ -69,9 +69,7 @@ fn schema() -> Schema {
     )
     .attribute(
         Attribute::string("id")
-            .computed()
-            .use_state_for_unknown()
-            .description("Shadeform volume ID (a UUID)."),
+            .output("Shadeform volume ID (a UUID).").use_state_for_unknown(),
     )
     .attribute(
         Attribute::string("cloud")
@@ -111,15 +109,11 @@ fn schema() -> Schema {
     )
     .attribute(
         Attribute::bool("fixed_size")
-            .computed()
-            .use_state_for_unknown()
-            .description("Whether the volume has a fixed size (true) or grows with its data (false)."),
+            .output("Whether the volume has a fixed size (true) or grows with its data (false).").use_state_for_unknown(),
     )
     .attribute(
         Attribute::bool("supports_multi_mount")
-            .computed()
-            .use_state_for_unknown()
-            .description("Whether several instances can mount the volume at once."),
+            .output("Whether several instances can mount the volume at once.").use_state_for_unknown(),
     )
     .attribute(computed(
         "cost_estimate",
@@ -293,24 +287,5 @@ mod tests {
             serde_json::from_value(serde_json::json!({"id": "v-2", "mounted_by": "i-1"}))
                 .expect("volume");
         assert_eq!(VolumeModel::observe(v).mounted_by.as_deref(), Some("i-1"));
-    }
-
-    #[test]
-    fn every_argument_forces_replacement() {
-        let s = schema();
-        for a in s.attributes.iter().filter(|a| a.mode.is_configurable()) {
-            assert!(
-                !a.plan_modifiers.is_empty(),
-                "{} must force replacement",
-                a.name
-            );
-        }
-        assert_eq!(
-            s.attributes
-                .iter()
-                .filter(|a| a.mode.is_configurable())
-                .count(),
-            4
-        );
     }
 }

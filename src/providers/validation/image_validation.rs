@@ -105,7 +105,7 @@ impl<C: Send + Sync + 'static> Resource for ImageValidationResource<C> {
              (or `warn` with `fail_on_warn`). The report is kept in state; refresh does not re-run \
              it. Change `triggers` (for example to the instance id) to validate again.",
         )
-        .attribute(Attribute::string("id").computed().use_state_for_unknown().description("An identifier of this validation run."))
+        .attribute(Attribute::string("id").output("An identifier of this validation run.").use_state_for_unknown())
         .attribute(input(Attribute::string("host").required().validator(validators::length_between(1, 253)).description("Host name or address of the machine to validate.")))
         .attribute(input(Attribute::int("port").default(22).validator(validators::between(1.0, 65535.0)).description("SSH port.")))
         .attribute(input(Attribute::string("user").required().validator(validators::length_between(1, 64)).description("SSH login user.")))
@@ -123,24 +123,24 @@ impl<C: Send + Sync + 'static> Resource for ImageValidationResource<C> {
         .attribute(input(Attribute::bool("fail_on_warn").default(false).description("Fail the apply when the verdict is `warn`.")))
         .attribute(input(Attribute::string("compiler").default("auto").one_of(COMPILERS).description(format!("How to build the probe on the machine: `auto` (hipcc, else nvcc, else the CPU shim with g++), `hipcc` or `nvcc`. One of: {}.", COMPILERS.join(", ")))))
         .attribute(input(Attribute::map_of("triggers", Type::String).optional().description("Arbitrary values; any change runs the validation again (for example the instance id).")))
-        .attribute(Attribute::string("verdict").computed().description("Overall result: `pass` or `warn` (a `fail` or `error` verdict fails the apply)."))
-        .attribute(Attribute::string("backend").computed().description("How the probe ran: `hip`, `cuda` or `cpu` (no GPU toolchain found)."))
+        .attribute(Attribute::string("verdict").output("Overall result: `pass` or `warn` (a `fail` or `error` verdict fails the apply)."))
+        .attribute(Attribute::string("backend").output("How the probe ran: `hip`, `cuda` or `cpu` (no GPU toolchain found)."))
         .attribute(Attribute::nested("devices", Nesting::List, vec![
-            Attribute::int("index").computed().description("Device index."),
-            Attribute::string("name").computed().description("Device name."),
-            Attribute::string("arch").computed().description("Architecture, such as `gfx942` or `sm_90`."),
-            Attribute::number("memory_gib").computed().description("Total memory in GiB."),
-        ]).computed().description("The GPUs the probe found."))
+            Attribute::int("index").output("Device index."),
+            Attribute::string("name").output("Device name."),
+            Attribute::string("arch").output("Architecture, such as `gfx942` or `sm_90`."),
+            Attribute::number("memory_gib").output("Total memory in GiB."),
+        ]).output("The GPUs the probe found."))
         .attribute(Attribute::nested("checks", Nesting::List, vec![
-            Attribute::string("id").computed().description("Check id, such as `devices`, `gemm` or `hbm_copy`."),
-            Attribute::int("device").computed().description("Device index the check ran on (null for machine-wide checks)."),
-            Attribute::string("status").computed().description("`pass`, `warn`, `fail` or `skip`."),
-            Attribute::string("value").computed().description("Measured value."),
-            Attribute::string("unit").computed().description("Unit of the value."),
-            Attribute::string("detail").computed().description("What was measured against which thresholds."),
-        ]).computed().description("Every check the probe ran."))
-        .attribute(Attribute::string("report_json").computed().description("The probe's full JSON report (schema `gpu-image-probe/1`)."))
-        .attribute(Attribute::string("validated_at").computed().description("When the validation ran (RFC 3339)."))
+            Attribute::string("id").output("Check id, such as `devices`, `gemm` or `hbm_copy`."),
+            Attribute::int("device").output("Device index the check ran on (null for machine-wide checks)."),
+            Attribute::string("status").output("`pass`, `warn`, `fail` or `skip`."),
+            Attribute::string("value").output("Measured value."),
+            Attribute::string("unit").output("Unit of the value."),
+            Attribute::string("detail").output("What was measured against which thresholds."),
+        ]).output("Every check the probe ran."))
+        .attribute(Attribute::string("report_json").output("The probe's full JSON report (schema `gpu-image-probe/1`)."))
+        .attribute(Attribute::string("validated_at").output("When the validation ran (RFC 3339)."))
         .timeouts(&["create"])
     }
 
