@@ -3,13 +3,14 @@
 //! which is kept in state (sensitive) so a `kubernetes` provider can be configured from it.
 
 use super::api::{Cluster, CreateCluster};
+use super::long_running::{self, Collection, IcGpuObject};
 use super::records;
 use super::IcGpuClient;
-use crate::client::{list_all_token, Api, ClientError};
+use crate::client::{Api, ClientError};
 use crate::framework::resource::Operation;
 use crate::framework::ImportForm;
 use crate::framework::{validators, Attribute, Ctx, Diagnostics, Failure, Resource, Schema};
-use crate::providers::common::lifecycle::{self, Fields, LongRunning, Statuses};
+use crate::providers::common::lifecycle::{self, Fields, Statuses};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -42,19 +43,14 @@ impl ClusterModel {
     }
 }
 
-fn path(id: &str) -> String {
-    format!("/api/v1/clusters/{id}")
-}
-
 /// The lifecycle of clusters: `pending` → `running`.
-pub(crate) struct Clusters;
+pub(crate) type Clusters = Collection<Cluster>;
 
-#[async_trait]
-impl LongRunning for Clusters {
-    type Object = Cluster;
+impl IcGpuObject for Cluster {
     const TYPE: &'static str = "icgpu_cluster";
     const NOUN: &'static str = "cluster";
-    const KEYED: bool = true;
+    const COLLECTION: &'static str = "/api/v1/clusters";
+    const LIST_FIELD: &'static str = "clusters";
     const STATUSES: Statuses = Statuses {
         ready: &["running"],
         starting: &["pending", "provisioning"],
@@ -63,27 +59,21 @@ impl LongRunning for Clusters {
         deleted: &["terminated"],
     };
 
-    fn fields(o: &Cluster) -> Fields<'_> {
-        Fields {
-            id: Some(&o.id),
-            status: Some(&o.status),
-            name: Some(&o.name),
-            created_at: o.created_at.as_deref(),
-            message: o.error_message.as_deref(),
-        }
-    }
-    fn path(&self, id: &str) -> String {
-        path(id)
-    }
-    async fn list(&self, api: &Api) -> Result<Vec<serde_json::Value>, ClientError> {
-        list_all_token(api.get("/api/v1/clusters"), "clusters").await
+    fn fields(&self) -> Fields<'_> {
+        long_running::fields(
+            &self.id,
+            &self.status,
+            &self.name,
+            &self.created_at,
+            &self.error_message,
+        )
     }
 }
 
 /// The admin kubeconfig (YAML), available only while the cluster is `running` (shared with
 /// `ephemeral.icgpu_cluster_kubeconfig`).
 pub(super) async fn kubeconfig(api: &Api, id: &str) -> Result<String, ClientError> {
-    api.get(&format!("{}/kubeconfig", path(id)))
+    api.get(&format!("{}/kubeconfig", Clusters::path(id)))
         .describe(format!("download the kubeconfig of cluster {id}"))
         .send_text()
         .await
@@ -179,13 +169,13 @@ impl Resource for ClusterResource {
                 .describe(format!("create cluster {name:?}"))
         };
         let submitted =
-            lifecycle::submit(api, &Clusters, &plan, plan.name.clone(), request).await?;
+            lifecycle::submit(api, &Clusters::new(), &plan, plan.name.clone(), request).await?;
         let (ready, last) = lifecycle::wait_for(
             api,
-            &Clusters,
+            &Clusters::new(),
             &submitted.id,
-            Clusters::STATUSES.ready,
-            Clusters::STATUSES.starting,
+            Cluster::STATUSES.ready,
+            Cluster::STATUSES.starting,
         )
         .await;
         // The kubeconfig exists once the cluster runs; a refresh fetches it if this is cut short.
@@ -213,7 +203,7 @@ impl Resource for ClusterResource {
         let Some(id) = state.id.clone() else {
             return Ok(None);
         };
-        let Some(c) = lifecycle::read(ctx, api, &Clusters, &id).await? else {
+        let Some(c) = lifecycle::read(ctx, api, &Clusters::new(), &id).await? else {
             return Ok(None);
         };
         state.observe(&c);
@@ -236,7 +226,7 @@ impl Resource for ClusterResource {
         let api = &super::api(ctx)?;
         let id = prior.id.clone().unwrap_or_default();
         let c: Cluster = api
-            .get(&path(&id))
+            .get(&Clusters::path(&id))
             .describe(format!("read cluster {id}"))
             .send()
             .await
@@ -256,7 +246,7 @@ impl Resource for ClusterResource {
         state: ClusterModel,
     ) -> Result<(), Diagnostics> {
         match state.id.as_deref() {
-            Some(id) => lifecycle::delete(&super::api(ctx)?, &Clusters, id).await,
+            Some(id) => lifecycle::delete(&super::api(ctx)?, &Clusters::new(), id).await,
             None => Ok(()),
         }
     }

@@ -2,18 +2,19 @@
 //! replacement (the API has no update); `desired_state` drives start/stop/requeue in place.
 
 use super::api::{CreateInstance, GpuTier, Instance, TIERS, WORKLOAD_TYPES};
-use super::{ssh_public_key, IcGpuClient};
-use crate::client::{list_all_token, Api, ClientError};
+use super::compute::{self, observed_desired_state, Machine};
+use super::long_running::{self, Collection, IcGpuObject};
+use super::{records, ssh_public_key, IcGpuClient};
+use crate::client::{Api, ClientError};
 use crate::framework::resource::{ModifyPlanRequest, Operation};
 use crate::framework::{validators, Attribute, Ctx, Diagnostics, Failure, Resource, Schema};
 use crate::framework::{ImportForm, Nesting, Value};
-use crate::providers::common::lifecycle::{self, Candidate, Fields, LongRunning, Statuses};
-use crate::providers::common::placements;
+use crate::providers::common::lifecycle::{self, Candidate, Fields, Statuses};
+use crate::providers::common::{placements, ssh_ready};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
-pub(crate) const DESIRED_STATES: &[&str] = &["running", "stopped"];
 /// Statuses on the way to (or at) `running`: the instance holds or waits for a GPU.
 const RUNNING_LIKE: &[&str] = &["pending", "starting", "running"];
 /// Statuses where the instance holds no GPU and keeps its storage.
@@ -70,9 +71,11 @@ pub struct InstanceModel {
     pub placements: Option<Vec<PlacementModel>>,
 }
 
-impl InstanceModel {
-    /// Copies what the API reports into the model; `desired_state` follows the observed
-    /// status so a stopped or preempted instance shows as an in-place diff.
+#[async_trait]
+impl Machine for InstanceModel {
+    type Object = Instance;
+
+    /// A stopped or preempted instance shows as an in-place diff of `desired_state`.
     fn observe(&mut self, i: &Instance) {
         self.id = Some(i.id.clone());
         self.name = Some(i.name.clone());
@@ -93,49 +96,75 @@ impl InstanceModel {
         self.gpu_model = i.gpu_model.clone();
         self.created_at = i.created_at.clone();
         self.error_message = i.error_message.clone();
-        self.ssh_command = crate::providers::common::ssh_ready::login_command(
-            i.ssh_host.as_deref(),
-            i.ssh_port,
-            i.ssh_user.as_deref(),
-        );
+        self.ssh_command =
+            ssh_ready::login_command(i.ssh_host.as_deref(), i.ssh_port, i.ssh_user.as_deref());
     }
-}
-
-/// `desired_state` as refresh reports it (shared with `icgpu_vm`): `running` or `stopped` when
-/// the status says so, so a machine stopped outside Terraform shows as an in-place diff.
-pub(crate) fn observed_desired_state(
-    status: &str,
-    running_like: &[&str],
-    stopped_like: &[&str],
-    current: Option<String>,
-) -> Option<String> {
-    if running_like.contains(&status) {
-        Some("running".into())
-    } else if stopped_like.contains(&status) {
-        Some("stopped".into())
-    } else {
-        // `error` after an import: the user's intent is unknown; running is the default.
-        current.or_else(|| Some("running".into()))
+    fn id(&self) -> Option<&str> {
+        self.id.as_deref()
     }
-}
+    fn desired(&self) -> &str {
+        self.desired_state.as_deref().unwrap_or("running")
+    }
+    fn set_desired(&mut self, desired: String) {
+        self.desired_state = Some(desired);
+    }
+    fn wait_for_ssh(&self) -> Option<bool> {
+        self.wait_for_ssh
+    }
+    fn set_wait_for_ssh(&mut self, wait: bool) {
+        self.wait_for_ssh = Some(wait);
+    }
+    fn ssh_address(&self) -> Option<(String, u16)> {
+        ssh_ready::address(self.ssh_host.as_deref(), self.ssh_port)
+    }
+    fn set_host_key_fingerprint(&mut self, fingerprint: String) {
+        self.ssh_host_key_fingerprint = Some(fingerprint);
+    }
 
-fn path(id: &str) -> String {
-    format!("/api/v1/instances/{id}")
+    async fn converge(
+        &self,
+        api: &Api,
+        id: &str,
+        current: Instance,
+        _prior: &Self,
+    ) -> Result<Instance, ClientError> {
+        let status = current.status.as_str();
+        if self.desired() == "stopped" {
+            if RUNNING_LIKE.contains(&status) {
+                stop(api, id).await?;
+            }
+            if status == "preempted" {
+                // Preempted already holds no GPU: that is as stopped as it gets.
+                return Ok(current);
+            }
+            return wait_for(api, id, "stopped").await.0;
+        }
+        // A preempted batch instance is requeued, a stopped one started.
+        let verb = match status {
+            "preempted" => Some("requeue"),
+            "stopped" => Some("start"),
+            "stopping" => {
+                wait_for(api, id, "stopped").await.0?;
+                Some("start")
+            }
+            _ => None,
+        };
+        if let Some(verb) = verb {
+            compute::action::<Instance>(api, id, verb).await?;
+        }
+        wait_for(api, id, "running").await.0
+    }
 }
 
 /// The lifecycle of IC GPU instances. `stopping`, `stopped` and `preempted` are settled
 /// states of an existing instance (refresh shows them as a `desired_state` diff).
-pub(crate) struct Instances {
-    /// The tier a create asks for (named when it has no capacity).
-    tier: String,
-}
+pub(crate) type Instances = Collection<Instance>;
 
-#[async_trait]
-impl LongRunning for Instances {
-    type Object = Instance;
+impl IcGpuObject for Instance {
     const TYPE: &'static str = "icgpu_instance";
     const NOUN: &'static str = "instance";
-    const KEYED: bool = true;
+    const COLLECTION: &'static str = "/api/v1/instances";
+    const LIST_FIELD: &'static str = "instances";
     const STATUSES: Statuses = Statuses {
         ready: &["running"],
         starting: &["pending", "starting"],
@@ -144,35 +173,22 @@ impl LongRunning for Instances {
         deleted: &["terminated"],
     };
 
-    fn fields(o: &Instance) -> Fields<'_> {
-        Fields {
-            id: Some(&o.id),
-            status: Some(&o.status),
-            name: Some(&o.name),
-            created_at: o.created_at.as_deref(),
-            message: o.error_message.as_deref(),
-        }
+    fn fields(&self) -> Fields<'_> {
+        long_running::fields(
+            &self.id,
+            &self.status,
+            &self.name,
+            &self.created_at,
+            &self.error_message,
+        )
     }
-    fn path(&self, id: &str) -> String {
-        path(id)
+    /// `asked` is the tier, named when it has no capacity.
+    fn refusal(asked: &str, e: &ClientError) -> Option<Diagnostics> {
+        capacity_conflict(asked, e.status(), &e.detail())
     }
-    async fn list(&self, api: &Api) -> Result<Vec<serde_json::Value>, ClientError> {
-        list_all_token(api.get("/api/v1/instances"), "instances").await
-    }
-    fn refusal(&self, e: &ClientError) -> Option<Diagnostics> {
-        capacity_conflict(&self.tier, e.status(), &e.detail())
-    }
-    fn out_of_capacity(&self, e: &ClientError) -> Option<String> {
+    fn out_of_capacity(e: &ClientError) -> Option<String> {
         is_capacity_conflict(e.status(), &e.detail())
             .then(|| "the platform answered that the tier has no capacity".to_string())
-    }
-}
-
-impl Instances {
-    fn any() -> Self {
-        Self {
-            tier: String::new(),
-        }
     }
 }
 
@@ -187,7 +203,7 @@ async fn wait_for(
     } else {
         &["pending", "starting", "stopped", "stopping"]
     };
-    lifecycle::wait_for(api, &Instances::any(), id, &[target], through).await
+    lifecycle::wait_for(api, &Instances::new(), id, &[target], through).await
 }
 
 /// The API has one code for every conflict; only its message tells capacity apart.
@@ -278,30 +294,21 @@ impl Resource for InstanceResource {
     }
 
     fn schema(&self) -> Schema {
-        let [wait_for_ssh, host_key_fingerprint] =
-            crate::providers::common::ssh_ready::attributes();
+        let [wait_for_ssh, host_key_fingerprint] = ssh_ready::attributes();
+        let [ssh_host, ssh_port, ssh_user, ssh_command] = compute::ssh_attributes(
+            "SSH host; set only while running.",
+            "SSH port; set only while running and may change after a restart.",
+            "SSH login user (always `gpuuser`).",
+        );
         Schema::new(
             "A GPU instance with SSH access on the IC GPU platform. Interactive instances have \
              guaranteed availability; batch instances cost 50% less and can be preempted. The API \
              cannot change an instance, so every argument except `desired_state` replaces it.",
         )
-        .attribute(
-            Attribute::string("id")
-                .computed()
-                .use_state_for_unknown()
-                .description("Instance ID (`inst-...`); also the import ID."),
-        )
-        .attribute(
-            Attribute::string("name")
-                .required()
-                .requires_replace()
-                .validator(validators::regex(
-                    r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$",
-                    "a DNS label: 1-63 lower-case letters, digits and '-', starting and ending \
-                     with a letter or digit",
-                ))
-                .description("Instance name, unique among the account's instances."),
-        )
+        .attribute(records::id("Instance ID (`inst-...`); also the import ID."))
+        .attribute(compute::name(
+            "Instance name, unique among the account's instances.",
+        ))
         .attribute(
             Attribute::string("tier")
                 .optional_computed()
@@ -338,63 +345,33 @@ impl Resource for InstanceResource {
         )
         .attribute(
             Attribute::int("storage_gb")
-                .default(crate::framework::Value::number(50))
+                .default(Value::number(50))
                 .validator(validators::between(10.0, 500.0))
                 .requires_replace()
                 .description("Persistent storage in GB, 10 to 500 (default 50)."),
         )
-        .attribute(
-            Attribute::string("desired_state")
-                .default(crate::framework::Value::string("running"))
-                .one_of(DESIRED_STATES)
-                .description(
-                    "`running` (default) or `stopped`. Changed in place: stopping releases the \
-                     GPU and keeps the storage. Refresh reports a stopped or preempted instance \
-                     as `stopped`, so applying `running` starts it again (a preempted batch \
-                     instance is requeued).",
-                ),
-        )
-        .attribute(Attribute::string("status").computed().description(
+        .attribute(compute::desired_state(
+            "`running` (default) or `stopped`. Changed in place: stopping releases the GPU and \
+             keeps the storage. Refresh reports a stopped or preempted instance as `stopped`, so \
+             applying `running` starts it again (a preempted batch instance is requeued).",
+        ))
+        .attribute(Attribute::string("status").output(
             "Lifecycle status reported by the API: pending, starting, running, stopping, \
              stopped, preempted, error or terminating.",
         ))
-        .attribute(
-            Attribute::string("ssh_host")
-                .computed()
-                .description("SSH host; set only while running."),
-        )
-        .attribute(
-            Attribute::int("ssh_port")
-                .computed()
-                .description("SSH port; set only while running and may change after a restart."),
-        )
-        .attribute(
-            Attribute::string("ssh_user")
-                .computed()
-                .use_state_for_unknown()
-                .description("SSH login user (always `gpuuser`)."),
-        )
+        .attribute(ssh_host)
+        .attribute(ssh_port)
+        .attribute(ssh_user)
+        .attribute(ssh_command)
         .attribute(
             Attribute::string("gpu_model")
-                .computed()
-                .use_state_for_unknown()
-                .description("GPU model of the tier."),
+                .output("GPU model of the tier.")
+                .use_state_for_unknown(),
         )
-        .attribute(
-            Attribute::string("created_at")
-                .computed()
-                .use_state_for_unknown()
-                .description("Creation time (RFC 3339)."),
-        )
+        .attribute(records::created_at())
         .attribute(
             Attribute::string("error_message")
-                .computed()
-                .description("Why the instance is in status `error`; null otherwise."),
-        )
-        .attribute(
-            Attribute::string("ssh_command")
-                .computed()
-                .description("Ready-made `ssh -p PORT USER@HOST` command; null unless running."),
+                .output("Why the instance is in status `error`; null otherwise."),
         )
         .attribute(wait_for_ssh)
         .attribute(host_key_fingerprint)
@@ -444,10 +421,7 @@ impl Resource for InstanceResource {
     }
 
     fn default_timeout(&self, op: Operation) -> Duration {
-        match op {
-            Operation::Create => Duration::from_secs(20 * 60),
-            _ => Duration::from_secs(10 * 60),
-        }
+        compute::default_timeout(op)
     }
 
     async fn create(
@@ -464,7 +438,7 @@ impl Resource for InstanceResource {
                 workload_type: p.workload_type.clone(),
                 storage_gb: plan.storage_gb,
             };
-            api.post("/api/v1/instances")
+            api.post(Instance::COLLECTION)
                 .json(&body)
                 .describe(format!("create instance {name:?}"))
         };
@@ -477,7 +451,7 @@ impl Resource for InstanceResource {
                 let candidates = candidates(&tiers, ctx.price_limit(), list);
                 let (submitted, i) = lifecycle::submit_placed(
                     api,
-                    &Instances::any(),
+                    &Instances::new(),
                     &plan,
                     name,
                     &candidates,
@@ -491,17 +465,14 @@ impl Resource for InstanceResource {
                     tier: plan.tier.clone(),
                     workload_type: plan.workload_type.clone(),
                 };
-                let instances = Instances {
-                    tier: one.tier.clone().unwrap_or_default(),
-                };
+                let instances = Instances::asking(one.tier.clone().unwrap_or_default());
                 let submitted =
                     lifecycle::submit(api, &instances, &plan, name, |n| request(&one, n)).await?;
                 (submitted, one)
             }
         };
-        let desired = plan_desired(&plan).to_string();
         let id = submitted.id.clone();
-        let waited = if desired == "stopped" {
+        let waited = if plan.desired() == "stopped" {
             // Stop is valid from pending, so the GPU is never held longer than needed.
             match stop(api, &id).await {
                 Ok(()) => wait_for(api, &id, "stopped").await,
@@ -510,40 +481,18 @@ impl Resource for InstanceResource {
         } else {
             wait_for(api, &id, "running").await
         };
-        let created = lifecycle::settle(ctx, &submitted, waited, |i| {
-            let mut state = plan.clone();
+        compute::finish_create(ctx, &plan, &submitted, waited, |state| {
             state.workload_type = Some(chosen.workload_type().to_string());
-            state.observe(i);
-            state.desired_state = Some(desired.clone());
-            state.wait_for_ssh = Some(plan.wait_for_ssh == Some(true));
-            state
-        });
-        // A stopped instance has no SSH to wait for.
-        crate::providers::common::ssh_ready::after_create(
-            ctx,
-            plan.wait_for_ssh == Some(true) && desired == "running",
-            created,
-            |m| crate::providers::common::ssh_ready::address(m.ssh_host.as_deref(), m.ssh_port),
-            |m, fingerprint| m.ssh_host_key_fingerprint = Some(fingerprint),
-        )
+        })
         .await
     }
 
     async fn read(
         &self,
         ctx: &Ctx<'_, IcGpuClient>,
-        mut state: InstanceModel,
+        state: InstanceModel,
     ) -> Result<Option<InstanceModel>, Diagnostics> {
-        let Some(id) = state.id.clone() else {
-            return Ok(None);
-        };
-        let found = lifecycle::read(ctx, &super::api(ctx)?, &Instances::any(), &id).await?;
-        Ok(found.map(|i| {
-            state.observe(&i);
-            // An import knows nothing of the wait: its default.
-            state.wait_for_ssh = state.wait_for_ssh.or(Some(false));
-            state
-        }))
+        compute::read(ctx, state).await
     }
 
     async fn update(
@@ -552,55 +501,7 @@ impl Resource for InstanceResource {
         plan: InstanceModel,
         prior: InstanceModel,
     ) -> Result<InstanceModel, Failure<InstanceModel>> {
-        let api = &super::api(ctx)?;
-        let id = prior.id.clone().or(plan.id.clone()).unwrap_or_default();
-        let desired = plan_desired(&plan).to_string();
-        let current: Instance = api
-            .get(&path(&id))
-            .describe(format!("read instance {id}"))
-            .send()
-            .await
-            .map_err(Diagnostics::from)?;
-        let status = current.status.as_str();
-        let result = if desired == "stopped" {
-            if RUNNING_LIKE.contains(&status) {
-                stop(api, &id).await.map_err(Diagnostics::from)?;
-            }
-            if status == "preempted" {
-                // Preempted already holds no GPU: that is as stopped as it gets.
-                Ok(current)
-            } else {
-                wait_for(api, &id, "stopped").await.0
-            }
-        } else {
-            // The live status decides: a preempted batch instance is requeued, a stopped one
-            // started (the prior state's `status` may be stale when refresh was skipped).
-            let verb = match status {
-                "preempted" => Some("requeue"),
-                "stopped" => Some("start"),
-                "stopping" => {
-                    wait_for(api, &id, "stopped")
-                        .await
-                        .0
-                        .map_err(Diagnostics::from)?;
-                    Some("start")
-                }
-                _ => None,
-            };
-            if let Some(verb) = verb {
-                action(api, &id, verb).await.map_err(Diagnostics::from)?;
-            }
-            wait_for(api, &id, "running").await.0
-        };
-        let mut state = plan;
-        match result {
-            Ok(i) => {
-                state.observe(&i);
-                state.desired_state = Some(desired);
-                Ok(state)
-            }
-            Err(e) => Err(Failure::from(Diagnostics::from(e))),
-        }
+        compute::update(ctx, plan, prior).await
     }
 
     async fn delete(
@@ -608,10 +509,7 @@ impl Resource for InstanceResource {
         ctx: &Ctx<'_, IcGpuClient>,
         state: InstanceModel,
     ) -> Result<(), Diagnostics> {
-        match state.id.as_deref() {
-            Some(id) => lifecycle::delete(&super::api(ctx)?, &Instances::any(), id).await,
-            None => Ok(()),
-        }
+        compute::delete(ctx, state).await
     }
 
     fn import_form(&self) -> ImportForm {
@@ -619,21 +517,8 @@ impl Resource for InstanceResource {
     }
 }
 
-/// Sends an action (`stop`, `start`, `requeue`); repeating one is harmless.
-async fn action(api: &Api, id: &str, verb: &str) -> Result<(), ClientError> {
-    api.post(&format!("{}/{verb}", path(id)))
-        .idempotent()
-        .describe(format!("{verb} instance {id}"))
-        .send_no_body()
-        .await
-}
-
 async fn stop(api: &Api, id: &str) -> Result<(), ClientError> {
-    action(api, id, "stop").await
-}
-
-fn plan_desired(m: &InstanceModel) -> &str {
-    m.desired_state.as_deref().unwrap_or("running")
+    compute::action::<Instance>(api, id, "stop").await
 }
 
 #[cfg(test)]

@@ -2,9 +2,8 @@
 //! functions (camelCase, as the page spells them), and the Slurm environment's lifecycle as the
 //! contract reads it; `specs/icgpu-platform.openapi.yml`.
 
-use crate::client::{list_all_token, Api, ClientError};
-use crate::providers::common::lifecycle::{Fields, LongRunning, Statuses};
-use async_trait::async_trait;
+use super::long_running::{self, Collection, IcGpuObject};
+use crate::providers::common::lifecycle::{Fields, Statuses};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -32,14 +31,13 @@ pub struct SlurmEnvironment {
 }
 
 /// The lifecycle of Slurm environments: `provisioning` → `running`.
-pub(super) struct SlurmEnvironments;
+pub(super) type SlurmEnvironments = Collection<SlurmEnvironment>;
 
-#[async_trait]
-impl LongRunning for SlurmEnvironments {
-    type Object = SlurmEnvironment;
+impl IcGpuObject for SlurmEnvironment {
     const TYPE: &'static str = "icgpu_slurm_environment";
     const NOUN: &'static str = "Slurm environment";
-    const KEYED: bool = true;
+    const COLLECTION: &'static str = "/api/v1/slurm-environments";
+    const LIST_FIELD: &'static str = "slurmEnvironments";
     // `pending` and `error` are not in the contract; a client that meets them should wait and
     // fail rather than give up on an unknown status.
     const STATUSES: Statuses = Statuses {
@@ -50,20 +48,14 @@ impl LongRunning for SlurmEnvironments {
         deleted: &["deleted"],
     };
 
-    fn fields(o: &SlurmEnvironment) -> Fields<'_> {
-        Fields {
-            id: Some(&o.id),
-            status: Some(&o.status),
-            name: Some(&o.name),
-            created_at: o.created_at.as_deref(),
-            message: o.error_message.as_deref(),
-        }
-    }
-    fn path(&self, id: &str) -> String {
-        format!("/api/v1/slurm-environments/{id}")
-    }
-    async fn list(&self, api: &Api) -> Result<Vec<serde_json::Value>, ClientError> {
-        list_all_token(api.get("/api/v1/slurm-environments"), "slurmEnvironments").await
+    fn fields(&self) -> Fields<'_> {
+        long_running::fields(
+            &self.id,
+            &self.status,
+            &self.name,
+            &self.created_at,
+            &self.error_message,
+        )
     }
 }
 

@@ -4,13 +4,14 @@
 use super::api::{
     CreateModelDeployment, ModelDeployment, ModelScaling, ENGINES, RESOURCE_PROFILES,
 };
+use super::long_running::{self, Collection, IcGpuObject};
 use super::records;
 use super::IcGpuClient;
-use crate::client::{list_all_token, Api, Client, ClientError, Poll};
+use crate::client::{Api, Client, ClientError, Poll};
 use crate::framework::resource::Operation;
 use crate::framework::{validators, Attribute, Ctx, Diagnostics, Failure, Resource, Schema, Value};
 use crate::framework::{IdKind, ImportForm};
-use crate::providers::common::lifecycle::{self, Fields, LongRunning, Statuses};
+use crate::providers::common::lifecycle::{self, Fields, Statuses};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -63,19 +64,14 @@ impl ModelDeploymentModel {
     }
 }
 
-fn path(name: &str) -> String {
-    format!("/api/v1/models/{name}")
-}
-
 /// The lifecycle of model deployments, addressed by name: `deploying` → `serving`.
-pub(crate) struct Deployments;
+pub(crate) type Deployments = Collection<ModelDeployment>;
 
-#[async_trait]
-impl LongRunning for Deployments {
-    type Object = ModelDeployment;
+impl IcGpuObject for ModelDeployment {
     const TYPE: &'static str = "icgpu_model_deployment";
     const NOUN: &'static str = "model deployment";
-    const KEYED: bool = true;
+    const COLLECTION: &'static str = "/api/v1/models";
+    const LIST_FIELD: &'static str = "models";
     const ID_FIELD: &'static str = "name";
     const STATUSES: Statuses = Statuses {
         ready: &["serving"],
@@ -85,20 +81,14 @@ impl LongRunning for Deployments {
         deleted: &[],
     };
 
-    fn fields(o: &ModelDeployment) -> Fields<'_> {
-        Fields {
-            id: Some(&o.name),
-            status: Some(&o.status),
-            name: Some(&o.name),
-            created_at: o.created_at.as_deref(),
-            message: o.error_message.as_deref(),
-        }
-    }
-    fn path(&self, name: &str) -> String {
-        path(name)
-    }
-    async fn list(&self, api: &Api) -> Result<Vec<serde_json::Value>, ClientError> {
-        list_all_token(api.get("/api/v1/models"), "models").await
+    fn fields(&self) -> Fields<'_> {
+        long_running::fields(
+            &self.name,
+            &self.status,
+            &self.name,
+            &self.created_at,
+            &self.error_message,
+        )
     }
 }
 
@@ -112,12 +102,12 @@ async fn wait_for(
     Option<ModelDeployment>,
 ) {
     let through: &[&str] = &["deploying", "scaling", "serving", "stopped"];
-    lifecycle::wait_for(api, &Deployments, name, &[target], through).await
+    lifecycle::wait_for(api, &Deployments::new(), name, &[target], through).await
 }
 
 /// Sends `start` or `stop`; repeating one is harmless.
 async fn action(api: &Api, name: &str, verb: &str) -> Result<ModelDeployment, ClientError> {
-    api.post(&format!("{}/{verb}", path(name)))
+    api.post(&format!("{}/{verb}", Deployments::path(name)))
         .idempotent()
         .describe(format!("{verb} model deployment {name:?}"))
         .send()
@@ -312,7 +302,7 @@ impl Resource for ModelDeploymentResource {
                 .describe(format!("create model deployment {name:?}"))
         };
         let submitted =
-            lifecycle::submit(api, &Deployments, &plan, plan.name.clone(), request).await?;
+            lifecycle::submit(api, &Deployments::new(), &plan, plan.name.clone(), request).await?;
         let enabled = plan.enabled.unwrap_or(true);
         let wait_endpoint = plan.wait_for_endpoint.unwrap_or(false) && plan.min_replicas > Some(0);
         let name = submitted.id.clone();
@@ -347,7 +337,7 @@ impl Resource for ModelDeploymentResource {
         let Some(name) = state.id.clone().or(state.name.clone()) else {
             return Ok(None);
         };
-        let found = lifecycle::read(ctx, &super::api(ctx)?, &Deployments, &name).await?;
+        let found = lifecycle::read(ctx, &super::api(ctx)?, &Deployments::new(), &name).await?;
         Ok(found.map(|m| {
             state.observe(&m);
             state
@@ -370,7 +360,7 @@ impl Resource for ModelDeploymentResource {
         let mut last: Option<ModelDeployment> = None;
         if plan.min_replicas != prior.min_replicas || plan.max_replicas != prior.max_replicas {
             last = Some(
-                api.put(&format!("{}/scaling", path(&name)))
+                api.put(&format!("{}/scaling", Deployments::path(&name)))
                     .json(&bounds)
                     .describe(format!("scale model deployment {name:?}"))
                     .send()
@@ -402,7 +392,7 @@ impl Resource for ModelDeploymentResource {
         state: ModelDeploymentModel,
     ) -> Result<(), Diagnostics> {
         match state.id.or(state.name) {
-            Some(name) => lifecycle::delete(&super::api(ctx)?, &Deployments, &name).await,
+            Some(name) => lifecycle::delete(&super::api(ctx)?, &Deployments::new(), &name).await,
             None => Ok(()),
         }
     }

@@ -85,12 +85,9 @@ impl Resource for SlurmEnvironmentResource {
              `sbatch`, `srun` and `squeue`. The API cannot change an environment, so every \
              argument replaces it.",
         )
-        .attribute(
-            Attribute::string("id")
-                .computed()
-                .use_state_for_unknown()
-                .description("Environment ID (`slurm-...`); also the import ID."),
-        )
+        .attribute(super::records::id(
+            "Environment ID (`slurm-...`); also the import ID.",
+        ))
         .attribute(
             argument(Attribute::string("name"), dns_label())
                 .description("Environment name, unique among the account's environments."),
@@ -103,7 +100,7 @@ impl Resource for SlurmEnvironmentResource {
             argument(Attribute::int("gpu_per_node"), between(1.0, 8.0))
                 .description("GPUs per compute node, 1 to 8."),
         )
-        .attribute(Attribute::string("status").computed().description(
+        .attribute(Attribute::string("status").output(
             "Lifecycle status reported by the API: provisioning, running, failed or deleting.",
         ))
         .attribute(kept(Attribute::string("ssh_host"), "Head node host."))
@@ -115,8 +112,7 @@ impl Resource for SlurmEnvironmentResource {
         .attribute(super::records::created_at())
         .attribute(
             Attribute::string("error_message")
-                .computed()
-                .description("Why the environment is in status `failed`; null otherwise."),
+                .output("Why the environment is in status `failed`; null otherwise."),
         )
         .attribute(wait_for_ssh)
         .attribute(host_key_fingerprint)
@@ -150,13 +146,21 @@ impl Resource for SlurmEnvironmentResource {
             state
         };
         let name = plan.name.clone();
-        let created =
-            lifecycle::create(ctx, api, &SlurmEnvironments, &plan, name, request, observe).await;
+        let created = lifecycle::create(
+            ctx,
+            api,
+            &SlurmEnvironments::new(),
+            &plan,
+            name,
+            request,
+            observe,
+        )
+        .await;
         ssh_ready::after_create(
             ctx,
             plan.wait_for_ssh == Some(true),
             created,
-            |m| Some((m.ssh_host.clone()?, u16::try_from(m.ssh_port?).ok()?)),
+            |m| ssh_ready::address(m.ssh_host.as_deref(), m.ssh_port),
             |m, fingerprint| m.ssh_host_key_fingerprint = Some(fingerprint),
         )
         .await
@@ -170,7 +174,7 @@ impl Resource for SlurmEnvironmentResource {
         let Some(id) = state.id.clone() else {
             return Ok(None);
         };
-        let found = lifecycle::read(ctx, &super::api(ctx)?, &SlurmEnvironments, &id).await?;
+        let found = lifecycle::read(ctx, &super::api(ctx)?, &SlurmEnvironments::new(), &id).await?;
         Ok(found.map(|e| {
             state.observe(&e);
             state
@@ -197,7 +201,7 @@ impl Resource for SlurmEnvironmentResource {
         state: SlurmEnvironmentModel,
     ) -> Result<(), Diagnostics> {
         match state.id.as_deref() {
-            Some(id) => lifecycle::delete(&super::api(ctx)?, &SlurmEnvironments, id).await,
+            Some(id) => lifecycle::delete(&super::api(ctx)?, &SlurmEnvironments::new(), id).await,
             None => Ok(()),
         }
     }

@@ -3,15 +3,16 @@
 //! and a change of `reboot_trigger` reboots it in place.
 
 use super::api::{CreateVm, Vm};
-use super::instance::{observed_desired_state, DESIRED_STATES};
-use super::{ssh_public_key, IcGpuClient};
-use crate::client::{list_all_token, Api, ClientError};
+use super::compute::{self, observed_desired_state, Machine};
+use super::long_running::{self, Collection, IcGpuObject};
+use super::{records, ssh_public_key, IcGpuClient};
+use crate::client::{Api, ClientError};
 use crate::framework::resource::{ModifyPlanRequest, Operation};
 use crate::framework::ImportForm;
 use crate::framework::{
     validators, Attribute, AttributePath, Ctx, Diagnostics, Failure, Resource, Schema, Value,
 };
-use crate::providers::common::lifecycle::{self, Fields, LongRunning, Statuses};
+use crate::providers::common::lifecycle::{self, Fields, Statuses};
 use crate::providers::common::ssh_ready;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -47,9 +48,10 @@ pub struct VmModel {
     pub ssh_host_key_fingerprint: Option<String>,
 }
 
-impl VmModel {
-    /// Copies what the API reports into the model; `desired_state` follows the observed status
-    /// (as for instances), so a VM stopped outside Terraform shows as an in-place diff.
+#[async_trait]
+impl Machine for VmModel {
+    type Object = Vm;
+
     /// `reboot_trigger` is the user's and never comes from the API.
     fn observe(&mut self, v: &Vm) {
         self.id = Some(v.id.clone());
@@ -70,26 +72,52 @@ impl VmModel {
         self.ssh_host = v.ssh_host.clone();
         self.ssh_port = v.ssh_port;
         self.ssh_user = v.ssh_user.clone();
-        self.ssh_command = crate::providers::common::ssh_ready::login_command(
-            v.ssh_host.as_deref(),
-            v.ssh_port,
-            v.ssh_user.as_deref(),
-        );
+        self.ssh_command =
+            ssh_ready::login_command(v.ssh_host.as_deref(), v.ssh_port, v.ssh_user.as_deref());
         self.created_at = v.created_at.clone();
         self.error_message = v.error_message.clone();
     }
-
+    fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
     fn desired(&self) -> &str {
         self.desired_state.as_deref().unwrap_or("running")
     }
-}
+    fn set_desired(&mut self, desired: String) {
+        self.desired_state = Some(desired);
+    }
+    fn wait_for_ssh(&self) -> Option<bool> {
+        self.wait_for_ssh
+    }
+    fn set_wait_for_ssh(&mut self, wait: bool) {
+        self.wait_for_ssh = Some(wait);
+    }
+    fn ssh_address(&self) -> Option<(String, u16)> {
+        ssh_ready::address(self.ssh_host.as_deref(), self.ssh_port)
+    }
+    fn set_host_key_fingerprint(&mut self, fingerprint: String) {
+        self.ssh_host_key_fingerprint = Some(fingerprint);
+    }
 
-fn path(id: &str) -> String {
-    format!("/api/v1/vms/{id}")
+    /// A new `reboot_trigger` reboots the VM once it runs.
+    async fn converge(
+        &self,
+        api: &Api,
+        id: &str,
+        current: Vm,
+        prior: &Self,
+    ) -> Result<Vm, ClientError> {
+        if self.desired() == "stopped" {
+            bring_to_stopped(api, id, current).await
+        } else {
+            let reboot = self.reboot_trigger != prior.reboot_trigger;
+            bring_to_running(api, id, current, reboot).await
+        }
+    }
 }
 
 /// The lifecycle of VMs; `stopping`, `stopped` and `rebooting` are settled states.
-pub(crate) struct Vms;
+pub(crate) type Vms = Collection<Vm>;
 
 /// Every status a VM passes through on its way somewhere.
 const MOVING: &[&str] = &[
@@ -101,12 +129,11 @@ const MOVING: &[&str] = &[
     "stopped",
 ];
 
-#[async_trait]
-impl LongRunning for Vms {
-    type Object = Vm;
+impl IcGpuObject for Vm {
     const TYPE: &'static str = "icgpu_vm";
     const NOUN: &'static str = "VM";
-    const KEYED: bool = true;
+    const COLLECTION: &'static str = "/api/v1/vms";
+    const LIST_FIELD: &'static str = "vms";
     const STATUSES: Statuses = Statuses {
         ready: &["running"],
         starting: &["pending", "starting"],
@@ -115,35 +142,26 @@ impl LongRunning for Vms {
         deleted: &["terminated"],
     };
 
-    fn fields(o: &Vm) -> Fields<'_> {
-        Fields {
-            id: Some(&o.id),
-            status: Some(&o.status),
-            name: Some(&o.name),
-            created_at: o.created_at.as_deref(),
-            message: o.error_message.as_deref(),
-        }
-    }
-    fn path(&self, id: &str) -> String {
-        path(id)
-    }
-    async fn list(&self, api: &Api) -> Result<Vec<serde_json::Value>, ClientError> {
-        list_all_token(api.get("/api/v1/vms"), "vms").await
+    fn fields(&self) -> Fields<'_> {
+        long_running::fields(
+            &self.id,
+            &self.status,
+            &self.name,
+            &self.created_at,
+            &self.error_message,
+        )
     }
 }
 
 /// Waits until the VM's status is one of `targets`; `error` fails with the API's message.
 async fn wait_vm(api: &Api, id: &str, targets: &[&'static str]) -> Result<Vm, ClientError> {
-    lifecycle::wait_for(api, &Vms, id, targets, MOVING).await.0
+    lifecycle::wait_for(api, &Vms::new(), id, targets, MOVING)
+        .await
+        .0
 }
 
-/// POSTs a lifecycle action (`start`, `stop`, `reboot`); repeating one is harmless.
 async fn action(api: &Api, id: &str, verb: &str) -> Result<(), ClientError> {
-    api.post(&format!("{}/{verb}", path(id)))
-        .idempotent()
-        .describe(format!("{verb} VM {id}"))
-        .send_no_body()
-        .await
+    compute::action::<Vm>(api, id, verb).await
 }
 
 /// Brings the VM from its live status to `stopped`.
@@ -202,29 +220,19 @@ impl Resource for VmResource {
 
     fn schema(&self) -> Schema {
         let [wait_for_ssh, host_key_fingerprint] = ssh_ready::attributes();
+        let [ssh_host, ssh_port, ssh_user, ssh_command] = compute::ssh_attributes(
+            "SSH host; set only while running or rebooting.",
+            "SSH port; set only while running or rebooting.",
+            "SSH login user created by cloud-init (`gpuuser`).",
+        );
         Schema::new(
             "A KubeVirt virtual machine with GPU passthrough on the IC GPU platform, created from \
              a template (see `data.icgpu_vm_templates`). The API cannot change a VM, so every \
              sizing argument replaces it; `desired_state` starts or stops it in place and a new \
              `reboot_trigger` value reboots it in place.",
         )
-        .attribute(
-            Attribute::string("id")
-                .computed()
-                .use_state_for_unknown()
-                .description("VM ID (`vm-...`); also the import ID."),
-        )
-        .attribute(
-            Attribute::string("name")
-                .required()
-                .requires_replace()
-                .validator(validators::regex(
-                    r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$",
-                    "a DNS label: 1-63 lower-case letters, digits and '-', starting and ending \
-                     with a letter or digit",
-                ))
-                .description("VM name, unique among the account's VMs."),
-        )
+        .attribute(records::id("VM ID (`vm-...`); also the import ID."))
+        .attribute(compute::name("VM name, unique among the account's VMs."))
         .attribute(
             Attribute::string("template_id")
                 .required()
@@ -277,65 +285,34 @@ impl Resource for VmResource {
                      me@host`). Without it the account's registered SSH keys are injected.",
                 ),
         )
-        .attribute(
-            Attribute::string("desired_state")
-                .default(Value::string("running"))
-                .one_of(DESIRED_STATES)
-                .description(
-                    "`running` (default) or `stopped`. Changed in place: stopping powers the VM \
-                     off and keeps its disk. Refresh reports a VM stopped outside Terraform as \
-                     `stopped`, so applying `running` starts it again.",
-                ),
-        )
+        .attribute(compute::desired_state(
+            "`running` (default) or `stopped`. Changed in place: stopping powers the VM off and \
+             keeps its disk. Refresh reports a VM stopped outside Terraform as `stopped`, so \
+             applying `running` starts it again.",
+        ))
         .attribute(Attribute::string("reboot_trigger").optional().description(
             "Any string; changing it reboots the VM in place (never replaces it). The API \
                      reboots only a running VM: a change that also sets `desired_state = \
                      \"running\"` starts the VM first; with `desired_state = \"stopped\"` the plan \
                      fails. Not sent to the API and null after `terraform import`.",
         ))
-        .attribute(Attribute::string("status").computed().description(
+        .attribute(Attribute::string("status").output(
             "Lifecycle status reported by the API: pending, starting, running, stopping, \
              stopped, rebooting, error or terminating.",
         ))
         .attribute(
             Attribute::string("gpu_model")
-                .computed()
-                .use_state_for_unknown()
-                .description(
-                    "Passthrough GPU model from the template; null for CPU-only templates.",
-                ),
+                .output("Passthrough GPU model from the template; null for CPU-only templates.")
+                .use_state_for_unknown(),
         )
-        .attribute(
-            Attribute::string("ssh_host")
-                .computed()
-                .description("SSH host; set only while running or rebooting."),
-        )
-        .attribute(
-            Attribute::int("ssh_port")
-                .computed()
-                .description("SSH port; set only while running or rebooting."),
-        )
-        .attribute(
-            Attribute::string("ssh_user")
-                .computed()
-                .use_state_for_unknown()
-                .description("SSH login user created by cloud-init (`gpuuser`)."),
-        )
-        .attribute(
-            Attribute::string("ssh_command")
-                .computed()
-                .description("Ready-made `ssh -p PORT USER@HOST` command; null unless running."),
-        )
-        .attribute(
-            Attribute::string("created_at")
-                .computed()
-                .use_state_for_unknown()
-                .description("Creation time (RFC 3339)."),
-        )
+        .attribute(ssh_host)
+        .attribute(ssh_port)
+        .attribute(ssh_user)
+        .attribute(ssh_command)
+        .attribute(records::created_at())
         .attribute(
             Attribute::string("error_message")
-                .computed()
-                .description("Why the VM is in status `error`; null otherwise."),
+                .output("Why the VM is in status `error`; null otherwise."),
         )
         .attribute(wait_for_ssh)
         .attribute(host_key_fingerprint)
@@ -343,10 +320,7 @@ impl Resource for VmResource {
     }
 
     fn default_timeout(&self, op: Operation) -> Duration {
-        match op {
-            Operation::Create => Duration::from_secs(20 * 60),
-            _ => Duration::from_secs(10 * 60),
-        }
+        compute::default_timeout(op)
     }
 
     /// A reboot needs a running VM: refuse at plan time a new `reboot_trigger` together with
@@ -398,52 +372,23 @@ impl Resource for VmResource {
                 disk_gb: plan.disk_gb,
                 ssh_key: plan.ssh_key.clone(),
             };
-            api.post("/api/v1/vms")
+            api.post(Vm::COLLECTION)
                 .json(&body)
                 .describe(format!("create VM {name:?}"))
         };
-        let submitted = lifecycle::submit(api, &Vms, &plan, plan.name.clone(), request).await?;
-        let desired = plan.desired().to_string();
-        let (id, created) = (submitted.id.clone(), submitted.object.clone());
-        let outcome = if desired == "stopped" {
-            bring_to_stopped(api, &id, created).await
-        } else {
-            bring_to_running(api, &id, created, false).await
-        };
-        let created = lifecycle::settle(ctx, &submitted, (outcome, None), |v| {
-            let mut state = plan.clone();
-            state.observe(v);
-            state.desired_state = Some(desired.clone());
-            state.reboot_trigger = plan.reboot_trigger.clone();
-            state.wait_for_ssh = Some(plan.wait_for_ssh == Some(true));
-            state
-        });
-        // A stopped VM has no SSH to wait for.
-        ssh_ready::after_create(
-            ctx,
-            plan.wait_for_ssh == Some(true) && desired == "running",
-            created,
-            |m| ssh_ready::address(m.ssh_host.as_deref(), m.ssh_port),
-            |m, fingerprint| m.ssh_host_key_fingerprint = Some(fingerprint),
-        )
-        .await
+        let submitted =
+            lifecycle::submit(api, &Vms::new(), &plan, plan.name.clone(), request).await?;
+        let created = submitted.object.clone();
+        let outcome = plan.converge(api, &submitted.id, created, &plan).await;
+        compute::finish_create(ctx, &plan, &submitted, (outcome, None), |_| {}).await
     }
 
     async fn read(
         &self,
         ctx: &Ctx<'_, IcGpuClient>,
-        mut state: VmModel,
+        state: VmModel,
     ) -> Result<Option<VmModel>, Diagnostics> {
-        let Some(id) = state.id.clone() else {
-            return Ok(None);
-        };
-        let found = lifecycle::read(ctx, &super::api(ctx)?, &Vms, &id).await?;
-        Ok(found.map(|v| {
-            state.observe(&v);
-            // An import knows nothing of the wait: its default.
-            state.wait_for_ssh = state.wait_for_ssh.or(Some(false));
-            state
-        }))
+        compute::read(ctx, state).await
     }
 
     async fn update(
@@ -452,11 +397,7 @@ impl Resource for VmResource {
         plan: VmModel,
         prior: VmModel,
     ) -> Result<VmModel, Failure<VmModel>> {
-        let api = &super::api(ctx)?;
-        let id = prior.id.clone().or(plan.id.clone()).unwrap_or_default();
-        let desired = plan.desired().to_string();
-        let reboot = plan.reboot_trigger != prior.reboot_trigger;
-        if reboot && desired == "stopped" {
+        if plan.reboot_trigger != prior.reboot_trigger && plan.desired() == "stopped" {
             // The plan check refuses this; kept for plans made by older provider versions.
             return Err(Diagnostics::single_attribute_error(
                 AttributePath::attr("reboot_trigger"),
@@ -466,32 +407,11 @@ impl Resource for VmResource {
             )
             .into());
         }
-        // The live status decides what to call: the prior state's may be stale.
-        let current: Vm = api
-            .get(&path(&id))
-            .describe(format!("read VM {id}"))
-            .send()
-            .await
-            .map_err(Diagnostics::from)?;
-        let result = if desired == "stopped" {
-            bring_to_stopped(api, &id, current).await
-        } else {
-            bring_to_running(api, &id, current, reboot).await
-        };
-        let v = result.map_err(Diagnostics::from)?;
-        let trigger = plan.reboot_trigger.clone();
-        let mut state = plan;
-        state.observe(&v);
-        state.desired_state = Some(desired);
-        state.reboot_trigger = trigger;
-        Ok(state)
+        compute::update(ctx, plan, prior).await
     }
 
     async fn delete(&self, ctx: &Ctx<'_, IcGpuClient>, state: VmModel) -> Result<(), Diagnostics> {
-        match state.id.as_deref() {
-            Some(id) => lifecycle::delete(&super::api(ctx)?, &Vms, id).await,
-            None => Ok(()),
-        }
+        compute::delete(ctx, state).await
     }
 
     fn import_form(&self) -> ImportForm {
