@@ -217,4 +217,15 @@ mod tests {
         );
         assert_eq!(observed("error", None).as_deref(), Some("running"));
     }
+
+    #[test]
+    fn a_machine_has_twenty_minutes_to_come_up_and_ten_for_the_rest() {
+        assert_eq!(
+            default_timeout(Operation::Create),
+            Duration::from_secs(1200)
+        );
+        for op in [Operation::Read, Operation::Update, Operation::Delete] {
+            assert_eq!(default_timeout(op), Duration::from_secs(600));
+        }
+    }
 }

@@ -613,47 +613,6 @@ mod tests {
         }
     }
 
-    #[test]
-    fn schema_declares_replacement_defaults_and_timeouts() {
-        let s = InstanceResource.schema();
-        for a in ["name", "tier", "ssh_key", "workload_type", "storage_gb"] {
-            assert!(
-                !s.attribute_named(a).expect(a).plan_modifiers.is_empty(),
-                "{a} must force replacement"
-            );
-        }
-        let desired = s.attribute_named("desired_state").expect("desired_state");
-        assert!(
-            desired.plan_modifiers.is_empty(),
-            "desired_state changes in place"
-        );
-        assert_eq!(desired.default, Some(Value::string("running")));
-        assert_eq!(
-            s.attribute_named("storage_gb")
-                .and_then(|a| a.default.clone()),
-            Some(Value::number(50))
-        );
-        let timeouts = s
-            .blocks
-            .iter()
-            .find(|b| b.name == "timeouts")
-            .expect("timeouts");
-        let ops: Vec<&str> = timeouts
-            .attributes
-            .iter()
-            .map(|a| a.name.as_str())
-            .collect();
-        assert_eq!(ops, ["create", "read", "update", "delete"]);
-        assert_eq!(
-            InstanceResource.default_timeout(Operation::Create),
-            Duration::from_secs(1200)
-        );
-        assert_eq!(
-            InstanceResource.default_timeout(Operation::Delete),
-            Duration::from_secs(600)
-        );
-    }
-
     fn tier(name: &str, available_count: i64, price: i64) -> GpuTier {
         GpuTier {
             tier: name.into(),
