@@ -41,6 +41,35 @@ pub(crate) trait Machine: Clone + Send + Sync + 'static {
     ) -> Result<Self::Object, ClientError>;
 }
 
+/// The [`Machine`] accessors of a model whose fields have the usual names (`id`,
+/// `desired_state`, `wait_for_ssh`, `ssh_host`, `ssh_port`, `ssh_host_key_fingerprint`).
+macro_rules! machine_fields {
+    () => {
+        fn id(&self) -> Option<&str> {
+            self.id.as_deref()
+        }
+        fn desired(&self) -> &str {
+            self.desired_state.as_deref().unwrap_or("running")
+        }
+        fn set_desired(&mut self, desired: String) {
+            self.desired_state = Some(desired);
+        }
+        fn wait_for_ssh(&self) -> Option<bool> {
+            self.wait_for_ssh
+        }
+        fn set_wait_for_ssh(&mut self, wait: bool) {
+            self.wait_for_ssh = Some(wait);
+        }
+        fn ssh_address(&self) -> Option<(String, u16)> {
+            $crate::providers::common::ssh_ready::address(self.ssh_host.as_deref(), self.ssh_port)
+        }
+        fn set_host_key_fingerprint(&mut self, fingerprint: String) {
+            self.ssh_host_key_fingerprint = Some(fingerprint);
+        }
+    };
+}
+pub(crate) use machine_fields;
+
 /// `desired_state` as refresh reports it: `running` or `stopped` when the status says so, so
 /// a machine stopped outside Terraform shows as an in-place diff.
 pub(crate) fn observed_desired_state(

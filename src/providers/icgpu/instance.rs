@@ -99,27 +99,7 @@ impl Machine for InstanceModel {
         self.ssh_command =
             ssh_ready::login_command(i.ssh_host.as_deref(), i.ssh_port, i.ssh_user.as_deref());
     }
-    fn id(&self) -> Option<&str> {
-        self.id.as_deref()
-    }
-    fn desired(&self) -> &str {
-        self.desired_state.as_deref().unwrap_or("running")
-    }
-    fn set_desired(&mut self, desired: String) {
-        self.desired_state = Some(desired);
-    }
-    fn wait_for_ssh(&self) -> Option<bool> {
-        self.wait_for_ssh
-    }
-    fn set_wait_for_ssh(&mut self, wait: bool) {
-        self.wait_for_ssh = Some(wait);
-    }
-    fn ssh_address(&self) -> Option<(String, u16)> {
-        ssh_ready::address(self.ssh_host.as_deref(), self.ssh_port)
-    }
-    fn set_host_key_fingerprint(&mut self, fingerprint: String) {
-        self.ssh_host_key_fingerprint = Some(fingerprint);
-    }
+    compute::machine_fields!();
 
     async fn converge(
         &self,

@@ -77,27 +77,7 @@ impl Machine for VmModel {
         self.created_at = v.created_at.clone();
         self.error_message = v.error_message.clone();
     }
-    fn id(&self) -> Option<&str> {
-        self.id.as_deref()
-    }
-    fn desired(&self) -> &str {
-        self.desired_state.as_deref().unwrap_or("running")
-    }
-    fn set_desired(&mut self, desired: String) {
-        self.desired_state = Some(desired);
-    }
-    fn wait_for_ssh(&self) -> Option<bool> {
-        self.wait_for_ssh
-    }
-    fn set_wait_for_ssh(&mut self, wait: bool) {
-        self.wait_for_ssh = Some(wait);
-    }
-    fn ssh_address(&self) -> Option<(String, u16)> {
-        ssh_ready::address(self.ssh_host.as_deref(), self.ssh_port)
-    }
-    fn set_host_key_fingerprint(&mut self, fingerprint: String) {
-        self.ssh_host_key_fingerprint = Some(fingerprint);
-    }
+    compute::machine_fields!();
 
     /// A new `reboot_trigger` reboots the VM once it runs.
     async fn converge(
@@ -209,6 +189,17 @@ async fn bring_to_running(
     wait_vm(api, id, &["running"]).await
 }
 
+/// A sizing argument within `range`: the template's default when unset; a change replaces
+/// the VM.
+fn sizing(name: &str, (low, high): (f64, f64), description: &str) -> Attribute {
+    Attribute::int(name)
+        .optional_computed()
+        .validator(validators::between(low, high))
+        .use_state_for_unknown()
+        .requires_replace()
+        .description(description)
+}
+
 #[async_trait]
 impl Resource for VmResource {
     type Client = IcGpuClient;
@@ -246,35 +237,22 @@ impl Resource for VmResource {
                      and passthrough GPU.",
                 ),
         )
-        .attribute(
-            Attribute::int("cpu")
-                .optional_computed()
-                .validator(validators::between(1.0, 64.0))
-                .use_state_for_unknown()
-                .requires_replace()
-                .description("vCPUs, 1 to 64. Defaults to the template's `default_cpu`."),
-        )
-        .attribute(
-            Attribute::int("memory_gb")
-                .optional_computed()
-                .validator(validators::between(1.0, 512.0))
-                .use_state_for_unknown()
-                .requires_replace()
-                .description(
-                    "Memory in GB, 1 to 512. Defaults to the template's `default_memory_gb`.",
-                ),
-        )
-        .attribute(
-            Attribute::int("disk_gb")
-                .optional_computed()
-                .validator(validators::between(10.0, 2000.0))
-                .use_state_for_unknown()
-                .requires_replace()
-                .description(
-                    "Boot disk in GB, 10 to 2000 and at least the template's `min_disk_gb`. \
-                     Defaults to the template's `default_disk_gb`.",
-                ),
-        )
+        .attribute(sizing(
+            "cpu",
+            (1.0, 64.0),
+            "vCPUs, 1 to 64. Defaults to the template's `default_cpu`.",
+        ))
+        .attribute(sizing(
+            "memory_gb",
+            (1.0, 512.0),
+            "Memory in GB, 1 to 512. Defaults to the template's `default_memory_gb`.",
+        ))
+        .attribute(sizing(
+            "disk_gb",
+            (10.0, 2000.0),
+            "Boot disk in GB, 10 to 2000 and at least the template's `min_disk_gb`. Defaults to \
+             the template's `default_disk_gb`.",
+        ))
         .attribute(
             Attribute::string("ssh_key")
                 .optional()
