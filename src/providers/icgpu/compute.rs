@@ -7,12 +7,22 @@ use super::{records, IcGpuClient};
 use crate::client::{Api, ClientError};
 use crate::framework::resource::Operation;
 use crate::framework::{Attribute, Ctx, Diagnostics, Failure, Value};
-use crate::providers::common::lifecycle::{self, Submitted};
+use crate::providers::common::lifecycle::{self, Statuses, Submitted};
 use crate::providers::common::ssh_ready;
 use async_trait::async_trait;
 use std::time::Duration;
 
 pub(crate) const DESIRED_STATES: &[&str] = &["running", "stopped"];
+
+/// What a machine's statuses mean to the lifecycle (`stopping`, `stopped`, `preempted` and
+/// `rebooting` are settled states of an existing machine, not failures).
+pub(crate) const STATUSES: Statuses = Statuses {
+    ready: &["running"],
+    starting: &["pending", "starting"],
+    failed: &["error"],
+    gone: &["terminating", "terminated"],
+    deleted: &["terminated"],
+};
 
 /// The Terraform model of a machine: what the shared code reads and writes of it.
 #[async_trait]

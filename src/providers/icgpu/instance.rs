@@ -145,13 +145,7 @@ impl IcGpuObject for Instance {
     const NOUN: &'static str = "instance";
     const COLLECTION: &'static str = "/api/v1/instances";
     const LIST_FIELD: &'static str = "instances";
-    const STATUSES: Statuses = Statuses {
-        ready: &["running"],
-        starting: &["pending", "starting"],
-        failed: &["error"],
-        gone: &["terminating", "terminated"],
-        deleted: &["terminated"],
-    };
+    const STATUSES: Statuses = compute::STATUSES;
 
     fn fields(&self) -> Fields<'_> {
         long_running::fields(

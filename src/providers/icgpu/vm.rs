@@ -114,13 +114,7 @@ impl IcGpuObject for Vm {
     const NOUN: &'static str = "VM";
     const COLLECTION: &'static str = "/api/v1/vms";
     const LIST_FIELD: &'static str = "vms";
-    const STATUSES: Statuses = Statuses {
-        ready: &["running"],
-        starting: &["pending", "starting"],
-        failed: &["error"],
-        gone: &["terminating", "terminated"],
-        deleted: &["terminated"],
-    };
+    const STATUSES: Statuses = compute::STATUSES;
 
     fn fields(&self) -> Fields<'_> {
         long_running::fields(
