@@ -138,6 +138,15 @@ impl Value {
     pub fn string(s: impl Into<String>) -> Self {
         Value::String(s.into())
     }
+    /// An object holding `pairs` (a configuration, in tests).
+    pub fn object_of(pairs: &[(&str, Value)]) -> Self {
+        Value::Object(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        )
+    }
     pub fn number(n: i64) -> Self {
         Value::Number(BigDecimal::from(n))
     }

@@ -13,6 +13,10 @@ mod price;
 mod state;
 mod validate;
 
+/// A configuration checked as ValidateResourceConfig checks it, for unit tests of a schema.
+#[cfg(test)]
+pub(crate) use validate::config as validate_config;
+
 use super::diag::Diagnostics;
 use super::path::AttributePath;
 use super::resource::{

@@ -222,11 +222,9 @@ impl Resource for InstanceResource {
         ctx: &Ctx<'_, Client>,
         state: InstanceModel,
     ) -> Result<Option<InstanceModel>, Diagnostics> {
-        let Some(id) = state.id.as_deref() else {
-            return Ok(None);
-        };
-        let found = lifecycle::read(ctx, &common::api(ctx), &Instances, id).await?;
+        let found = lifecycle::read_by_state_id(ctx, &Instances, state.id.as_deref()).await?;
         if found.as_ref().and_then(|i| i.status.as_deref()) == Some("stopped") {
+            let id = state.id.as_deref().unwrap_or_default();
             ctx.warn(
                 format!("AMD instance {id:?} is stopped"),
                 "The platform stopped this instance (for example when credits ran out). The \
@@ -238,10 +236,7 @@ impl Resource for InstanceResource {
     }
 
     async fn delete(&self, ctx: &Ctx<'_, Client>, state: InstanceModel) -> Result<(), Diagnostics> {
-        match state.id.as_deref() {
-            Some(id) => lifecycle::delete(&common::api(ctx), &Instances, id).await,
-            None => Ok(()),
-        }
+        lifecycle::delete_by_state_id(ctx, &Instances, state.id.as_deref()).await
     }
 
     fn import_form(&self) -> ImportForm {

@@ -20,7 +20,7 @@
 //! - **delete**: 404 and gone statuses mean done; otherwise it waits until gone.
 
 use super::journal::{self, Entry, Journal};
-use crate::client::{create_reconciled, Api, ClientError, Poll, Request};
+use crate::client::{create_reconciled, Api, Client, ClientError, Poll, Request};
 use crate::framework::{Ctx, Diagnostics, Failure};
 use async_trait::async_trait;
 use chrono::{DateTime, SubsecRound, Utc};
@@ -541,6 +541,27 @@ pub async fn create_placed<C: ?Sized, L: LongRunning, M: Serialize, P>(
     })
 }
 
+/// A create of a resource with `placements`: with `candidates` (the plan lists placements)
+/// [`create_placed`], else a plain [`create`] at `one`, the placement its own arguments choose.
+#[allow(clippy::too_many_arguments)]
+pub async fn create_at<C: ?Sized, L: LongRunning, M: Serialize, P>(
+    ctx: &Ctx<'_, C>,
+    api: &Api,
+    lr: &L,
+    planned: &M,
+    name: Option<String>,
+    one: &P,
+    candidates: Option<Vec<Candidate<P>>>,
+    request: impl Fn(&P, &str) -> Request,
+    observe: impl Fn(&L::Object, &P) -> M,
+) -> Result<M, Failure<M>> {
+    let Some(candidates) = candidates else {
+        let observe = |o: &L::Object| observe(o, one);
+        return create(ctx, api, lr, planned, name, |n| request(one, n), observe).await;
+    };
+    create_placed(ctx, api, lr, planned, name, &candidates, request, observe).await
+}
+
 /// The submitting half of [`create_placed`], for a resource that waits in its own way: the
 /// create the API accepted and the index of the candidate that took it.
 pub async fn submit_placed<L: LongRunning, P>(
@@ -617,6 +638,30 @@ pub async fn read<C: ?Sized, L: LongRunning>(
         lr.get(api, id).await?
     };
     Ok(judge::<C, L>(ctx, id, found))
+}
+
+/// [`read`] through a member's one API of the object whose ID state holds; none yet: gone.
+pub async fn read_by_state_id<L: LongRunning>(
+    ctx: &Ctx<'_, Client>,
+    lr: &L,
+    id: Option<&str>,
+) -> Result<Option<L::Object>, Diagnostics> {
+    match id {
+        Some(id) => read(ctx, &super::api(ctx), lr, id).await,
+        None => Ok(None),
+    }
+}
+
+/// [`delete`] through a member's one API of the object whose ID state holds; none: nothing to do.
+pub async fn delete_by_state_id<L: LongRunning>(
+    ctx: &Ctx<'_, Client>,
+    lr: &L,
+    id: Option<&str>,
+) -> Result<(), Diagnostics> {
+    match id {
+        Some(id) => delete(&super::api(ctx), lr, id).await,
+        None => Ok(()),
+    }
 }
 
 /// A refreshed object's fate: gone statuses are gone; a failed one stays and the next plan

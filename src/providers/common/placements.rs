@@ -4,11 +4,20 @@
 //! and the price the plan is held against (the cheapest placement: the others are skipped at
 //! create, so the plan fails only when every placement is over the cap).
 
-use crate::framework::{AttributePath, Diagnostics, ListedPrice, Value};
+use crate::framework::schema::{Attribute, Nesting};
+use crate::framework::{validators, AttributePath, Diagnostics, ListedPrice, Value};
 use bigdecimal::BigDecimal;
 
 /// The attribute every resource with capacity failover has.
 pub const PLACEMENTS: &str = "placements";
+
+/// The `placements` attribute: an optional, non-empty list of `choices` objects.
+pub fn attribute(choices: Vec<Attribute>, description: &str) -> Attribute {
+    Attribute::nested(PLACEMENTS, Nesting::List, choices)
+        .optional()
+        .validator(validators::size_at_least(1))
+        .description(description)
+}
 
 /// Plan-time check of `placements` against the top-level arguments it chooses: `required` are
 /// needed without `placements` and conflict with it, `also` only conflict with it. `what` says
@@ -74,15 +83,6 @@ pub fn cheapest(prices: Vec<ListedPrice>) -> Result<ListedPrice, Diagnostics> {
 mod tests {
     use super::*;
 
-    fn config(pairs: &[(&str, Value)]) -> Value {
-        Value::Object(
-            pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.clone()))
-                .collect(),
-        )
-    }
-
     fn paths(d: &Diagnostics) -> Vec<String> {
         d.iter()
             .map(|x| format!("{:?}: {}", x.path, x.summary))
@@ -93,7 +93,7 @@ mod tests {
     fn placements_conflict_with_what_they_choose_and_stand_in_for_it() {
         let list = Value::List(vec![Value::Null]);
         let mut d = Diagnostics::new();
-        let both = config(&[
+        let both = Value::object_of(&[
             (PLACEMENTS, list.clone()),
             ("tier", Value::string("mig")),
             ("workload_type", Value::string("batch")),
@@ -106,7 +106,7 @@ mod tests {
 
         let mut d = Diagnostics::new();
         check_config(
-            &config(&[]),
+            &Value::object_of(&[]),
             &mut d,
             "the tier",
             &["tier"],
@@ -116,9 +116,9 @@ mod tests {
         assert!(paths(&d)[0].contains("Missing tier"));
 
         for ok in [
-            config(&[(PLACEMENTS, list)]),
-            config(&[("tier", Value::string("mig"))]),
-            config(&[(PLACEMENTS, Value::Unknown), ("tier", Value::string("mig"))]),
+            Value::object_of(&[(PLACEMENTS, list)]),
+            Value::object_of(&[("tier", Value::string("mig"))]),
+            Value::object_of(&[(PLACEMENTS, Value::Unknown), ("tier", Value::string("mig"))]),
         ] {
             let mut d = Diagnostics::new();
             check_config(&ok, &mut d, "the tier", &["tier"], &["workload_type"]);

@@ -4,6 +4,7 @@
 //! is gone (404).
 
 use super::api::{self, Runtime};
+use super::gpu_config;
 use super::shared::{template_spec_attributes, TemplateSpecModel};
 use super::GpuAiClient;
 use crate::client::{list_all_pages, Api, ClientError};
@@ -13,9 +14,7 @@ use crate::framework::{validators, Ctx, Diagnostics, Failure, Operation, Resourc
 use crate::framework::{IdKind, IdPart, ImportForm};
 use crate::providers::common;
 use crate::providers::common::empty_as_prior;
-use crate::providers::common::lifecycle::{
-    self, Candidate, Fields, LongRunning, Refreshed, Statuses,
-};
+use crate::providers::common::lifecycle::{self, Fields, LongRunning, Refreshed, Statuses};
 use crate::providers::common::{placements, ssh_ready};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -65,12 +64,10 @@ pub struct PlacementModel {
 }
 
 impl PlacementModel {
-    fn label(&self) -> String {
-        format!(
-            "plan {} in {}",
-            self.plan_id.as_deref().unwrap_or_default(),
-            self.region.as_deref().unwrap_or_default()
-        )
+    /// The region and plan this placement chooses.
+    pub(super) fn choice(&self) -> (&str, &str) {
+        let region = self.region.as_deref().unwrap_or_default();
+        (region, self.plan_id.as_deref().unwrap_or_default())
     }
 }
 
@@ -233,8 +230,7 @@ pub fn schema() -> Schema {
     ))
     .attribute(
         Attribute::string("status")
-            .computed()
-            .description("Lifecycle status: `Pending`, `Provisioning`, `Running`, `Stopping`, `Stopped`, `Failed` or `Deleting`."),
+            .output("Lifecycle status: `Pending`, `Provisioning`, `Running`, `Stopping`, `Stopped`, `Failed` or `Deleting`."),
     )
     .attribute(
         Attribute::nested(
@@ -242,39 +238,33 @@ pub fn schema() -> Schema {
             Nesting::Single,
             vec![
                 Attribute::string("jupyter_url")
-                    .computed()
-                    .description("JupyterLab URL (when the spec has a port named `jupyter`)."),
+                    .output("JupyterLab URL (when the spec has a port named `jupyter`)."),
                 Attribute::nested(
                     "ssh",
                     Nesting::Single,
                     vec![
-                        Attribute::string("host").computed().description("SSH host."),
-                        Attribute::number("port").computed().description("SSH port."),
-                        Attribute::string("user").computed().description("SSH user."),
+                        Attribute::string("host").output("SSH host."),
+                        Attribute::number("port").output("SSH port."),
+                        Attribute::string("user").output("SSH user."),
                     ],
                 )
-                .computed()
-                .description("SSH access (log in with a key from `ssh_keys`)."),
+                .output("SSH access (log in with a key from `ssh_keys`)."),
                 Attribute::nested(
                     "http",
                     Nesting::List,
                     vec![
-                        Attribute::string("name").computed().description("The spec's port name."),
-                        Attribute::number("port").computed().description("Container port."),
-                        Attribute::string("url").computed().description("Public URL."),
+                        Attribute::string("name").output("The spec's port name."),
+                        Attribute::number("port").output("Container port."),
+                        Attribute::string("url").output("Public URL."),
                     ],
                 )
-                .computed()
-                .description("One entry per `http` port of the spec."),
+                .output("One entry per `http` port of the spec."),
             ],
         )
-        .computed()
-        .description("Access endpoints; populated while the runtime is `Running`."),
+        .output("Access endpoints; populated while the runtime is `Running`."),
     )
     .attribute(
-        Attribute::string("message")
-            .computed()
-            .description("Why the runtime failed, when `status` is `Failed`."),
+        Attribute::string("message").output("Why the runtime failed, when `status` is `Failed`."),
     )
     .attribute(
         Attribute::string("created_at")
@@ -292,26 +282,21 @@ pub fn schema() -> Schema {
     .attribute(host_key_fingerprint)
     .attribute(placements_attribute())
     .config_validator(validators::exactly_one_of(&["template_id", "template_spec"]))
-    .price_cap(super::gpu_config::RUNTIME_PRICE)
+    .price_cap(gpu_config::RUNTIME_PRICE)
     .timeouts(&["create", "read", "delete"])
 }
 
 fn placements_attribute() -> Attribute {
-    Attribute::nested(
-        placements::PLACEMENTS,
-        Nesting::List,
-        vec![
-            Attribute::string("region")
-                .required()
-                .description("Region, as in `region`."),
-            Attribute::string("plan_id")
-                .required()
-                .description("Billing plan, as in `plan_id`."),
-        ],
-    )
-    .optional()
-    .validator(validators::size_at_least(1))
-    .description(
+    let choices = vec![
+        Attribute::string("region")
+            .required()
+            .description("Region, as in `region`."),
+        Attribute::string("plan_id")
+            .required()
+            .description("Billing plan, as in `plan_id`."),
+    ];
+    placements::attribute(
+        choices,
         "Capacity failover: (region, plan) choices in order of preference, instead of `region` \
          and `plan_id`. For each, the config is `gpu_config_id` or the one the API would pick. \
          Create skips those whose config the inventory shows with fewer than `gpu_count` GPUs \
@@ -321,61 +306,6 @@ fn placements_attribute() -> Attribute {
          When none can take the runtime, one error lists each and why. Editing the list later \
          never replaces a running runtime: it applies to the next create.",
     )
-}
-
-/// `placements` as the create tries them: per region one read of the inventory (and of the
-/// configs it lists until one offers the plan) says which cannot take `gpu_count` GPUs now.
-async fn candidates(
-    ctx: &Ctx<'_, GpuAiClient>,
-    plan: &Model,
-    list: &[PlacementModel],
-) -> Result<Vec<Candidate<PlacementModel>>, Diagnostics> {
-    let gpus = plan.gpu_count.unwrap_or(1);
-    let mut inventories: std::collections::HashMap<String, Vec<api::InventoryItem>> =
-        std::collections::HashMap::new();
-    let mut out = Vec::new();
-    for p in list {
-        let region = p.region.clone().unwrap_or_default();
-        let plan_id = p.plan_id.as_deref().unwrap_or_default();
-        if !inventories.contains_key(&region) {
-            let items = super::gpu_config::inventory_in(ctx, &region).await?;
-            inventories.insert(region.clone(), items);
-        }
-        let items = inventories
-            .get(&region)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        let config = plan.gpu_config_id.as_deref();
-        let chosen = super::gpu_config::config_for(ctx, &region, Some(items), plan_id, config);
-        let skip = match chosen.await? {
-            None => Some(match config {
-                Some(id) => format!("GPU config {id} does not offer this plan"),
-                None => "no GPU config in this region offers this plan".to_string(),
-            }),
-            Some((id, offered)) => match items.iter().find(|i| i.config_id == id) {
-                None => Some(format!("GPU config {id} is not offered in this region")),
-                Some(row) if row.max_gpu_count < gpus => Some(format!(
-                    "the inventory shows {} GPU(s) of config {id} free here \
-                     (max_gpu_count = {}, availability {}), fewer than gpu_count = {gpus}",
-                    row.available_gpu_count, row.max_gpu_count, row.availability
-                )),
-                // Priced only under a cap: a plan in another currency is no reason to skip.
-                Some(_) => match ctx.price_limit() {
-                    None => None,
-                    Some(limit) => {
-                        let price = super::gpu_config::plan_price(&id, &offered, gpus)?;
-                        placements::over_cap(&price.amount, Some(limit), "US dollars per hour")
-                    }
-                },
-            },
-        };
-        out.push(Candidate {
-            placement: p.clone(),
-            label: p.label(),
-            skip,
-        });
-    }
-    Ok(out)
 }
 
 /// The create body from the plan.
@@ -494,8 +424,11 @@ pub(crate) struct Runtimes {
 
 impl Runtimes {
     fn of(m: &Model) -> Self {
-        let (org, project, _) = ids(m);
-        Self { org, project }
+        let (org, project) = (m.org_id.clone(), m.project_id.clone());
+        Self {
+            org: org.unwrap_or_default(),
+            project: project.unwrap_or_default(),
+        }
     }
 }
 
@@ -542,12 +475,12 @@ impl LongRunning for Runtimes {
     }
 }
 
-fn ids(m: &Model) -> (String, String, String) {
-    (
-        m.org_id.clone().unwrap_or_default(),
-        m.project_id.clone().unwrap_or_default(),
-        m.id.clone().unwrap_or_default(),
-    )
+/// The region and plan of a runtime without `placements`.
+fn placement_of(m: &Model) -> PlacementModel {
+    PlacementModel {
+        region: m.region.clone(),
+        plan_id: m.plan_id.clone(),
+    }
 }
 
 #[async_trait]
@@ -591,23 +524,9 @@ impl Resource for AiRuntimeResource {
         ctx: &Ctx<'_, GpuAiClient>,
         plan: Model,
     ) -> Result<crate::framework::ListedPrice, Diagnostics> {
-        let config = plan.gpu_config_id.as_deref();
-        let gpus = plan.gpu_count.unwrap_or(1);
-        let Some(list) = plan.placements.as_ref().filter(|p| !p.is_empty()) else {
-            let (region, plan_id) = (
-                plan.region.unwrap_or_default(),
-                plan.plan_id.unwrap_or_default(),
-            );
-            return super::gpu_config::runtime_price(ctx, &region, &plan_id, config, gpus).await;
-        };
-        let mut prices = Vec::new();
-        for p in list {
-            let region = p.region.as_deref().unwrap_or_default();
-            let plan_id = p.plan_id.as_deref().unwrap_or_default();
-            prices
-                .push(super::gpu_config::runtime_price(ctx, region, plan_id, config, gpus).await?);
-        }
-        placements::cheapest(prices)
+        let (config, gpus) = (plan.gpu_config_id.as_deref(), plan.gpu_count.unwrap_or(1));
+        let list = plan.placements.as_deref().filter(|p| !p.is_empty());
+        gpu_config::runtime_listed_price(ctx, &placement_of(&plan), list, config, gpus).await
     }
 
     async fn create(
@@ -628,41 +547,21 @@ impl Resource for AiRuntimeResource {
                 .describe(format!("create AI runtime {name:?}"))
         };
         let name = Some(request_from(&plan).name);
-        let created = match plan.placements.as_deref().filter(|p| !p.is_empty()) {
-            None => {
-                let one = PlacementModel {
-                    region: plan.region.clone(),
-                    plan_id: plan.plan_id.clone(),
-                };
-                let request = |n: &str| request(&one, n);
-                lifecycle::create(ctx, &api, &runtimes, &plan, name, request, |rt| {
-                    observe(&plan, rt)
-                })
-                .await
-            }
-            Some(list) => {
-                let candidates = candidates(ctx, &plan, list).await?;
-                let observe_in = |rt: &Runtime, p: &PlacementModel| {
-                    let prior = Model {
-                        region: p.region.clone(),
-                        plan_id: p.plan_id.clone(),
-                        ..plan.clone()
-                    };
-                    observe(&prior, rt)
-                };
-                lifecycle::create_placed(
-                    ctx,
-                    &api,
-                    &runtimes,
-                    &plan,
-                    name,
-                    &candidates,
-                    request,
-                    observe_in,
-                )
-                .await
-            }
+        let (config, gpus) = (plan.gpu_config_id.as_deref(), plan.gpu_count.unwrap_or(1));
+        let candidates = match plan.placements.as_deref().filter(|p| !p.is_empty()) {
+            Some(list) => Some(gpu_config::runtime_candidates(ctx, list, config, gpus).await?),
+            None => None,
         };
+        let observe_in = |rt: &Runtime, p: &PlacementModel| {
+            let mut prior = plan.clone();
+            (prior.region, prior.plan_id) = (p.region.clone(), p.plan_id.clone());
+            observe(&prior, rt)
+        };
+        let (one, lr) = (placement_of(&plan), &runtimes);
+        let created = lifecycle::create_at(
+            ctx, &api, lr, &plan, name, &one, candidates, request, observe_in,
+        )
+        .await;
         ssh_ready::after_create(
             ctx,
             plan.wait_for_ssh == Some(true),
@@ -697,7 +596,7 @@ impl Resource for AiRuntimeResource {
         state: Model,
     ) -> Result<Option<Model>, Diagnostics> {
         let api = common::bind(&ctx.client.gpu, ctx);
-        let (_, _, id) = ids(&state);
+        let id = state.id.clone().unwrap_or_default();
         Ok(
             match lifecycle::refresh(ctx, &api, &Runtimes::of(&state), &id).await? {
                 Refreshed::Gone => None,
@@ -709,7 +608,7 @@ impl Resource for AiRuntimeResource {
 
     async fn delete(&self, ctx: &Ctx<'_, GpuAiClient>, state: Model) -> Result<(), Diagnostics> {
         let api = common::bind(&ctx.client.gpu, ctx);
-        let (_, _, id) = ids(&state);
+        let id = state.id.clone().unwrap_or_default();
         lifecycle::delete(&api, &Runtimes::of(&state), &id).await
     }
 
@@ -725,7 +624,6 @@ impl Resource for AiRuntimeResource {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::framework::validators::ValidateRequest;
     use crate::framework::{AttributePath, Value};
 
     fn runtime() -> Runtime {
@@ -755,20 +653,6 @@ mod tests {
     }
 
     #[test]
-    fn state_after_create_matches_the_plan() {
-        let st = observe(&plan(), &runtime());
-        assert_eq!(
-            st.template_spec, None,
-            "template's spec is not echoed into state"
-        );
-        assert_eq!(st.storage, None, "API default storage stays unset");
-        assert_eq!(st.ssh_keys, None);
-        assert_eq!(st.gpu_config_id.as_deref(), Some("cfg"));
-        assert_eq!(st.status.as_deref(), Some("Running"));
-        assert_eq!(st.org_id.as_deref(), Some("org-abc123"));
-    }
-
-    #[test]
     fn explicit_storage_defaults_stay_explicit() {
         let mut p = plan();
         p.storage = Some(StorageModel {
@@ -786,101 +670,40 @@ mod tests {
     }
 
     #[test]
-    fn request_carries_the_spec_or_the_template() {
-        let mut p = plan();
-        p.storage = Some(StorageModel {
-            size_gb: Some(200),
-            mount_path: None,
-        });
-        let body = serde_json::to_value(request_from(&p)).expect("json");
-        assert_eq!(body["templateID"], "tpl-jupyterlab-pytorch");
-        assert_eq!(body["storage"], serde_json::json!({"sizeGb": 200}));
-        assert!(body.get("gpuConfigID").is_none());
-    }
-
-    fn config(pairs: &[(&str, Value)]) -> Value {
-        Value::Object(
-            pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.clone()))
-                .collect(),
-        )
-    }
-
-    #[test]
-    fn both_template_id_and_spec_are_rejected_naming_the_attribute() {
-        let s = schema();
-        let cfg = config(&[
-            ("template_id", Value::string("tpl-x")),
-            (
-                "template_spec",
-                Value::Object([("image".into(), Value::string("i"))].into()),
-            ),
-        ]);
-        let mut d = Diagnostics::new();
-        for v in &s.config_validators {
-            v.validate(&cfg, &mut d);
-        }
-        let diag = d.iter().next().expect("an error");
-        assert_eq!(diag.path, Some(AttributePath::attr("template_spec")));
-        let mut d = Diagnostics::new();
-        let cfg = config(&[("template_id", Value::Null), ("template_spec", Value::Null)]);
-        for v in &s.config_validators {
-            v.validate(&cfg, &mut d);
-        }
-        assert!(d.has_errors(), "neither is also an error");
-    }
-
-    #[test]
     fn placements_stand_in_for_region_and_plan_and_conflict_with_them() {
         let list = Value::List(vec![Value::Null]);
         let mut d = Diagnostics::new();
-        let both = config(&[("placements", list.clone()), ("region", Value::string("r"))]);
+        let both =
+            Value::object_of(&[("placements", list.clone()), ("region", Value::string("r"))]);
         AiRuntimeResource.validate(&both, &mut d);
         let paths: Vec<_> = d.iter().map(|x| x.path.clone()).collect();
         assert_eq!(paths, [Some(AttributePath::attr("region"))]);
         let mut d = Diagnostics::new();
-        AiRuntimeResource.validate(&config(&[("placements", list)]), &mut d);
+        AiRuntimeResource.validate(&Value::object_of(&[("placements", list)]), &mut d);
         assert!(d.is_empty());
         let mut d = Diagnostics::new();
-        AiRuntimeResource.validate(&config(&[]), &mut d);
+        AiRuntimeResource.validate(&Value::object_of(&[]), &mut d);
         assert_eq!(d.iter().count(), 2, "region and plan_id are missing");
     }
 
-    fn check(attr: &str, value: Value) -> Diagnostics {
-        let s = schema();
-        let a = s.attribute_named(attr).expect("attribute");
-        let path = AttributePath::attr(attr);
-        let mut d = Diagnostics::new();
-        for v in &a.validators {
-            v.validate(
-                &ValidateRequest {
-                    path: &path,
-                    value: &value,
-                    config: &Value::Null,
-                },
-                &mut d,
-            );
-        }
-        d
+    /// The errors a configuration setting only `attr` to `value` gets on `attr`.
+    fn check(attr: &str, value: Value) -> Vec<String> {
+        let cfg = Value::object_of(&[(attr, value)]);
+        let d = crate::framework::engine::validate_config(&schema(), &cfg, false);
+        let on_attr = d
+            .iter()
+            .filter(|e| e.path == Some(AttributePath::attr(attr)));
+        on_attr.map(|e| e.summary.clone()).collect()
     }
 
     #[test]
     fn names_must_be_dns_labels() {
-        assert!(!check("name", Value::string("my-jupyter-1")).has_errors());
+        assert_eq!(
+            check("name", Value::string("my-jupyter-1")),
+            Vec::<String>::new()
+        );
         for bad in ["My-Box", "-a", "a-", "a_b", &"a".repeat(64)] {
-            assert!(check("name", Value::string(bad)).has_errors(), "{bad}");
+            assert!(!check("name", Value::string(bad)).is_empty(), "{bad}");
         }
-    }
-
-    #[test]
-    fn ssh_keys_must_parse() {
-        let good = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIdjS7wcmocURC/K4fzuozA8YFJA73UAV77anacl8fYT you@example.com";
-        assert!(!check("ssh_keys", Value::List(vec![Value::string(good)])).has_errors());
-        assert!(check(
-            "ssh_keys",
-            Value::List(vec![Value::string("ssh-ed25519 nope")])
-        )
-        .has_errors());
     }
 }

@@ -2,6 +2,7 @@
 //! the plans a runtime may use with it. The same plans price `gpuai_airuntime` plans for
 //! `max_hourly_price`.
 
+use super::airuntime::PlacementModel;
 use super::api::{self, GpuConfig as ApiGpuConfig, GpuPlan, InventoryItem};
 use super::shared::inventory_item_attributes;
 use super::GpuAiClient;
@@ -11,9 +12,12 @@ use crate::framework::{
     validators, AttributePath, Ctx, DataSource, Diagnostics, ListedPrice, PriceCap, Type,
 };
 use crate::providers::common;
+use crate::providers::common::lifecycle::Candidate;
+use crate::providers::common::placements;
 use async_trait::async_trait;
 use bigdecimal::BigDecimal;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::str::FromStr;
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -252,6 +256,78 @@ pub(super) async fn runtime_price(
             None => format!("No GPU config in {region:?} offers plan {plan_id:?}."),
         } + " max_hourly_price cannot be checked; nothing was created.",
     ))
+}
+
+/// A runtime's `placements` as its create tries them: per region one read of the inventory (and
+/// of the configs it lists until one offers the plan) says which cannot take `gpu_count` GPUs
+/// of `gpu_config_id` (or of the config the API would pick) now.
+pub(super) async fn runtime_candidates(
+    ctx: &Ctx<'_, GpuAiClient>,
+    list: &[PlacementModel],
+    gpu_config_id: Option<&str>,
+    gpus: i64,
+) -> Result<Vec<Candidate<PlacementModel>>, Diagnostics> {
+    let mut inventories: HashMap<String, Vec<InventoryItem>> = HashMap::new();
+    let mut out = Vec::new();
+    for p in list {
+        let (region, plan_id) = p.choice();
+        if !inventories.contains_key(region) {
+            inventories.insert(region.to_string(), inventory_in(ctx, region).await?);
+        }
+        let items = inventories
+            .get(region)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let chosen = config_for(ctx, region, Some(items), plan_id, gpu_config_id);
+        let skip = match chosen.await? {
+            None => Some(match gpu_config_id {
+                Some(id) => format!("GPU config {id} does not offer this plan"),
+                None => "no GPU config in this region offers this plan".to_string(),
+            }),
+            Some((id, offered)) => match items.iter().find(|i| i.config_id == id) {
+                None => Some(format!("GPU config {id} is not offered in this region")),
+                Some(row) if row.max_gpu_count < gpus => Some(format!(
+                    "the inventory shows {} GPU(s) of config {id} free here \
+                     (max_gpu_count = {}, availability {}), fewer than gpu_count = {gpus}",
+                    row.available_gpu_count, row.max_gpu_count, row.availability
+                )),
+                // Priced only under a cap: a plan in another currency is no reason to skip.
+                Some(_) => match ctx.price_limit() {
+                    None => None,
+                    Some(limit) => {
+                        let price = plan_price(&id, &offered, gpus)?;
+                        placements::over_cap(&price.amount, Some(limit), RUNTIME_PRICE.unit)
+                    }
+                },
+            },
+        };
+        out.push(Candidate {
+            placement: p.clone(),
+            label: format!("plan {plan_id} in {region}"),
+            skip,
+        });
+    }
+    Ok(out)
+}
+
+/// The price `max_hourly_price` holds a runtime to: that of its `placement`, or with
+/// `placements` the cheapest of theirs.
+pub(super) async fn runtime_listed_price(
+    ctx: &Ctx<'_, GpuAiClient>,
+    placement: &PlacementModel,
+    list: Option<&[PlacementModel]>,
+    gpu_config_id: Option<&str>,
+    gpus: i64,
+) -> Result<ListedPrice, Diagnostics> {
+    let Some(list) = list else {
+        let (region, plan_id) = placement.choice();
+        return runtime_price(ctx, region, plan_id, gpu_config_id, gpus).await;
+    };
+    let mut prices = Vec::new();
+    for (region, plan_id) in list.iter().map(PlacementModel::choice) {
+        prices.push(runtime_price(ctx, region, plan_id, gpu_config_id, gpus).await?);
+    }
+    placements::cheapest(prices)
 }
 
 #[async_trait]

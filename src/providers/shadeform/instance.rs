@@ -193,27 +193,22 @@ fn schema() -> Schema {
 }
 
 fn placements_attribute() -> Attribute {
-    Attribute::nested(
-        "placements",
-        Nesting::List,
-        vec![
-            Attribute::string("cloud")
-                .required()
-                .validator(validators::usually_one_of(api::CLOUDS))
-                .description("Underlying cloud provider, as in `cloud`."),
-            Attribute::string("region")
-                .required()
-                .validator(validators::length_between(1, 128))
-                .description("Region of the cloud, as in `region`."),
-            Attribute::string("shade_instance_type")
-                .required()
-                .validator(validators::length_between(1, 128))
-                .description("Shadeform instance type, as in `shade_instance_type`."),
-        ],
-    )
-    .optional()
-    .validator(validators::size_at_least(1))
-    .description(
+    let choices = vec![
+        Attribute::string("cloud")
+            .required()
+            .validator(validators::usually_one_of(api::CLOUDS))
+            .description("Underlying cloud provider, as in `cloud`."),
+        Attribute::string("region")
+            .required()
+            .validator(validators::length_between(1, 128))
+            .description("Region of the cloud, as in `region`."),
+        Attribute::string("shade_instance_type")
+            .required()
+            .validator(validators::length_between(1, 128))
+            .description("Shadeform instance type, as in `shade_instance_type`."),
+    ];
+    placements::attribute(
+        choices,
         "Capacity failover: (cloud, region, type) choices in order of preference, instead of \
          `cloud`, `region` and `shade_instance_type`. Create skips those `/instances/types` \
          shows unavailable (or priced above `max_hourly_price`), tries the others in order and \
@@ -394,47 +389,25 @@ impl Resource for InstanceResource {
         };
         let name = plan.name.clone();
         let to_model = |i: &Instance| observe(i.clone(), &plan);
-        let created = match plan.placements.as_deref().filter(|p| !p.is_empty()) {
-            Some(placements) => {
-                let candidates =
-                    availability::candidates(&api, ctx.price_limit(), placements).await?;
-                lifecycle::create_placed(
-                    ctx,
-                    &api,
-                    &Instances,
-                    &plan,
-                    name,
-                    &candidates,
-                    request,
-                    |i, _| to_model(i),
-                )
-                .await
-            }
+        let one = PlacementModel {
+            cloud: plan.cloud.clone(),
+            region: plan.region.clone(),
+            shade_instance_type: plan.shade_instance_type.clone(),
+        };
+        let candidates = match plan.placements.as_deref().filter(|p| !p.is_empty()) {
+            Some(list) => Some(availability::candidates(&api, ctx.price_limit(), list).await?),
             None => {
-                let one = PlacementModel {
-                    cloud: plan.cloud.clone(),
-                    region: plan.region.clone(),
-                    shade_instance_type: plan.shade_instance_type.clone(),
-                };
-                availability::check(
-                    &api,
-                    one.cloud.as_deref().unwrap_or_default(),
-                    one.region.as_deref().unwrap_or_default(),
-                    one.shade_instance_type.as_deref().unwrap_or_default(),
-                )
-                .await?;
-                lifecycle::create(
-                    ctx,
-                    &api,
-                    &Instances,
-                    &plan,
-                    name,
-                    |n| request(&one, n),
-                    to_model,
-                )
-                .await
+                let text = |v: &Option<String>| v.clone().unwrap_or_default();
+                let (cloud, region) = (text(&one.cloud), text(&one.region));
+                availability::check(&api, &cloud, &region, &text(&one.shade_instance_type)).await?;
+                None
             }
         };
+        let (lr, observe) = (&Instances, |i: &Instance, _: &_| to_model(i));
+        let created = lifecycle::create_at(
+            ctx, &api, lr, &plan, name, &one, candidates, request, observe,
+        )
+        .await;
         common::ssh_ready::after_create(
             ctx,
             plan.wait_for_ssh == Some(true),
@@ -450,18 +423,12 @@ impl Resource for InstanceResource {
         ctx: &Ctx<'_, Client>,
         state: InstanceModel,
     ) -> Result<Option<InstanceModel>, Diagnostics> {
-        let Some(id) = state.id.as_deref() else {
-            return Ok(None);
-        };
-        let found = lifecycle::read(ctx, &common::api(ctx), &Instances, id).await?;
+        let found = lifecycle::read_by_state_id(ctx, &Instances, state.id.as_deref()).await?;
         Ok(found.map(|i| observe(i, &state)))
     }
 
     async fn delete(&self, ctx: &Ctx<'_, Client>, state: InstanceModel) -> Result<(), Diagnostics> {
-        match state.id.as_deref() {
-            Some(id) => lifecycle::delete(&common::api(ctx), &Instances, id).await,
-            None => Ok(()),
-        }
+        lifecycle::delete_by_state_id(ctx, &Instances, state.id.as_deref()).await
     }
 
     fn import_form(&self) -> ImportForm {
