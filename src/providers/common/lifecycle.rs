@@ -721,10 +721,10 @@ pub async fn refresh<C: ?Sized, L: LongRunning>(
             .cache()
             .listed(L::TYPE, L::ID_FIELD, id, || lr.list(api))
             .await?;
+        // A summary that does not decode as the object is no evidence either way.
         let ready = |v: &serde_json::Value| {
-            v.get("status")
-                .and_then(|s| s.as_str())
-                .is_some_and(|s| L::STATUSES.ready.contains(&s))
+            serde_json::from_value::<L::Object>(v.clone())
+                .is_ok_and(|o| is::<L>(&o, L::STATUSES.ready))
         };
         if let Some(v) = listed.filter(|v| ready(v)) {
             if L::listed_version(&v).as_deref() == Some(known) {
