@@ -147,19 +147,6 @@ pub struct UpdateWebhook {
     pub enabled: Option<bool>,
 }
 
-/// `Webhook`, plus `secret` when it is the create response (`WebhookWithSecret`).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Webhook {
-    pub id: String,
-    pub url: String,
-    pub events: Vec<String>,
-    pub enabled: Option<bool>,
-    pub created_at: Option<String>,
-    #[serde(default)]
-    pub secret: Option<String>,
-}
-
 /// `ApiKeyScope`.
 pub const API_KEY_SCOPES: &[&str] = &[
     "instances",
@@ -271,45 +258,12 @@ pub struct CreateApiKey {
     pub expires_in_days: Option<i64>,
 }
 
-/// `ApiKey`, plus `key` when it is the create response (`ApiKeyWithSecret`).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct ApiKey {
-    pub id: String,
-    pub name: String,
-    pub prefix: String,
-    pub scopes: Vec<String>,
-    pub permissions: Vec<String>,
-    pub status: String,
-    pub created_at: Option<String>,
-    pub expires_at: Option<String>,
-    pub last_used_at: Option<String>,
-    #[serde(default)]
-    pub key: Option<String>,
-}
-
-/// `CreateSshKeyRequest` (snake_case).
+/// `CreateSshKeyRequest` (snake_case), and without `public_key` `GenerateSshKeyRequest`.
 #[derive(Clone, Debug, Serialize)]
 pub struct CreateSshKey {
     pub name: String,
-    pub public_key: String,
-}
-
-/// `GenerateSshKeyRequest`.
-#[derive(Clone, Debug, Serialize)]
-pub struct GenerateSshKey {
-    pub name: String,
-}
-
-/// `SshKey`, plus `private_key` when it is the generate response (`GeneratedSshKey`).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct SshKey {
-    pub id: String,
-    pub name: String,
-    pub public_key: String,
-    pub fingerprint: String,
-    pub created_at: Option<String>,
-    #[serde(default)]
-    pub private_key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_key: Option<String>,
 }
 
 /// `CreateSpendingAlertRequest` (camelCase).
@@ -332,19 +286,6 @@ pub struct UpdateSpendingAlert {
     pub threshold: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notify_via: Option<String>,
-}
-
-/// `SpendingAlert`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SpendingAlert {
-    pub id: String,
-    pub name: String,
-    pub threshold: i64,
-    pub notify_via: String,
-    pub triggered: Option<bool>,
-    pub last_triggered_at: Option<String>,
-    pub created_at: Option<String>,
 }
 
 /// `TokenPackage`.

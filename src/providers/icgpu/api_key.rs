@@ -1,19 +1,17 @@
 //! `icgpu_api_key`: a scoped `sk-ic-` API key. Keys are immutable (every argument replaces the
 //! key) and the secret is returned once, by create; destroy revokes the key.
 
-use super::api::{ApiKey, CreateApiKey, API_KEY_PERMISSIONS, API_KEY_SCOPES};
-use super::records::{self, Record};
+use super::api::{CreateApiKey, API_KEY_PERMISSIONS, API_KEY_SCOPES};
+use super::records::{self, Record, RecordType};
 use super::IcGpuClient;
-use crate::client::Api;
-use crate::framework::ImportForm;
-use crate::framework::{
-    validators, Attribute, Ctx, Diagnostics, Failure, Resource, Schema, Type, Value,
-};
+use crate::framework::{validators, Attribute, Ctx, Failure, Schema, Type, Value};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 pub struct ApiKeyResource;
 
+/// `ApiKey`, plus `key` in the create response (`ApiKeyWithSecret`), and `expires_in_days`,
+/// which the API turns into `expires_at`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ApiKeyModel {
     pub id: Option<String>,
@@ -39,73 +37,41 @@ fn lifetime_days(created_at: &str, expires_at: &str) -> Option<i64> {
 }
 
 impl Record for ApiKeyModel {
-    type Api = ApiKey;
     fn what(&self) -> String {
         records::named("API key", &self.id, &self.name)
     }
     fn path(&self) -> Option<String> {
         self.id.as_deref().map(path)
     }
-    fn observe(&mut self, k: ApiKey) {
-        self.id = Some(k.id);
-        self.name = Some(k.name);
-        self.scopes = Some(k.scopes);
-        self.permissions = Some(k.permissions);
+    fn observe(&mut self, key: Self) {
         // The API reports only the expiry time; derive the lifetime so an imported key plans no
         // replacement.
-        self.expires_in_days = match (&k.created_at, &k.expires_at) {
+        let expires_in_days = match (&key.created_at, &key.expires_at) {
             (Some(c), Some(e)) => lifetime_days(c, e).or(self.expires_in_days),
             _ => None,
         };
-        // Only the create response carries the secret; reads keep the one in state.
-        self.key = k.key.or(self.key.take());
-        self.prefix = Some(k.prefix);
-        self.status = Some(k.status);
-        self.created_at = k.created_at;
-        self.expires_at = k.expires_at;
-        self.last_used_at = k.last_used_at;
+        *self = Self {
+            expires_in_days,
+            // Only the create response carries the secret; reads keep the one in state.
+            key: key.key.or(self.key.take()),
+            ..key
+        };
     }
 }
+
+/// Where keys are created (shared with `ephemeral.icgpu_api_key`). Creates are keyed: a retry
+/// is answered with the original response, the only one that carries the secret.
+pub(super) const COLLECTION: &str = "/api/v1/api-keys";
 
 fn path(id: &str) -> String {
-    format!("/api/v1/api-keys/{id}")
-}
-
-/// Creates a key; the answer is the only one that carries its secret (shared with
-/// `ephemeral.icgpu_api_key`).
-pub(super) async fn create_key(api: &Api, req: &CreateApiKey) -> Result<ApiKey, Diagnostics> {
-    // No list-based reconcile here: a listed key lacks its secret. Retries reuse the
-    // Idempotency-Key, and the API replays the original response, secret included.
-    api.post("/api/v1/api-keys")
-        .json(req)
-        .idempotency_key(uuid::Uuid::new_v4().to_string())
-        .describe(format!("create API key {:?}", req.name))
-        .send()
-        .await
-        .map_err(Diagnostics::from)
-}
-
-/// Revokes a key; 404 means it is revoked already, which is the goal.
-pub(super) async fn revoke(api: &Api, id: &str) -> Result<(), Diagnostics> {
-    match api
-        .delete(&path(id))
-        .describe(format!("revoke API key {id}"))
-        .send_no_body()
-        .await
-    {
-        Err(e) if !e.is_not_found() => Err(e.into()),
-        _ => Ok(()),
-    }
+    format!("{COLLECTION}/{id}")
 }
 
 #[async_trait]
-impl Resource for ApiKeyResource {
-    type Client = IcGpuClient;
+impl RecordType for ApiKeyResource {
     type Model = ApiKeyModel;
-
-    fn type_name(&self) -> &'static str {
-        "api_key"
-    }
+    const NAME: &'static str = "api_key";
+    const ID_PREFIX: &'static str = "ak-";
 
     fn schema(&self) -> Schema {
         Schema::new(
@@ -186,46 +152,27 @@ impl Resource for ApiKeyResource {
         )
     }
 
-    async fn create(
-        &self,
-        ctx: &Ctx<'_, IcGpuClient>,
-        plan: ApiKeyModel,
-    ) -> Result<ApiKeyModel, Failure<ApiKeyModel>> {
-        let api = &super::api(ctx)?;
+    fn create_request(&self, plan: &ApiKeyModel) -> (String, impl Serialize + Send + Sync + use<>) {
         let req = CreateApiKey {
             name: plan.name.clone().unwrap_or_default(),
             scopes: plan.scopes.clone(),
             permissions: plan.permissions.clone(),
             expires_in_days: plan.expires_in_days,
         };
-        let created = create_key(api, &req).await?;
-        let mut state = plan;
-        let configured_days = state.expires_in_days;
-        state.observe(created);
+        (COLLECTION.into(), req)
+    }
+
+    /// Keeps the configured lifetime: the timestamps could round it otherwise.
+    async fn create(
+        &self,
+        ctx: &Ctx<'_, IcGpuClient>,
+        plan: ApiKeyModel,
+    ) -> Result<ApiKeyModel, Failure<ApiKeyModel>> {
+        let configured_days = plan.expires_in_days;
+        let (collection, req) = self.create_request(&plan);
+        let mut state = records::create(ctx, &collection, &req, plan).await?;
         state.expires_in_days = configured_days;
         Ok(state)
-    }
-
-    async fn read(
-        &self,
-        ctx: &Ctx<'_, IcGpuClient>,
-        state: ApiKeyModel,
-    ) -> Result<Option<ApiKeyModel>, Diagnostics> {
-        records::read(ctx, state).await
-    }
-
-    async fn delete(
-        &self,
-        ctx: &Ctx<'_, IcGpuClient>,
-        state: ApiKeyModel,
-    ) -> Result<(), Diagnostics> {
-        let api = &super::api(ctx)?;
-        let Some(id) = state.id else { return Ok(()) };
-        revoke(api, &id).await
-    }
-
-    fn import_form(&self) -> ImportForm {
-        ImportForm::prefixed("ak-")
     }
 }
 
@@ -248,7 +195,7 @@ mod tests {
 
     #[test]
     fn read_keeps_the_secret_and_derives_expires_in_days() {
-        let listed: ApiKey = serde_json::from_value(serde_json::json!({
+        let listed: ApiKeyModel = serde_json::from_value(serde_json::json!({
             "id": "ak-abc123", "name": "inference-key", "prefix": "sk-ic-abc1",
             "scopes": ["instances", "models"], "permissions": ["read", "write"],
             "status": "active", "created_at": "2025-11-20T09:14:03Z",

@@ -5,8 +5,8 @@
 //! a killed run closes nothing.
 
 use super::api::{CreateApiKey, API_KEY_PERMISSIONS, API_KEY_SCOPES};
-use super::api_key::{create_key, revoke};
-use super::IcGpuClient;
+use super::api_key::{ApiKeyModel, COLLECTION};
+use super::{records, IcGpuClient};
 use crate::framework::{
     validators, Attribute, Ctx, Diagnostics, EphemeralResource, Opened, Schema, Type,
 };
@@ -99,7 +99,6 @@ impl EphemeralResource for ApiKeyEphemeral {
         ctx: &Ctx<'_, IcGpuClient>,
         mut config: EphemeralApiKeyModel,
     ) -> Result<Opened<EphemeralApiKeyModel>, Diagnostics> {
-        let api = &super::api(ctx)?;
         let days = config.expires_in_days.unwrap_or(DEFAULT_DAYS);
         let req = CreateApiKey {
             name: config.name.clone().unwrap_or_default(),
@@ -107,14 +106,18 @@ impl EphemeralResource for ApiKeyEphemeral {
             permissions: config.permissions.clone(),
             expires_in_days: Some(days),
         };
-        let created = create_key(api, &req).await?;
-        ctx.private_set(KEY_ID, serde_json::Value::String(created.id.clone()));
+        let named = ApiKeyModel {
+            name: config.name.clone(),
+            ..Default::default()
+        };
+        let created = records::create(ctx, COLLECTION, &req, named).await?;
+        ctx.private_set(KEY_ID, serde_json::Value::from(created.id.clone()));
         config.expires_in_days = Some(days);
-        config.scopes = Some(created.scopes);
-        config.permissions = Some(created.permissions);
-        config.id = Some(created.id);
+        config.scopes = created.scopes;
+        config.permissions = created.permissions;
+        config.id = created.id;
         config.key = created.key;
-        config.prefix = Some(created.prefix);
+        config.prefix = created.prefix;
         config.expires_at = created.expires_at;
         Ok(Opened::once(config))
     }
@@ -126,6 +129,10 @@ impl EphemeralResource for ApiKeyEphemeral {
         else {
             return Ok(());
         };
-        revoke(&super::api(ctx)?, &id).await
+        let key = ApiKeyModel {
+            id: Some(id),
+            ..Default::default()
+        };
+        records::delete(ctx, &key).await
     }
 }

@@ -4,33 +4,34 @@
 //! credentials.
 
 use super::api::TIERS;
-use super::jobs_api::{CreateGpuFunction, GpuFunction};
-use super::records::{self, dns_label, env_var_names, image_reference, Record};
-use super::IcGpuClient;
-use crate::framework::{
-    validators, Attribute, Ctx, Diagnostics, Failure, ImportForm, Resource, Schema, Type, Value,
-};
-use async_trait::async_trait;
+use super::jobs_api::CreateGpuFunction;
+use super::records::{self, dns_label, env_var_names, image_reference, Record, RecordType};
+use crate::framework::{validators, Attribute, Schema, Type, Value};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 pub struct GpuFunctionResource;
 
+/// `GpuFunction`, which the API spells in camelCase. No `Debug`: `env_vars` may hold
+/// credentials.
 #[derive(Clone, Default, Serialize, Deserialize)]
 pub struct GpuFunctionModel {
     pub id: Option<String>,
     pub name: Option<String>,
     pub image: Option<String>,
     pub entrypoint: Option<String>,
+    #[serde(alias = "gpuTier")]
     pub gpu_tier: Option<String>,
+    #[serde(alias = "timeoutSeconds")]
     pub timeout_seconds: Option<i64>,
+    #[serde(alias = "envVars")]
     pub env_vars: Option<BTreeMap<String, String>>,
     pub status: Option<String>,
+    #[serde(alias = "createdAt")]
     pub created_at: Option<String>,
 }
 
 impl Record for GpuFunctionModel {
-    type Api = GpuFunction;
     fn what(&self) -> String {
         let id = self.id.as_deref().or(self.name.as_deref());
         format!("GPU function {}", id.unwrap_or_default())
@@ -40,29 +41,21 @@ impl Record for GpuFunctionModel {
             .as_deref()
             .map(|id| format!("/api/v1/functions/{id}"))
     }
-    fn observe(&mut self, f: GpuFunction) {
-        self.id = Some(f.id);
-        self.name = Some(f.name);
-        self.image = Some(f.image);
-        self.entrypoint = Some(f.entrypoint);
-        self.gpu_tier = Some(f.gpu_tier);
-        self.timeout_seconds = Some(f.timeout_seconds);
+    fn observe(&mut self, function: Self) {
         // No variables and none configured stays null, so an unset `env_vars` shows no diff.
-        let configured = self.env_vars.is_some();
-        self.env_vars = (configured || !f.env_vars.is_empty()).then_some(f.env_vars);
-        self.status = f.status;
-        self.created_at = f.created_at;
+        let listed = function.env_vars.clone().unwrap_or_default();
+        let env_vars = (self.env_vars.is_some() || !listed.is_empty()).then_some(listed);
+        *self = Self {
+            env_vars,
+            ..function
+        };
     }
 }
 
-#[async_trait]
-impl Resource for GpuFunctionResource {
-    type Client = IcGpuClient;
+impl RecordType for GpuFunctionResource {
     type Model = GpuFunctionModel;
-
-    fn type_name(&self) -> &'static str {
-        "gpu_function"
-    }
+    const NAME: &'static str = "gpu_function";
+    const ID_PREFIX: &'static str = "fn-";
 
     fn schema(&self) -> Schema {
         Schema::new(
@@ -141,11 +134,10 @@ impl Resource for GpuFunctionResource {
         .attribute(records::created_at())
     }
 
-    async fn create(
+    fn create_request(
         &self,
-        ctx: &Ctx<'_, IcGpuClient>,
-        plan: GpuFunctionModel,
-    ) -> Result<GpuFunctionModel, Failure<GpuFunctionModel>> {
+        plan: &GpuFunctionModel,
+    ) -> (String, impl Serialize + Send + Sync + use<>) {
         let req = CreateGpuFunction {
             name: plan.name.clone().unwrap_or_default(),
             image: plan.image.clone().unwrap_or_default(),
@@ -154,37 +146,7 @@ impl Resource for GpuFunctionResource {
             timeout_seconds: plan.timeout_seconds.unwrap_or(300),
             env_vars: plan.env_vars.clone().unwrap_or_default(),
         };
-        Ok(records::create(ctx, "/api/v1/functions", &req, plan).await?)
-    }
-
-    async fn read(
-        &self,
-        ctx: &Ctx<'_, IcGpuClient>,
-        state: GpuFunctionModel,
-    ) -> Result<Option<GpuFunctionModel>, Diagnostics> {
-        records::read(ctx, state).await
-    }
-
-    /// Every argument replaces the function; nothing remote to change.
-    async fn update(
-        &self,
-        _ctx: &Ctx<'_, IcGpuClient>,
-        plan: GpuFunctionModel,
-        _prior: GpuFunctionModel,
-    ) -> Result<GpuFunctionModel, Failure<GpuFunctionModel>> {
-        Ok(plan)
-    }
-
-    async fn delete(
-        &self,
-        ctx: &Ctx<'_, IcGpuClient>,
-        state: GpuFunctionModel,
-    ) -> Result<(), Diagnostics> {
-        records::delete(ctx, &state).await
-    }
-
-    fn import_form(&self) -> ImportForm {
-        ImportForm::prefixed("fn-")
+        ("/api/v1/functions".into(), req)
     }
 }
 
@@ -212,25 +174,23 @@ mod tests {
 
     #[test]
     fn unset_env_vars_stay_null_and_configured_ones_follow_the_api() {
-        let answer = |vars: &[(&str, &str)]| GpuFunction {
-            id: "fn-abc12345".into(),
-            name: "image-classifier".into(),
-            image: "registry.gpu.local/myteam/classifier:v1".into(),
-            entrypoint: "python classify.py".into(),
-            gpu_tier: "timesliced".into(),
-            timeout_seconds: 300,
-            env_vars: vars
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            status: Some("ready".into()),
-            created_at: None,
+        let answer = |vars: serde_json::Value| -> GpuFunctionModel {
+            serde_json::from_value(serde_json::json!({
+                "id": "fn-abc12345", "name": "image-classifier",
+                "image": "registry.gpu.local/myteam/classifier:v1",
+                "entrypoint": "python classify.py", "gpuTier": "timesliced",
+                "timeoutSeconds": 300, "envVars": vars, "status": "ready"
+            }))
+            .expect("a read answer parses")
         };
         let mut unset = GpuFunctionModel::default();
-        unset.observe(answer(&[]));
+        unset.observe(answer(serde_json::json!({})));
         assert!(unset.env_vars.is_none());
         let mut imported = GpuFunctionModel::default();
-        imported.observe(answer(&[("MODEL_PATH", "/models/resnet50.pt")]));
+        imported.observe(answer(
+            serde_json::json!({"MODEL_PATH": "/models/resnet50.pt"}),
+        ));
         assert_eq!(imported.env_vars.map(|m| m.len()), Some(1));
+        assert_eq!(imported.gpu_tier.as_deref(), Some("timesliced"));
     }
 }

@@ -70,19 +70,3 @@ pub struct CreateGpuFunction {
     pub timeout_seconds: i64,
     pub env_vars: BTreeMap<String, String>,
 }
-
-/// `GpuFunction`.
-#[derive(Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct GpuFunction {
-    pub id: String,
-    pub name: String,
-    pub image: String,
-    pub entrypoint: String,
-    pub gpu_tier: String,
-    pub timeout_seconds: i64,
-    #[serde(default)]
-    pub env_vars: BTreeMap<String, String>,
-    pub status: Option<String>,
-    pub created_at: Option<String>,
-}

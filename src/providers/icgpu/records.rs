@@ -1,27 +1,152 @@
 //! What the plain-record resources share (teams, SSH keys, API keys, webhooks, alerts, VM
-//! networks, subnets, firewall rules, disks): create, read, update and delete over a [`Record`]
-//! model, each call with the operation's deadline and cancellation; the `id` and `created_at`
-//! attributes; the validators for names, IPv4 networks, ports, container images and
-//! environment variable names.
+//! networks, subnets, firewall rules, disks, functions): a [`RecordType`] states its schema,
+//! where a record is created and what changes in place, and create, read, update, delete and
+//! import follow, each call under the operation's deadline and cancellation. Also the `id` and
+//! `created_at` attributes and the validators for names, IPv4 networks, ports, container images
+//! and environment variable names.
 
 use super::IcGpuClient;
 use crate::framework::validators::{self, Validator};
-use crate::framework::{Attribute, Ctx, Diagnostics, Value};
+use crate::framework::{
+    Attribute, Ctx, Diagnostics, Failure, ImportForm, ModifyPlanRequest, Resource, Schema, Value,
+};
+use async_trait::async_trait;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 
-/// The Terraform model of a plain record: where the record lives and how an API answer fills
-/// the model.
-pub(crate) trait Record: Sized {
-    /// The API's shape of the record.
-    type Api: DeserializeOwned;
+/// The Terraform model of a plain record, which is also how the API's answer is read (a field
+/// the API spells in camelCase carries a serde alias), so the record is written down once.
+pub trait Record: Serialize + DeserializeOwned + Default + Clone + Send + Sync + 'static {
     /// The record in the user's words, for messages: `VM network net-abc123`.
     fn what(&self) -> String;
     /// The record's path; `None` while an ID it needs is unknown.
     fn path(&self) -> Option<String>;
-    fn observe(&mut self, answer: Self::Api);
+    /// Takes the API's answer as the new state. A type whose answer leaves out what only the
+    /// create response or the configuration holds (a secret, the user's spelling) keeps it here.
+    fn observe(&mut self, answer: Self) {
+        *self = answer;
+    }
+}
+
+/// A plain record type, stated once; the [`Resource`] impl below derives the rest.
+#[async_trait]
+pub trait RecordType: Send + Sync + 'static {
+    type Model: Record;
+    /// The type name after `icgpu_`.
+    const NAME: &'static str;
+    /// The prefix of the record's IDs: `team-`.
+    const ID_PREFIX: &'static str;
+
+    fn schema(&self) -> Schema;
+
+    /// The collection a planned record is created in, and the create body.
+    fn create_request(
+        &self,
+        plan: &Self::Model,
+    ) -> (String, impl Serialize + Send + Sync + use<Self>);
+
+    /// The PATCH for what differs between `plan` and `prior`; `None` when nothing does. The
+    /// default serves types whose every argument replaces the record.
+    fn patch(
+        &self,
+        _plan: &Self::Model,
+        _prior: &Self::Model,
+    ) -> Option<impl Serialize + Send + Sync + use<Self>> {
+        None::<()>
+    }
+
+    /// The record's ID with its prefix, unless the record lives under a parent.
+    fn import_form(&self) -> ImportForm {
+        ImportForm::prefixed(Self::ID_PREFIX)
+    }
+
+    /// Checks beyond the declared validators (see [`Resource::validate`]).
+    fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
+
+    /// See [`Resource::modify_plan`].
+    fn modify_plan(
+        &self,
+        _req: &ModifyPlanRequest<'_>,
+        _plan: &mut Value,
+        _diags: &mut Diagnostics,
+    ) {
+    }
+
+    async fn create(
+        &self,
+        ctx: &Ctx<'_, IcGpuClient>,
+        plan: Self::Model,
+    ) -> Result<Self::Model, Failure<Self::Model>> {
+        let (collection, body) = self.create_request(&plan);
+        Ok(create(ctx, &collection, &body, plan).await?)
+    }
+
+    async fn update(
+        &self,
+        ctx: &Ctx<'_, IcGpuClient>,
+        plan: Self::Model,
+        prior: Self::Model,
+    ) -> Result<Self::Model, Failure<Self::Model>> {
+        let body = self.patch(&plan, &prior);
+        Ok(update(ctx, plan, &prior, body).await?)
+    }
+}
+
+#[async_trait]
+impl<R: RecordType> Resource for R {
+    type Client = IcGpuClient;
+    type Model = R::Model;
+
+    fn type_name(&self) -> &'static str {
+        R::NAME
+    }
+
+    fn schema(&self) -> Schema {
+        RecordType::schema(self)
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        RecordType::validate(self, config, diags);
+    }
+
+    fn modify_plan(&self, req: &ModifyPlanRequest<'_>, plan: &mut Value, diags: &mut Diagnostics) {
+        RecordType::modify_plan(self, req, plan, diags);
+    }
+
+    async fn create(
+        &self,
+        ctx: &Ctx<'_, IcGpuClient>,
+        plan: R::Model,
+    ) -> Result<R::Model, Failure<R::Model>> {
+        RecordType::create(self, ctx, plan).await
+    }
+
+    async fn read(
+        &self,
+        ctx: &Ctx<'_, IcGpuClient>,
+        state: R::Model,
+    ) -> Result<Option<R::Model>, Diagnostics> {
+        read(ctx, state).await
+    }
+
+    async fn update(
+        &self,
+        ctx: &Ctx<'_, IcGpuClient>,
+        plan: R::Model,
+        prior: R::Model,
+    ) -> Result<R::Model, Failure<R::Model>> {
+        RecordType::update(self, ctx, plan, prior).await
+    }
+
+    async fn delete(&self, ctx: &Ctx<'_, IcGpuClient>, state: R::Model) -> Result<(), Diagnostics> {
+        delete(ctx, &state).await
+    }
+
+    fn import_form(&self) -> ImportForm {
+        RecordType::import_form(self)
+    }
 }
 
 /// A record in messages: `noun` and its ID, or before create its `name`: `VM network net-abc123`.
@@ -40,14 +165,21 @@ pub(crate) async fn create<M: Record>(
     body: &impl Serialize,
     mut plan: M,
 ) -> Result<M, Diagnostics> {
+    let what = plan.what();
     let answer = super::api(ctx)?
         .post(collection)
         .json(body)
         .idempotency_key(uuid::Uuid::new_v4().to_string())
-        .describe(format!("create {}", plan.what()))
+        .describe(format!("create {what}"))
         .send()
         .await?;
     plan.observe(answer);
+    if plan.path().is_none() {
+        return Err(Diagnostics::single_error(
+            "Unexpected API answer",
+            format!("The API answered the create of {what} without the new record's ID."),
+        ));
+    }
     Ok(plan)
 }
 

@@ -1,64 +1,50 @@
 //! `icgpu_spending_alert`: a token balance threshold alert. A plain record: every argument
 //! changes in place with one PATCH carrying only what changed.
 
-use super::api::{CreateSpendingAlert, SpendingAlert, UpdateSpendingAlert, NOTIFY_VIA};
-use super::records::{self, changed, Record};
+use super::api::{CreateSpendingAlert, UpdateSpendingAlert, NOTIFY_VIA};
+use super::records::{self, changed, Record, RecordType};
 use super::IcGpuClient;
-use crate::framework::ImportForm;
-use crate::framework::{validators, Attribute, Ctx, Diagnostics, Failure, Resource, Schema, Value};
+use crate::framework::{validators, Attribute, Ctx, Failure, Schema, Value};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 pub struct SpendingAlertResource;
 
+/// `SpendingAlert`, which the API spells in camelCase.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct SpendingAlertModel {
     pub id: Option<String>,
     pub name: Option<String>,
     pub threshold: Option<i64>,
+    #[serde(alias = "notifyVia")]
     pub notify_via: Option<String>,
     pub triggered: Option<bool>,
+    #[serde(alias = "lastTriggeredAt")]
     pub last_triggered_at: Option<String>,
+    #[serde(alias = "createdAt")]
     pub created_at: Option<String>,
 }
 
 impl Record for SpendingAlertModel {
-    type Api = SpendingAlert;
     fn what(&self) -> String {
         records::named("spending alert", &self.id, &self.name)
     }
     fn path(&self) -> Option<String> {
         Some(format!("/api/v1/spending-alerts/{}", self.id.as_deref()?))
     }
-    fn observe(&mut self, a: SpendingAlert) {
-        self.id = Some(a.id);
-        self.name = Some(a.name);
-        self.threshold = Some(a.threshold);
-        self.notify_via = Some(a.notify_via);
-        self.triggered = Some(a.triggered.unwrap_or(false));
-        self.last_triggered_at = a.last_triggered_at;
-        self.created_at = a.created_at;
+    fn observe(&mut self, alert: Self) {
+        *self = Self {
+            triggered: Some(alert.triggered.unwrap_or(false)),
+            ..alert
+        };
     }
-}
-
-/// The PATCH body for what differs between `plan` and `prior`; `None` when nothing does.
-fn patch(plan: &SpendingAlertModel, prior: &SpendingAlertModel) -> Option<UpdateSpendingAlert> {
-    let p = UpdateSpendingAlert {
-        name: changed(&plan.name, &prior.name),
-        threshold: changed(&plan.threshold, &prior.threshold),
-        notify_via: changed(&plan.notify_via, &prior.notify_via),
-    };
-    (p.name.is_some() || p.threshold.is_some() || p.notify_via.is_some()).then_some(p)
 }
 
 #[async_trait]
-impl Resource for SpendingAlertResource {
-    type Client = IcGpuClient;
+impl RecordType for SpendingAlertResource {
     type Model = SpendingAlertModel;
-
-    fn type_name(&self) -> &'static str {
-        "spending_alert"
-    }
+    const NAME: &'static str = "spending_alert";
+    const ID_PREFIX: &'static str = "alert-";
 
     fn schema(&self) -> Schema {
         Schema::new(
@@ -103,25 +89,29 @@ impl Resource for SpendingAlertResource {
         .attribute(records::created_at())
     }
 
-    async fn create(
+    fn create_request(
         &self,
-        ctx: &Ctx<'_, IcGpuClient>,
-        plan: SpendingAlertModel,
-    ) -> Result<SpendingAlertModel, Failure<SpendingAlertModel>> {
+        plan: &SpendingAlertModel,
+    ) -> (String, impl Serialize + Send + Sync + use<>) {
         let req = CreateSpendingAlert {
             name: plan.name.clone().unwrap_or_default(),
             threshold: plan.threshold.unwrap_or_default(),
             notify_via: plan.notify_via.clone(),
         };
-        Ok(records::create(ctx, "/api/v1/spending-alerts", &req, plan).await?)
+        ("/api/v1/spending-alerts".into(), req)
     }
 
-    async fn read(
+    fn patch(
         &self,
-        ctx: &Ctx<'_, IcGpuClient>,
-        state: SpendingAlertModel,
-    ) -> Result<Option<SpendingAlertModel>, Diagnostics> {
-        records::read(ctx, state).await
+        plan: &SpendingAlertModel,
+        prior: &SpendingAlertModel,
+    ) -> Option<impl Serialize + Send + Sync + use<>> {
+        let p = UpdateSpendingAlert {
+            name: changed(&plan.name, &prior.name),
+            threshold: changed(&plan.threshold, &prior.threshold),
+            notify_via: changed(&plan.notify_via, &prior.notify_via),
+        };
+        (p.name.is_some() || p.threshold.is_some() || p.notify_via.is_some()).then_some(p)
     }
 
     async fn update(
@@ -130,23 +120,11 @@ impl Resource for SpendingAlertResource {
         mut plan: SpendingAlertModel,
         prior: SpendingAlertModel,
     ) -> Result<SpendingAlertModel, Failure<SpendingAlertModel>> {
-        let body = patch(&plan, &prior);
+        let body = self.patch(&plan, &prior);
         // Without a PATCH these are not re-read: keep what is known.
         plan.triggered = prior.triggered;
         plan.last_triggered_at = prior.last_triggered_at.clone();
         Ok(records::update(ctx, plan, &prior, body).await?)
-    }
-
-    async fn delete(
-        &self,
-        ctx: &Ctx<'_, IcGpuClient>,
-        state: SpendingAlertModel,
-    ) -> Result<(), Diagnostics> {
-        records::delete(ctx, &state).await
-    }
-
-    fn import_form(&self) -> ImportForm {
-        ImportForm::prefixed("alert-")
     }
 }
 
@@ -166,16 +144,35 @@ mod tests {
     #[test]
     fn patch_carries_only_what_changed() {
         let prior = model("low", 100, "webhook");
+        fn patch(
+            plan: &SpendingAlertModel,
+            prior: &SpendingAlertModel,
+        ) -> Option<serde_json::Value> {
+            let body = SpendingAlertResource.patch(plan, prior)?;
+            Some(serde_json::to_value(body).expect("serializes"))
+        }
         assert!(patch(&prior, &prior).is_none());
         let p = patch(&model("low", 50, "webhook"), &prior).expect("a change");
-        assert_eq!(
-            serde_json::to_value(&p).expect("serializes"),
-            serde_json::json!({"threshold": 50})
-        );
+        assert_eq!(p, serde_json::json!({"threshold": 50}));
         let p = patch(&model("lower", 100, "in_app"), &prior).expect("a change");
         assert_eq!(
-            serde_json::to_value(&p).expect("serializes"),
+            p,
             serde_json::json!({"name": "lower", "notifyVia": "in_app"})
         );
+    }
+
+    #[test]
+    fn the_camel_case_answer_fills_the_model() {
+        let mut alert = model("low", 100, "in_app");
+        alert.observe(
+            serde_json::from_value(serde_json::json!({
+                "id": "alert-abc123", "name": "low", "threshold": 100, "notifyVia": "webhook",
+                "lastTriggeredAt": null, "createdAt": "2025-11-20T09:14:03Z"
+            }))
+            .expect("spec example parses"),
+        );
+        assert_eq!(alert.notify_via.as_deref(), Some("webhook"));
+        assert_eq!(alert.triggered, Some(false));
+        assert_eq!(alert.created_at.as_deref(), Some("2025-11-20T09:14:03Z"));
     }
 }

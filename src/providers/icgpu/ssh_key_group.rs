@@ -3,12 +3,9 @@
 //! one remove per key that leaves. The API has no update for `name` or `description`, so
 //! those replace the group.
 
-use super::records::{self, prefixed_id, Record};
+use super::records::{self, prefixed_id, Record, RecordType};
 use super::IcGpuClient;
-use crate::framework::ImportForm;
-use crate::framework::{
-    validators, Attribute, Ctx, Diagnostics, Failure, Resource, Schema, Type, Value,
-};
+use crate::framework::{validators, Attribute, Ctx, Diagnostics, Failure, Schema, Type, Value};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -22,16 +19,6 @@ struct AddKey<'a> {
 }
 
 /// `SshKeyGroup`.
-#[derive(Deserialize)]
-pub struct SshKeyGroup {
-    id: String,
-    name: String,
-    description: Option<String>,
-    #[serde(default)]
-    ssh_key_ids: Vec<String>,
-    created_at: Option<String>,
-}
-
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct SshKeyGroupModel {
     pub id: Option<String>,
@@ -42,19 +29,18 @@ pub struct SshKeyGroupModel {
 }
 
 impl Record for SshKeyGroupModel {
-    type Api = SshKeyGroup;
     fn what(&self) -> String {
         records::named("SSH key group", &self.id, &self.name)
     }
     fn path(&self) -> Option<String> {
         self.id.as_deref().map(path)
     }
-    fn observe(&mut self, g: SshKeyGroup) {
-        self.id = Some(g.id);
-        self.name = Some(g.name);
-        self.description = Some(g.description.unwrap_or_default());
-        self.ssh_key_ids = Some(g.ssh_key_ids.into_iter().collect());
-        self.created_at = g.created_at;
+    fn observe(&mut self, group: Self) {
+        *self = Self {
+            description: Some(group.description.unwrap_or_default()),
+            ssh_key_ids: Some(group.ssh_key_ids.unwrap_or_default()),
+            ..group
+        };
     }
 }
 
@@ -104,13 +90,10 @@ async fn set_members(
 }
 
 #[async_trait]
-impl Resource for SshKeyGroupResource {
-    type Client = IcGpuClient;
+impl RecordType for SshKeyGroupResource {
     type Model = SshKeyGroupModel;
-
-    fn type_name(&self) -> &'static str {
-        "ssh_key_group"
-    }
+    const NAME: &'static str = "ssh_key_group";
+    const ID_PREFIX: &'static str = "grp-";
 
     fn schema(&self) -> Schema {
         Schema::new(
@@ -140,14 +123,23 @@ impl Resource for SshKeyGroupResource {
         .attribute(records::created_at())
     }
 
+    fn create_request(
+        &self,
+        plan: &SshKeyGroupModel,
+    ) -> (String, impl Serialize + Send + Sync + use<>) {
+        let req = records::NameAndDescription::new(&plan.name, &plan.description);
+        ("/api/v1/ssh-key-groups".into(), req)
+    }
+
+    /// Creates the group, then adds its keys one by one.
     async fn create(
         &self,
         ctx: &Ctx<'_, IcGpuClient>,
         plan: SshKeyGroupModel,
     ) -> Result<SshKeyGroupModel, Failure<SshKeyGroupModel>> {
-        let req = records::NameAndDescription::new(&plan.name, &plan.description);
+        let (collection, req) = self.create_request(&plan);
         let members = plan.ssh_key_ids.clone().unwrap_or_default();
-        let mut state = records::create(ctx, "/api/v1/ssh-key-groups", &req, plan).await?;
+        let mut state = records::create(ctx, &collection, &req, plan).await?;
         let id = state.id.clone().unwrap_or_default();
         let joined = state.ssh_key_ids.clone().unwrap_or_default();
         if let Err(diags) = set_members(ctx, &id, &members, &joined).await {
@@ -156,14 +148,6 @@ impl Resource for SshKeyGroupResource {
         }
         state.ssh_key_ids = Some(members);
         Ok(state)
-    }
-
-    async fn read(
-        &self,
-        ctx: &Ctx<'_, IcGpuClient>,
-        state: SshKeyGroupModel,
-    ) -> Result<Option<SshKeyGroupModel>, Diagnostics> {
-        records::read(ctx, state).await
     }
 
     async fn update(
@@ -179,18 +163,6 @@ impl Resource for SshKeyGroupResource {
         );
         set_members(ctx, &id, &want, &had).await?;
         Ok(plan)
-    }
-
-    async fn delete(
-        &self,
-        ctx: &Ctx<'_, IcGpuClient>,
-        state: SshKeyGroupModel,
-    ) -> Result<(), Diagnostics> {
-        records::delete(ctx, &state).await
-    }
-
-    fn import_form(&self) -> ImportForm {
-        ImportForm::prefixed("grp-")
     }
 }
 

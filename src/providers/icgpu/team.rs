@@ -1,24 +1,13 @@
 //! `icgpu_team`: a team of the tenant's accounts, the parent of `icgpu_team_member`. A plain
 //! record; the API has no update for a team, so a new `name` or `description` replaces it.
 
-use super::records::{self, Record};
-use super::IcGpuClient;
-use crate::framework::ImportForm;
-use crate::framework::{validators, Attribute, Ctx, Diagnostics, Failure, Resource, Schema};
-use async_trait::async_trait;
+use super::records::{self, Record, RecordType};
+use crate::framework::{validators, Attribute, Schema};
 use serde::{Deserialize, Serialize};
 
 pub struct TeamResource;
 
 /// `Team`.
-#[derive(Deserialize)]
-pub struct Team {
-    id: String,
-    name: String,
-    description: Option<String>,
-    created_at: Option<String>,
-}
-
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct TeamModel {
     pub id: Option<String>,
@@ -28,18 +17,17 @@ pub struct TeamModel {
 }
 
 impl Record for TeamModel {
-    type Api = Team;
     fn what(&self) -> String {
         records::named("team", &self.id, &self.name)
     }
     fn path(&self) -> Option<String> {
         self.id.as_deref().map(path)
     }
-    fn observe(&mut self, t: Team) {
-        self.id = Some(t.id);
-        self.name = Some(t.name);
-        self.description = Some(t.description.unwrap_or_default());
-        self.created_at = t.created_at;
+    fn observe(&mut self, team: Self) {
+        *self = Self {
+            description: Some(team.description.unwrap_or_default()),
+            ..team
+        };
     }
 }
 
@@ -47,14 +35,10 @@ pub(crate) fn path(id: &str) -> String {
     format!("/api/v1/teams/{id}")
 }
 
-#[async_trait]
-impl Resource for TeamResource {
-    type Client = IcGpuClient;
+impl RecordType for TeamResource {
     type Model = TeamModel;
-
-    fn type_name(&self) -> &'static str {
-        "team"
-    }
+    const NAME: &'static str = "team";
+    const ID_PREFIX: &'static str = "team-";
 
     fn schema(&self) -> Schema {
         Schema::new(
@@ -74,42 +58,8 @@ impl Resource for TeamResource {
         .attribute(records::created_at())
     }
 
-    async fn create(
-        &self,
-        ctx: &Ctx<'_, IcGpuClient>,
-        plan: TeamModel,
-    ) -> Result<TeamModel, Failure<TeamModel>> {
+    fn create_request(&self, plan: &TeamModel) -> (String, impl Serialize + Send + Sync + use<>) {
         let req = records::NameAndDescription::new(&plan.name, &plan.description);
-        Ok(records::create(ctx, "/api/v1/teams", &req, plan).await?)
-    }
-
-    async fn read(
-        &self,
-        ctx: &Ctx<'_, IcGpuClient>,
-        state: TeamModel,
-    ) -> Result<Option<TeamModel>, Diagnostics> {
-        records::read(ctx, state).await
-    }
-
-    async fn update(
-        &self,
-        _ctx: &Ctx<'_, IcGpuClient>,
-        plan: TeamModel,
-        _prior: TeamModel,
-    ) -> Result<TeamModel, Failure<TeamModel>> {
-        // Every argument replaces the team; nothing the API holds changes in place.
-        Ok(plan)
-    }
-
-    async fn delete(
-        &self,
-        ctx: &Ctx<'_, IcGpuClient>,
-        state: TeamModel,
-    ) -> Result<(), Diagnostics> {
-        records::delete(ctx, &state).await
-    }
-
-    fn import_form(&self) -> ImportForm {
-        ImportForm::prefixed("team-")
+        ("/api/v1/teams".into(), req)
     }
 }

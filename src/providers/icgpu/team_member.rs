@@ -1,11 +1,9 @@
 //! `icgpu_team_member`: an account's membership of an `icgpu_team`, with a role. The role
 //! changes in place with one PATCH; a new team or account replaces the membership.
 
-use super::records::{self, prefixed_id, Record};
-use super::IcGpuClient;
-use crate::framework::{Attribute, Ctx, Diagnostics, Failure, Resource, Schema};
+use super::records::{self, prefixed_id, Record, RecordType};
+use crate::framework::{Attribute, Schema};
 use crate::framework::{IdKind, IdPart, ImportForm};
-use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 pub struct TeamMemberResource;
@@ -27,15 +25,6 @@ struct UpdateTeamMember {
 }
 
 /// `TeamMember`.
-#[derive(Deserialize)]
-pub struct TeamMember {
-    id: String,
-    team_id: String,
-    account_id: String,
-    role: String,
-    created_at: Option<String>,
-}
-
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct TeamMemberModel {
     pub id: Option<String>,
@@ -46,7 +35,6 @@ pub struct TeamMemberModel {
 }
 
 impl Record for TeamMemberModel {
-    type Api = TeamMember;
     fn what(&self) -> String {
         let who = self.id.as_deref().or(self.account_id.as_deref());
         let team = self.team_id.as_deref().unwrap_or_default();
@@ -56,23 +44,12 @@ impl Record for TeamMemberModel {
         let (team, id) = (self.team_id.as_deref()?, self.id.as_deref()?);
         Some(format!("{}/members/{id}", super::team::path(team)))
     }
-    fn observe(&mut self, m: TeamMember) {
-        self.id = Some(m.id);
-        self.team_id = Some(m.team_id);
-        self.account_id = Some(m.account_id);
-        self.role = Some(m.role);
-        self.created_at = m.created_at;
-    }
 }
 
-#[async_trait]
-impl Resource for TeamMemberResource {
-    type Client = IcGpuClient;
+impl RecordType for TeamMemberResource {
     type Model = TeamMemberModel;
-
-    fn type_name(&self) -> &'static str {
-        "team_member"
-    }
+    const NAME: &'static str = "team_member";
+    const ID_PREFIX: &'static str = "tmem-";
 
     fn schema(&self) -> Schema {
         Schema::new(
@@ -109,45 +86,25 @@ impl Resource for TeamMemberResource {
         .attribute(records::created_at())
     }
 
-    async fn create(
+    fn create_request(
         &self,
-        ctx: &Ctx<'_, IcGpuClient>,
-        plan: TeamMemberModel,
-    ) -> Result<TeamMemberModel, Failure<TeamMemberModel>> {
-        let team = plan.team_id.clone().unwrap_or_default();
+        plan: &TeamMemberModel,
+    ) -> (String, impl Serialize + Send + Sync + use<>) {
+        let team = plan.team_id.as_deref().unwrap_or_default();
         let req = AddTeamMember {
             account_id: plan.account_id.clone().unwrap_or_default(),
             role: plan.role.clone().unwrap_or_default(),
         };
-        let members = format!("{}/members", super::team::path(&team));
-        Ok(records::create(ctx, &members, &req, plan).await?)
+        (format!("{}/members", super::team::path(team)), req)
     }
 
-    async fn read(
+    fn patch(
         &self,
-        ctx: &Ctx<'_, IcGpuClient>,
-        state: TeamMemberModel,
-    ) -> Result<Option<TeamMemberModel>, Diagnostics> {
-        records::read(ctx, state).await
-    }
-
-    async fn update(
-        &self,
-        ctx: &Ctx<'_, IcGpuClient>,
-        plan: TeamMemberModel,
-        prior: TeamMemberModel,
-    ) -> Result<TeamMemberModel, Failure<TeamMemberModel>> {
+        plan: &TeamMemberModel,
+        prior: &TeamMemberModel,
+    ) -> Option<impl Serialize + Send + Sync + use<>> {
         let role = records::changed(&plan.role, &prior.role);
-        let body = role.map(|role| UpdateTeamMember { role });
-        Ok(records::update(ctx, plan, &prior, body).await?)
-    }
-
-    async fn delete(
-        &self,
-        ctx: &Ctx<'_, IcGpuClient>,
-        state: TeamMemberModel,
-    ) -> Result<(), Diagnostics> {
-        records::delete(ctx, &state).await
+        role.map(|role| UpdateTeamMember { role })
     }
 
     fn import_form(&self) -> ImportForm {

@@ -3,19 +3,19 @@
 //! `size_gb` a POST to `/resize` (the data stays). Disks never shrink, so a smaller `size_gb`
 //! is refused at plan time instead of replacing the disk and losing its data.
 
-use super::records::{self, changed, dns_label, Record};
-use super::vm_net_disk_api::{CreateVmDisk, RenameVmDisk, ResizeVmDisk, VmDisk};
+use super::records::{self, changed, dns_label, Record, RecordType};
+use super::vm_net_disk_api::{CreateVmDisk, RenameVmDisk, ResizeVmDisk};
 use super::IcGpuClient;
-use crate::framework::ImportForm;
 use crate::framework::{
-    validators, Attribute, AttributePath, Ctx, Diagnostics, Failure, ModifyPlanRequest, Resource,
-    Schema, Value,
+    validators, Attribute, AttributePath, Ctx, Diagnostics, Failure, ModifyPlanRequest, Schema,
+    Value,
 };
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 pub struct VmDiskResource;
 
+/// `VmDisk`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct VmDiskModel {
     pub id: Option<String>,
@@ -27,20 +27,11 @@ pub struct VmDiskModel {
 }
 
 impl Record for VmDiskModel {
-    type Api = VmDisk;
     fn what(&self) -> String {
         records::named("VM disk", &self.id, &self.name)
     }
     fn path(&self) -> Option<String> {
         self.id.as_deref().map(path)
-    }
-    fn observe(&mut self, d: VmDisk) {
-        self.id = Some(d.id);
-        self.name = Some(d.name);
-        self.size_gb = Some(d.size_gb);
-        self.status = Some(d.status);
-        self.vm_id = d.vm_id;
-        self.created_at = d.created_at;
     }
 }
 
@@ -49,13 +40,10 @@ pub(crate) fn path(id: &str) -> String {
 }
 
 #[async_trait]
-impl Resource for VmDiskResource {
-    type Client = IcGpuClient;
+impl RecordType for VmDiskResource {
     type Model = VmDiskModel;
-
-    fn type_name(&self) -> &'static str {
-        "vm_disk"
-    }
+    const NAME: &'static str = "vm_disk";
+    const ID_PREFIX: &'static str = "disk-";
 
     fn schema(&self) -> Schema {
         Schema::new(
@@ -110,24 +98,21 @@ impl Resource for VmDiskResource {
         }
     }
 
-    async fn create(
-        &self,
-        ctx: &Ctx<'_, IcGpuClient>,
-        plan: VmDiskModel,
-    ) -> Result<VmDiskModel, Failure<VmDiskModel>> {
+    fn create_request(&self, plan: &VmDiskModel) -> (String, impl Serialize + Send + Sync + use<>) {
         let req = CreateVmDisk {
             name: plan.name.clone().unwrap_or_default(),
             size_gb: plan.size_gb.unwrap_or_default(),
         };
-        Ok(records::create(ctx, "/api/v1/vm-disks", &req, plan).await?)
+        ("/api/v1/vm-disks".into(), req)
     }
 
-    async fn read(
+    /// A rename is a PATCH; a larger size is a POST to `/resize` (see `update`).
+    fn patch(
         &self,
-        ctx: &Ctx<'_, IcGpuClient>,
-        state: VmDiskModel,
-    ) -> Result<Option<VmDiskModel>, Diagnostics> {
-        records::read(ctx, state).await
+        plan: &VmDiskModel,
+        prior: &VmDiskModel,
+    ) -> Option<impl Serialize + Send + Sync + use<>> {
+        changed(&plan.name, &prior.name).map(|name| RenameVmDisk { name })
     }
 
     async fn update(
@@ -137,12 +122,12 @@ impl Resource for VmDiskResource {
         prior: VmDiskModel,
     ) -> Result<VmDiskModel, Failure<VmDiskModel>> {
         let id = prior.id.clone().unwrap_or_default();
-        let rename = changed(&plan.name, &prior.name).map(|name| RenameVmDisk { name });
+        let rename = self.patch(&plan, &prior);
         let resize = changed(&plan.size_gb, &prior.size_gb);
         let mut state = records::update(ctx, plan, &prior, rename).await?;
         if let Some(size_gb) = resize {
             // Keyed: a retried resize is answered from the first, not refused as "not larger".
-            let disk: VmDisk = super::api(ctx)?
+            let disk = super::api(ctx)?
                 .post(&format!("{}/resize", path(&id)))
                 .json(&ResizeVmDisk { size_gb })
                 .idempotency_key(uuid::Uuid::new_v4().to_string())
@@ -152,18 +137,6 @@ impl Resource for VmDiskResource {
             state.observe(disk);
         }
         Ok(state)
-    }
-
-    async fn delete(
-        &self,
-        ctx: &Ctx<'_, IcGpuClient>,
-        state: VmDiskModel,
-    ) -> Result<(), Diagnostics> {
-        records::delete(ctx, &state).await
-    }
-
-    fn import_form(&self) -> ImportForm {
-        ImportForm::prefixed("disk-")
     }
 }
 

@@ -4,7 +4,7 @@
 
 use super::records::{self, prefixed_id};
 use super::vm_disk::{path, VmDiskModel};
-use super::vm_net_disk_api::{DiskVm, VmDisk};
+use super::vm_net_disk_api::DiskVm;
 use super::IcGpuClient;
 use crate::client::{Api, ClientError};
 use crate::framework::{Attribute, Ctx, Diagnostics, Failure, Resource, Schema};
@@ -23,7 +23,12 @@ pub struct VmDiskAttachmentModel {
 
 /// Sends an attach or detach (`action`) of the disk for `vm_id`. Keyed, so a retried attach or
 /// detach is answered from the first instead of failing as "already done".
-async fn act(api: &Api, action: &str, disk_id: &str, vm_id: &str) -> Result<VmDisk, ClientError> {
+async fn act(
+    api: &Api,
+    action: &str,
+    disk_id: &str,
+    vm_id: &str,
+) -> Result<VmDiskModel, ClientError> {
     api.post(&format!("{}/{action}", path(disk_id)))
         .json(&DiskVm {
             vm_id: vm_id.to_string(),

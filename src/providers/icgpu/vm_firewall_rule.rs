@@ -1,20 +1,17 @@
 //! `icgpu_vm_firewall_rule`: one traffic rule of an `icgpu_vm_network`. The API has no update:
 //! every argument replaces the rule. `port_range` is checked against `protocol` at plan time.
 
-use super::records::{self, ipv4_cidr, port_range, prefixed_id, Record};
+use super::records::{self, ipv4_cidr, port_range, prefixed_id, Record, RecordType};
 use super::vm_net_disk_api::{
-    CreateVmFirewallRule, VmFirewallRule, FIREWALL_ACTIONS, FIREWALL_DIRECTIONS, FIREWALL_PROTOCOLS,
+    CreateVmFirewallRule, FIREWALL_ACTIONS, FIREWALL_DIRECTIONS, FIREWALL_PROTOCOLS,
 };
-use super::IcGpuClient;
-use crate::framework::{
-    Attribute, AttributePath, Ctx, Diagnostics, Failure, Resource, Schema, Value,
-};
+use crate::framework::{Attribute, AttributePath, Diagnostics, Schema, Value};
 use crate::framework::{IdKind, IdPart, ImportForm};
-use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 pub struct VmFirewallRuleResource;
 
+/// `VmFirewallRule`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct VmFirewallRuleModel {
     pub id: Option<String>,
@@ -28,7 +25,6 @@ pub struct VmFirewallRuleModel {
 }
 
 impl Record for VmFirewallRuleModel {
-    type Api = VmFirewallRule;
     fn what(&self) -> String {
         let (id, net) = (self.id.as_deref(), self.network_id.as_deref());
         let id = id.or(self.protocol.as_deref()).unwrap_or_default();
@@ -44,26 +40,12 @@ impl Record for VmFirewallRuleModel {
             super::vm_network::path(net)
         ))
     }
-    fn observe(&mut self, r: VmFirewallRule) {
-        self.id = Some(r.id);
-        self.network_id = Some(r.network_id);
-        self.direction = Some(r.direction);
-        self.protocol = Some(r.protocol);
-        self.port_range = r.port_range;
-        self.source = Some(r.source);
-        self.action = Some(r.action);
-        self.created_at = r.created_at;
-    }
 }
 
-#[async_trait]
-impl Resource for VmFirewallRuleResource {
-    type Client = IcGpuClient;
+impl RecordType for VmFirewallRuleResource {
     type Model = VmFirewallRuleModel;
-
-    fn type_name(&self) -> &'static str {
-        "vm_firewall_rule"
-    }
+    const NAME: &'static str = "vm_firewall_rule";
+    const ID_PREFIX: &'static str = "fwr-";
 
     fn schema(&self) -> Schema {
         Schema::new(
@@ -152,11 +134,10 @@ impl Resource for VmFirewallRuleResource {
         );
     }
 
-    async fn create(
+    fn create_request(
         &self,
-        ctx: &Ctx<'_, IcGpuClient>,
-        plan: VmFirewallRuleModel,
-    ) -> Result<VmFirewallRuleModel, Failure<VmFirewallRuleModel>> {
+        plan: &VmFirewallRuleModel,
+    ) -> (String, impl Serialize + Send + Sync + use<>) {
         let net = plan.network_id.clone().unwrap_or_default();
         let req = CreateVmFirewallRule {
             direction: plan.direction.clone().unwrap_or_default(),
@@ -166,23 +147,7 @@ impl Resource for VmFirewallRuleResource {
             action: plan.action.clone().unwrap_or_default(),
         };
         let path = format!("{}/firewall-rules", super::vm_network::path(&net));
-        Ok(records::create(ctx, &path, &req, plan).await?)
-    }
-
-    async fn read(
-        &self,
-        ctx: &Ctx<'_, IcGpuClient>,
-        state: VmFirewallRuleModel,
-    ) -> Result<Option<VmFirewallRuleModel>, Diagnostics> {
-        records::read(ctx, state).await
-    }
-
-    async fn delete(
-        &self,
-        ctx: &Ctx<'_, IcGpuClient>,
-        state: VmFirewallRuleModel,
-    ) -> Result<(), Diagnostics> {
-        records::delete(ctx, &state).await
+        (path, req)
     }
 
     fn import_form(&self) -> ImportForm {

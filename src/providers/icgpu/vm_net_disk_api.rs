@@ -1,7 +1,7 @@
-//! Serde models of the API's VM networks and disks (the page's "VM Networks & Disks" section,
+//! Serde models of the API's VM network and disk requests (the page's "VM Networks & Disks" section,
 //! `specs/icgpu-platform.openapi.yml`), in snake_case as the page spells them.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// `FirewallDirection`.
 pub const FIREWALL_DIRECTIONS: &[&str] = &["ingress", "egress"];
@@ -19,31 +19,11 @@ pub struct UpdateVmNetwork {
     pub description: Option<String>,
 }
 
-/// `VmNetwork`.
-#[derive(Clone, Debug, Deserialize)]
-pub struct VmNetwork {
-    pub id: String,
-    pub name: String,
-    pub description: Option<String>,
-    pub created_at: Option<String>,
-}
-
 /// `CreateVmSubnetRequest`.
 #[derive(Clone, Debug, Serialize)]
 pub struct CreateVmSubnet {
     pub name: String,
     pub cidr: String,
-}
-
-/// `VmSubnet`.
-#[derive(Clone, Debug, Deserialize)]
-pub struct VmSubnet {
-    pub id: String,
-    pub network_id: String,
-    pub name: String,
-    pub cidr: String,
-    pub gateway_ip: Option<String>,
-    pub created_at: Option<String>,
 }
 
 /// `CreateVmFirewallRuleRequest`.
@@ -55,19 +35,6 @@ pub struct CreateVmFirewallRule {
     pub port_range: Option<String>,
     pub source: String,
     pub action: String,
-}
-
-/// `VmFirewallRule`.
-#[derive(Clone, Debug, Deserialize)]
-pub struct VmFirewallRule {
-    pub id: String,
-    pub network_id: String,
-    pub direction: String,
-    pub protocol: String,
-    pub port_range: Option<String>,
-    pub source: String,
-    pub action: String,
-    pub created_at: Option<String>,
 }
 
 /// `CreateVmDiskRequest`.
@@ -93,15 +60,4 @@ pub struct ResizeVmDisk {
 #[derive(Clone, Debug, Serialize)]
 pub struct DiskVm {
     pub vm_id: String,
-}
-
-/// `VmDisk`.
-#[derive(Clone, Debug, Deserialize)]
-pub struct VmDisk {
-    pub id: String,
-    pub name: String,
-    pub size_gb: i64,
-    pub status: String,
-    pub vm_id: Option<String>,
-    pub created_at: Option<String>,
 }

@@ -2,16 +2,15 @@
 //! every argument replaces the subnet. The CIDR is checked at plan time (a network address,
 //! prefix /16 to /29); overlaps with other subnets are the API's to refuse.
 
-use super::records::{self, dns_label, ipv4_cidr, prefixed_id, Record};
-use super::vm_net_disk_api::{CreateVmSubnet, VmSubnet};
-use super::IcGpuClient;
-use crate::framework::{Attribute, Ctx, Diagnostics, Failure, Resource, Schema};
+use super::records::{self, dns_label, ipv4_cidr, prefixed_id, Record, RecordType};
+use super::vm_net_disk_api::CreateVmSubnet;
+use crate::framework::{Attribute, Schema};
 use crate::framework::{IdKind, IdPart, ImportForm};
-use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 pub struct VmSubnetResource;
 
+/// `VmSubnet`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct VmSubnetModel {
     pub id: Option<String>,
@@ -23,7 +22,6 @@ pub struct VmSubnetModel {
 }
 
 impl Record for VmSubnetModel {
-    type Api = VmSubnet;
     fn what(&self) -> String {
         let id = self.id.as_deref().or(self.name.as_deref());
         let net = self.network_id.as_deref().unwrap_or_default();
@@ -33,24 +31,12 @@ impl Record for VmSubnetModel {
         let (net, id) = (self.network_id.as_deref()?, self.id.as_deref()?);
         Some(format!("{}/subnets/{id}", super::vm_network::path(net)))
     }
-    fn observe(&mut self, s: VmSubnet) {
-        self.id = Some(s.id);
-        self.network_id = Some(s.network_id);
-        self.name = Some(s.name);
-        self.cidr = Some(s.cidr);
-        self.gateway_ip = s.gateway_ip;
-        self.created_at = s.created_at;
-    }
 }
 
-#[async_trait]
-impl Resource for VmSubnetResource {
-    type Client = IcGpuClient;
+impl RecordType for VmSubnetResource {
     type Model = VmSubnetModel;
-
-    fn type_name(&self) -> &'static str {
-        "vm_subnet"
-    }
+    const NAME: &'static str = "vm_subnet";
+    const ID_PREFIX: &'static str = "subnet-";
 
     fn schema(&self) -> Schema {
         Schema::new(
@@ -94,34 +80,17 @@ impl Resource for VmSubnetResource {
         .attribute(records::created_at())
     }
 
-    async fn create(
+    fn create_request(
         &self,
-        ctx: &Ctx<'_, IcGpuClient>,
-        plan: VmSubnetModel,
-    ) -> Result<VmSubnetModel, Failure<VmSubnetModel>> {
+        plan: &VmSubnetModel,
+    ) -> (String, impl Serialize + Send + Sync + use<>) {
         let net = plan.network_id.clone().unwrap_or_default();
         let req = CreateVmSubnet {
             name: plan.name.clone().unwrap_or_default(),
             cidr: plan.cidr.clone().unwrap_or_default(),
         };
         let path = format!("{}/subnets", super::vm_network::path(&net));
-        Ok(records::create(ctx, &path, &req, plan).await?)
-    }
-
-    async fn read(
-        &self,
-        ctx: &Ctx<'_, IcGpuClient>,
-        state: VmSubnetModel,
-    ) -> Result<Option<VmSubnetModel>, Diagnostics> {
-        records::read(ctx, state).await
-    }
-
-    async fn delete(
-        &self,
-        ctx: &Ctx<'_, IcGpuClient>,
-        state: VmSubnetModel,
-    ) -> Result<(), Diagnostics> {
-        records::delete(ctx, &state).await
+        (path, req)
     }
 
     fn import_form(&self) -> ImportForm {

@@ -1,18 +1,18 @@
 //! `icgpu_webhook`: an HMAC-signed event callback. A plain record: every argument changes in
 //! place with PATCH; the signing secret exists only in the create response.
 
-use super::api::{CreateWebhook, UpdateWebhook, Webhook, WEBHOOK_EVENTS};
-use super::records::{self, changed, Record};
+use super::api::{CreateWebhook, UpdateWebhook, WEBHOOK_EVENTS};
+use super::records::{self, changed, Record, RecordType};
 use super::IcGpuClient;
 use crate::framework::validators::{self, ValidateRequest, Validator};
-use crate::framework::ImportForm;
-use crate::framework::{Attribute, Ctx, Diagnostics, Failure, Resource, Schema, Type, Value};
+use crate::framework::{Attribute, Ctx, Diagnostics, Failure, Schema, Type, Value};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 pub struct WebhookResource;
 
+/// `Webhook` (camelCase), plus `secret` in the create response (`WebhookWithSecret`).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct WebhookModel {
     pub id: Option<String>,
@@ -20,45 +20,25 @@ pub struct WebhookModel {
     pub events: Option<Vec<String>>,
     pub enabled: Option<bool>,
     pub secret: Option<String>,
+    #[serde(alias = "createdAt")]
     pub created_at: Option<String>,
 }
 
 impl Record for WebhookModel {
-    type Api = Webhook;
     fn what(&self) -> String {
         records::named("webhook", &self.id, &self.url)
     }
     fn path(&self) -> Option<String> {
         Some(format!("/api/v1/webhooks/{}", self.id.as_deref()?))
     }
-    fn observe(&mut self, w: Webhook) {
-        self.id = Some(w.id);
-        self.url = Some(w.url);
-        self.events = Some(w.events);
-        self.enabled = Some(w.enabled.unwrap_or(true));
-        // Only the create response carries the secret; reads keep the one in state.
-        self.secret = w.secret.or(self.secret.take());
-        self.created_at = w.created_at;
+    fn observe(&mut self, webhook: Self) {
+        *self = Self {
+            enabled: Some(webhook.enabled.unwrap_or(true)),
+            // Only the create response carries the secret; reads keep the one in state.
+            secret: webhook.secret.or(self.secret.take()),
+            ..webhook
+        };
     }
-}
-
-/// The PATCH body for what differs between `plan` and `prior` (events in any order);
-/// `None` when nothing does.
-fn patch(plan: &WebhookModel, prior: &WebhookModel) -> Option<UpdateWebhook> {
-    let sorted = |e: &Option<Vec<String>>| {
-        let mut e = e.clone().unwrap_or_default();
-        e.sort();
-        e
-    };
-    let p = UpdateWebhook {
-        url: changed(&plan.url, &prior.url),
-        events: plan
-            .events
-            .clone()
-            .filter(|_| sorted(&plan.events) != sorted(&prior.events)),
-        enabled: changed(&plan.enabled, &prior.enabled),
-    };
-    (p.url.is_some() || p.events.is_some() || p.enabled.is_some()).then_some(p)
 }
 
 /// `https://` URLs; `http://` only to a loopback host (for local testing), with a warning.
@@ -107,13 +87,10 @@ impl Validator for WebhookUrl {
 }
 
 #[async_trait]
-impl Resource for WebhookResource {
-    type Client = IcGpuClient;
+impl RecordType for WebhookResource {
     type Model = WebhookModel;
-
-    fn type_name(&self) -> &'static str {
-        "webhook"
-    }
+    const NAME: &'static str = "webhook";
+    const ID_PREFIX: &'static str = "wh-";
 
     fn schema(&self) -> Schema {
         Schema::new(
@@ -168,25 +145,38 @@ impl Resource for WebhookResource {
         .attribute(records::created_at())
     }
 
-    async fn create(
+    fn create_request(
         &self,
-        ctx: &Ctx<'_, IcGpuClient>,
-        plan: WebhookModel,
-    ) -> Result<WebhookModel, Failure<WebhookModel>> {
+        plan: &WebhookModel,
+    ) -> (String, impl Serialize + Send + Sync + use<>) {
         let req = CreateWebhook {
             url: plan.url.clone().unwrap_or_default(),
             events: plan.events.clone().unwrap_or_default(),
             enabled: plan.enabled.unwrap_or(true),
         };
-        Ok(records::create(ctx, "/api/v1/webhooks", &req, plan).await?)
+        ("/api/v1/webhooks".into(), req)
     }
 
-    async fn read(
+    /// What differs between `plan` and `prior`, events in any order.
+    fn patch(
         &self,
-        ctx: &Ctx<'_, IcGpuClient>,
-        state: WebhookModel,
-    ) -> Result<Option<WebhookModel>, Diagnostics> {
-        records::read(ctx, state).await
+        plan: &WebhookModel,
+        prior: &WebhookModel,
+    ) -> Option<impl Serialize + Send + Sync + use<>> {
+        let sorted = |e: &Option<Vec<String>>| {
+            let mut e = e.clone().unwrap_or_default();
+            e.sort();
+            e
+        };
+        let p = UpdateWebhook {
+            url: changed(&plan.url, &prior.url),
+            events: plan
+                .events
+                .clone()
+                .filter(|_| sorted(&plan.events) != sorted(&prior.events)),
+            enabled: changed(&plan.enabled, &prior.enabled),
+        };
+        (p.url.is_some() || p.events.is_some() || p.enabled.is_some()).then_some(p)
     }
 
     async fn update(
@@ -195,21 +185,9 @@ impl Resource for WebhookResource {
         mut plan: WebhookModel,
         prior: WebhookModel,
     ) -> Result<WebhookModel, Failure<WebhookModel>> {
-        let body = patch(&plan, &prior);
+        let body = self.patch(&plan, &prior);
         plan.secret = prior.secret.clone();
         Ok(records::update(ctx, plan, &prior, body).await?)
-    }
-
-    async fn delete(
-        &self,
-        ctx: &Ctx<'_, IcGpuClient>,
-        state: WebhookModel,
-    ) -> Result<(), Diagnostics> {
-        records::delete(ctx, &state).await
-    }
-
-    fn import_form(&self) -> ImportForm {
-        ImportForm::prefixed("wh-")
     }
 }
 
@@ -273,14 +251,15 @@ mod tests {
             secret: Some("whsec_x".into()),
             ..Default::default()
         };
-        m.observe(Webhook {
-            id: "wh-abc".into(),
-            url: "https://x".into(),
-            events: vec!["*".into()],
-            enabled: Some(true),
-            created_at: None,
-            secret: None,
-        });
+        m.observe(
+            serde_json::from_value(serde_json::json!({
+                "id": "wh-abc", "url": "https://x", "events": ["*"],
+                "createdAt": "2025-11-20T09:14:03Z"
+            }))
+            .expect("a read answer parses"),
+        );
         assert_eq!(m.secret.as_deref(), Some("whsec_x"));
+        assert_eq!(m.enabled, Some(true));
+        assert_eq!(m.created_at.as_deref(), Some("2025-11-20T09:14:03Z"));
     }
 }
