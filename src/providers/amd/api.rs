@@ -18,20 +18,6 @@ pub const MAX_GPUS: i64 = 8;
 /// pages lower is still walked to the end.
 pub const PAGE_SIZE: u32 = 100;
 
-/// `Instance`. Every field is optional: the list example omits `imageId` and `createdAt`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct Instance {
-    pub id: Option<String>,
-    pub name: Option<String>,
-    pub gpu_type: Option<String>,
-    pub gpu_count: Option<i64>,
-    pub status: Option<String>,
-    pub region: Option<String>,
-    pub image_id: Option<String>,
-    pub created_at: Option<String>,
-}
-
 /// `InstanceInput`: the body of `createInstance`.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -44,19 +30,6 @@ pub struct InstanceInput {
     pub image_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
-}
-
-/// `InstanceMetrics`. Numbers are read as floats even where the spec says integer
-/// (`temperature`), so a `72.0` from the API does not fail the read.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct InstanceMetrics {
-    pub instance_id: Option<String>,
-    pub gpu_utilization: Option<f64>,
-    pub memory_used: Option<f64>,
-    pub memory_total: Option<f64>,
-    pub temperature: Option<f64>,
-    pub power_draw: Option<f64>,
 }
 
 /// `Model`: a deployed AI model.
@@ -77,17 +50,6 @@ pub struct ModelList {
     pub models: Vec<Model>,
 }
 
-/// `Credits`.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct Credits {
-    pub balance: Option<f64>,
-    pub used: Option<f64>,
-    pub total: Option<f64>,
-    pub currency: Option<String>,
-    pub expires_at: Option<String>,
-}
-
 /// The path of one instance; ids are escaped so an odd import ID cannot leave the path.
 pub fn instance_path(id: &str) -> String {
     format!("/instances/{}", escape(id))
@@ -103,18 +65,6 @@ pub fn escape(segment: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn instance_reads_the_spec_example_and_tolerates_missing_fields() {
-        let i: Instance = serde_json::from_str(
-            r#"{"id":"inst-001","name":"my-training-run","gpuType":"mi300x","gpuCount":8,
-                "status":"running","region":"us-west-2"}"#,
-        )
-        .expect("spec example");
-        assert_eq!(i.gpu_type.as_deref(), Some("mi300x"));
-        assert_eq!(i.gpu_count, Some(8));
-        assert_eq!(i.image_id, None);
-    }
 
     #[test]
     fn create_body_uses_camel_case_and_skips_unset_fields() {

@@ -1,6 +1,5 @@
 //! `amd_credits` data source: the account's GPU credit balance.
 
-use super::api::Credits;
 use crate::client::Client;
 use crate::framework::schema::{Attribute, Schema};
 use crate::framework::{Ctx, DataSource, Diagnostics};
@@ -8,6 +7,7 @@ use crate::providers::common;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+/// `Credits` (camelCase in the API).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CreditsModel {
@@ -15,19 +15,8 @@ pub struct CreditsModel {
     pub used: Option<f64>,
     pub total: Option<f64>,
     pub currency: Option<String>,
+    #[serde(alias = "expiresAt")]
     pub expires_at: Option<String>,
-}
-
-impl From<Credits> for CreditsModel {
-    fn from(c: Credits) -> Self {
-        Self {
-            balance: c.balance,
-            used: c.used,
-            total: c.total,
-            currency: c.currency,
-            expires_at: c.expires_at,
-        }
-    }
 }
 
 pub struct CreditsDataSource;
@@ -61,8 +50,7 @@ impl DataSource for CreditsDataSource {
         ctx: &Ctx<'_, Client>,
         _config: CreditsModel,
     ) -> Result<CreditsModel, Diagnostics> {
-        let c: Credits = common::get(ctx, "/credits", "read AMD credit balance").await?;
-        Ok(c.into())
+        Ok(common::get(ctx, "/credits", "read AMD credit balance").await?)
     }
 }
 
@@ -79,11 +67,10 @@ mod tests {
 
     #[test]
     fn reads_the_spec_example() {
-        let c: Credits = serde_json::from_str(
+        let m: CreditsModel = serde_json::from_str(
             r#"{"balance":450.00,"used":550.00,"total":1000.00,"currency":"USD","expiresAt":"2026-12-31T23:59:59Z"}"#,
         )
         .expect("example");
-        let m = CreditsModel::from(c);
         assert_eq!(m.balance, Some(450.0));
         assert_eq!(m.expires_at.as_deref(), Some("2026-12-31T23:59:59Z"));
     }

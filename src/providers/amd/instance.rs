@@ -6,7 +6,7 @@
 //! (`providers::common::lifecycle`) finds a create whose answer was lost by its name, so one
 //! is generated when omitted.
 
-use super::api::{self, Instance, InstanceInput};
+use super::api::{self, InstanceInput};
 use crate::client::{list_all_offset, Api, Client, ClientError};
 use crate::framework::schema::{Attribute, Schema};
 use crate::framework::validators::quoted_list;
@@ -17,33 +17,24 @@ use crate::providers::common::lifecycle::{self, Fields, LongRunning, Statuses};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-/// The state of an `amd_instance` (also the result of the `amd_instance` data source).
+/// The state of an `amd_instance` (also the result of the `amd_instance` data source): the
+/// API's `InstanceModel`, camelCase there. Every field is optional: the list example omits `imageId`
+/// and `createdAt`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct InstanceModel {
     pub id: Option<String>,
     pub name: Option<String>,
+    #[serde(alias = "gpuType")]
     pub gpu_type: Option<String>,
+    #[serde(alias = "gpuCount")]
     pub gpu_count: Option<i64>,
+    #[serde(alias = "imageId")]
     pub image_id: Option<String>,
     pub region: Option<String>,
     pub status: Option<String>,
+    #[serde(alias = "createdAt")]
     pub created_at: Option<String>,
-}
-
-impl From<Instance> for InstanceModel {
-    fn from(i: Instance) -> Self {
-        Self {
-            id: i.id,
-            name: i.name,
-            gpu_type: i.gpu_type,
-            gpu_count: i.gpu_count,
-            image_id: i.image_id,
-            region: i.region,
-            status: i.status,
-            created_at: i.created_at,
-        }
-    }
 }
 
 pub struct InstanceResource;
@@ -59,7 +50,7 @@ fn schema() -> Schema {
         Attribute::string("id")
             .computed()
             .use_state_for_unknown()
-            .description("Instance identifier, e.g. `inst-001`."),
+            .description("InstanceModel identifier, e.g. `inst-001`."),
     )
     .attribute(
         Attribute::string("name")
@@ -130,7 +121,7 @@ pub(crate) async fn list_instances(
     api: &Api,
     status: Option<&str>,
     gpu_type: Option<&str>,
-) -> Result<Vec<Instance>, ClientError> {
+) -> Result<Vec<InstanceModel>, ClientError> {
     let mut req = api.get("/instances").describe("list AMD instances");
     if let Some(s) = status {
         req = req.query("status", s);
@@ -141,7 +132,10 @@ pub(crate) async fn list_instances(
     list_all_offset(req, "instances", api::PAGE_SIZE).await
 }
 
-pub(crate) async fn get_instance(api: &Api, id: &str) -> Result<Option<Instance>, ClientError> {
+pub(crate) async fn get_instance(
+    api: &Api,
+    id: &str,
+) -> Result<Option<InstanceModel>, ClientError> {
     Instances.get(api, id).await
 }
 
@@ -150,7 +144,7 @@ pub(crate) struct Instances;
 
 #[async_trait]
 impl LongRunning for Instances {
-    type Object = Instance;
+    type Object = InstanceModel;
     const TYPE: &'static str = "amd_instance";
     const NOUN: &'static str = "AMD instance";
     const STATUSES: Statuses = Statuses {
@@ -161,7 +155,7 @@ impl LongRunning for Instances {
         deleted: &["terminated"],
     };
 
-    fn fields(o: &Instance) -> Fields<'_> {
+    fn fields(o: &InstanceModel) -> Fields<'_> {
         Fields {
             id: o.id.as_deref(),
             status: o.status.as_deref(),
@@ -211,10 +205,7 @@ impl Resource for InstanceResource {
                 .describe(format!("create AMD instance {name:?}"))
         };
         let name = plan.name.clone();
-        lifecycle::create(ctx, &api, &Instances, &plan, name, request, |i| {
-            InstanceModel::from(i.clone())
-        })
-        .await
+        lifecycle::create(ctx, &api, &Instances, &plan, name, request, Clone::clone).await
     }
 
     async fn read(
@@ -232,7 +223,7 @@ impl Resource for InstanceResource {
                  (`terraform apply -replace=...`) to run it again.",
             );
         }
-        Ok(found.map(InstanceModel::from))
+        Ok(found)
     }
 
     async fn delete(&self, ctx: &Ctx<'_, Client>, state: InstanceModel) -> Result<(), Diagnostics> {
@@ -286,15 +277,14 @@ mod tests {
     }
 
     #[test]
-    fn model_keeps_api_fields() {
-        let m = InstanceModel::from(Instance {
-            id: Some("inst-1".into()),
-            gpu_count: Some(4),
-            status: Some("running".into()),
-            ..Default::default()
-        });
-        assert_eq!(m.id.as_deref(), Some("inst-1"));
-        assert_eq!(m.gpu_count, Some(4));
-        assert_eq!(m.status.as_deref(), Some("running"));
+    fn instance_reads_the_spec_example_and_tolerates_missing_fields() {
+        let i: InstanceModel = serde_json::from_str(
+            r#"{"id":"inst-001","name":"my-training-run","gpuType":"mi300x","gpuCount":8,
+                "status":"running","region":"us-west-2"}"#,
+        )
+        .expect("spec example");
+        assert_eq!(i.gpu_type.as_deref(), Some("mi300x"));
+        assert_eq!(i.gpu_count, Some(8));
+        assert_eq!(i.image_id, None);
     }
 }

@@ -63,7 +63,7 @@ impl DataSource for InstanceDataSource {
     ) -> Result<InstanceModel, Diagnostics> {
         let id = config.id.unwrap_or_default();
         match get_instance(&common::api(ctx), &id).await? {
-            Some(i) => Ok(i.into()),
+            Some(i) => Ok(i),
             None => Err(Diagnostics::single_attribute_error(
                 AttributePath::attr("id"),
                 "AMD instance not found",

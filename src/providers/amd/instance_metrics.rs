@@ -1,7 +1,7 @@
 //! `amd_instance_metrics` data source: real-time utilisation, memory, temperature and power
 //! of one instance.
 
-use super::api::{self, InstanceMetrics};
+use super::api;
 use crate::client::Client;
 use crate::framework::schema::{Attribute, Schema};
 use crate::framework::{validators, AttributePath, Ctx, DataSource, Diagnostics};
@@ -9,14 +9,21 @@ use crate::providers::common;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+/// `InstanceMetrics` (camelCase in the API). Numbers are read as floats even where the spec
+/// says integer (`temperature`), so a `72.0` from the API does not fail the read.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct MetricsModel {
+    #[serde(alias = "instanceId")]
     pub instance_id: Option<String>,
+    #[serde(alias = "gpuUtilization")]
     pub gpu_utilization: Option<f64>,
+    #[serde(alias = "memoryUsed")]
     pub memory_used: Option<f64>,
+    #[serde(alias = "memoryTotal")]
     pub memory_total: Option<f64>,
     pub temperature: Option<f64>,
+    #[serde(alias = "powerDraw")]
     pub power_draw: Option<f64>,
 }
 
@@ -56,7 +63,7 @@ impl DataSource for InstanceMetricsDataSource {
         config: MetricsModel,
     ) -> Result<MetricsModel, Diagnostics> {
         let id = config.instance_id.unwrap_or_default();
-        let found: Option<InstanceMetrics> = common::api(ctx)
+        let found: Option<MetricsModel> = common::api(ctx)
             .get(&format!("{}/metrics", api::instance_path(&id)))
             .describe(format!("read metrics of AMD instance {id:?}"))
             .send_optional()
@@ -70,11 +77,7 @@ impl DataSource for InstanceMetricsDataSource {
         };
         Ok(MetricsModel {
             instance_id: Some(id),
-            gpu_utilization: m.gpu_utilization,
-            memory_used: m.memory_used,
-            memory_total: m.memory_total,
-            temperature: m.temperature,
-            power_draw: m.power_draw,
+            ..m
         })
     }
 }

@@ -78,7 +78,7 @@ impl DataSource for InstancesDataSource {
         )
         .await?;
         Ok(InstancesModel {
-            instances: Some(found.into_iter().map(InstanceModel::from).collect()),
+            instances: Some(found),
             ..config
         })
     }

@@ -42,8 +42,8 @@ pub const WEBHOOK_EVENTS: &[&str] = &[
     "*",
 ];
 
-/// `GpuTier`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// `GpuTier`, also an item of `data.icgpu_gpu_tiers`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct GpuTier {
     pub tier: String,
     pub description: Option<String>,
@@ -209,22 +209,6 @@ pub struct Vm {
     pub error_message: Option<String>,
 }
 
-/// `VmTemplate`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct VmTemplate {
-    pub id: String,
-    pub name: Option<String>,
-    pub description: Option<String>,
-    pub os: Option<String>,
-    pub gpu_model: Option<String>,
-    pub gpu_count: Option<i64>,
-    pub default_cpu: Option<i64>,
-    pub default_memory_gb: Option<i64>,
-    pub default_disk_gb: Option<i64>,
-    pub min_disk_gb: Option<i64>,
-}
-
 /// `CreateClusterRequest`.
 #[derive(Clone, Debug, Serialize)]
 pub struct CreateCluster {
@@ -286,30 +270,4 @@ pub struct UpdateSpendingAlert {
     pub threshold: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notify_via: Option<String>,
-}
-
-/// `TokenPackage`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TokenPackage {
-    pub id: String,
-    pub name: Option<String>,
-    pub tokens: Option<i64>,
-    pub price_usd_cents: Option<i64>,
-    pub description: Option<String>,
-}
-
-/// `ModelCatalogueEntry`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ModelCatalogueEntry {
-    pub id: String,
-    pub name: Option<String>,
-    pub model: Option<String>,
-    pub engine: Option<String>,
-    pub task: Option<String>,
-    pub resource_profile: Option<String>,
-    pub context_length: Option<i64>,
-    pub gated: Option<bool>,
-    pub description: Option<String>,
 }

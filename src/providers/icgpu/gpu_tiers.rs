@@ -17,38 +17,7 @@ pub struct GpuTiersModel {
     pub tier: Option<String>,
     pub available_only: Option<bool>,
     pub gpu_model: Option<String>,
-    pub tiers: Option<Vec<TierModel>>,
-}
-
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
-pub struct TierModel {
-    pub tier: Option<String>,
-    pub description: Option<String>,
-    pub gpu_model: Option<String>,
-    pub gpu_memory_gb: Option<i64>,
-    pub mig_profile: Option<String>,
-    pub memory_isolation: Option<String>,
-    pub price_per_hour_tokens: Option<i64>,
-    pub batch_price_per_hour_tokens: Option<i64>,
-    pub available: Option<bool>,
-    pub available_count: Option<i64>,
-}
-
-impl From<GpuTier> for TierModel {
-    fn from(t: GpuTier) -> Self {
-        Self {
-            tier: Some(t.tier),
-            description: t.description,
-            gpu_model: t.gpu_model,
-            gpu_memory_gb: t.gpu_memory_gb,
-            mig_profile: t.mig_profile,
-            memory_isolation: t.memory_isolation,
-            price_per_hour_tokens: t.price_per_hour_tokens,
-            batch_price_per_hour_tokens: t.batch_price_per_hour_tokens,
-            available: t.available,
-            available_count: t.available_count,
-        }
-    }
+    pub tiers: Option<Vec<GpuTier>>,
 }
 
 /// How `icgpu_instance` is priced: by tier and workload type, from this public list.
@@ -108,7 +77,7 @@ pub(super) fn price_in(
 }
 
 /// The tiers that pass the optional filters (`gpu_model` compares case-insensitively).
-fn filter(tiers: Vec<GpuTier>, q: &GpuTiersModel) -> Vec<TierModel> {
+fn filter(tiers: Vec<GpuTier>, q: &GpuTiersModel) -> Vec<GpuTier> {
     tiers
         .into_iter()
         .filter(|t| q.tier.as_ref().is_none_or(|want| &t.tier == want))
@@ -120,7 +89,6 @@ fn filter(tiers: Vec<GpuTier>, q: &GpuTiersModel) -> Vec<TierModel> {
                     .is_some_and(|m| m.eq_ignore_ascii_case(want))
             })
         })
-        .map(TierModel::from)
         .collect()
 }
 
@@ -222,8 +190,8 @@ mod tests {
         ]
     }
 
-    fn names(v: &[TierModel]) -> Vec<&str> {
-        v.iter().filter_map(|t| t.tier.as_deref()).collect()
+    fn names(v: &[GpuTier]) -> Vec<&str> {
+        v.iter().map(|t| t.tier.as_str()).collect()
     }
 
     #[test]
@@ -265,7 +233,7 @@ mod tests {
             panic!("tiers is a nested attribute")
         };
         let got: Vec<String> = attributes.iter().map(|a| a.name.clone()).collect();
-        let want = serde_json::to_value(TierModel::default()).expect("json");
+        let want = serde_json::to_value(GpuTier::default()).expect("json");
         let want: Vec<String> = want.as_object().expect("object").keys().cloned().collect();
         assert_eq!(got, want);
         assert!(attributes

@@ -1,7 +1,7 @@
 //! `data.icgpu_model_catalogue`: the public list of pre-tested models that
 //! `icgpu_model_deployment` can serve.
 
-use super::api::{ModelCatalogueEntry, ENGINES, MODEL_TASKS, RESOURCE_PROFILES};
+use super::api::{ENGINES, MODEL_TASKS, RESOURCE_PROFILES};
 use super::IcGpuClient;
 use crate::client::list_all_token;
 use crate::framework::{Attribute, Ctx, DataSource, Diagnostics, Nesting, Schema};
@@ -19,6 +19,7 @@ pub struct ModelCatalogueModel {
     pub model_catalogue: Option<Vec<CatalogueEntryModel>>,
 }
 
+/// `CatalogueEntryModel`, which the API spells in camelCase.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct CatalogueEntryModel {
     pub id: Option<String>,
@@ -26,26 +27,12 @@ pub struct CatalogueEntryModel {
     pub model: Option<String>,
     pub engine: Option<String>,
     pub task: Option<String>,
+    #[serde(alias = "resourceProfile")]
     pub resource_profile: Option<String>,
+    #[serde(alias = "contextLength")]
     pub context_length: Option<i64>,
     pub gated: Option<bool>,
     pub description: Option<String>,
-}
-
-impl From<ModelCatalogueEntry> for CatalogueEntryModel {
-    fn from(e: ModelCatalogueEntry) -> Self {
-        Self {
-            id: Some(e.id),
-            name: e.name,
-            model: e.model,
-            engine: e.engine,
-            task: e.task,
-            resource_profile: e.resource_profile,
-            context_length: e.context_length,
-            gated: e.gated,
-            description: e.description,
-        }
-    }
 }
 
 fn matches(want: &Option<String>, have: &Option<String>) -> bool {
@@ -53,14 +40,13 @@ fn matches(want: &Option<String>, have: &Option<String>) -> bool {
 }
 
 /// The entries that pass the optional filters.
-fn filter(entries: Vec<ModelCatalogueEntry>, q: &ModelCatalogueModel) -> Vec<CatalogueEntryModel> {
+fn filter(entries: Vec<CatalogueEntryModel>, q: &ModelCatalogueModel) -> Vec<CatalogueEntryModel> {
     entries
         .into_iter()
         .filter(|e| matches(&q.engine, &e.engine))
         .filter(|e| matches(&q.task, &e.task))
         .filter(|e| matches(&q.resource_profile, &e.resource_profile))
         .filter(|e| q.gated.is_none_or(|g| e.gated == Some(g)))
-        .map(CatalogueEntryModel::from)
         .collect()
 }
 
@@ -140,7 +126,7 @@ impl DataSource for ModelCatalogueDataSource {
             .get("/api/v1/model-catalogue")
             .public()
             .describe("list the model catalogue");
-        let all: Vec<ModelCatalogueEntry> = list_all_token(req, "modelCatalogue").await?;
+        let all: Vec<CatalogueEntryModel> = list_all_token(req, "modelCatalogue").await?;
         let model_catalogue = filter(all, &config);
         Ok(ModelCatalogueModel {
             model_catalogue: Some(model_catalogue),
@@ -155,7 +141,7 @@ mod tests {
 
     #[test]
     fn filters_by_engine_task_and_gating() {
-        let all: Vec<ModelCatalogueEntry> = serde_json::from_value(serde_json::json!([
+        let all: Vec<CatalogueEntryModel> = serde_json::from_value(serde_json::json!([
             {"id": "llama-3.1-8b-instruct", "name": "Llama", "model": "meta-llama/Llama-3.1-8B-Instruct",
              "engine": "vllm", "task": "chat", "resourceProfile": "nvidia-gpu-dedicated",
              "contextLength": 8192, "gated": true, "description": "d"},

@@ -1,6 +1,5 @@
 //! `data.icgpu_token_packages`: the public list of token packages on sale, with USD prices.
 
-use super::api::TokenPackage;
 use super::IcGpuClient;
 use crate::client::list_all_token;
 use crate::framework::{validators, Attribute, Ctx, DataSource, Diagnostics, Nesting, Schema};
@@ -16,29 +15,19 @@ pub struct TokenPackagesModel {
     pub token_packages: Option<Vec<TokenPackageModel>>,
 }
 
+/// `TokenPackageModel`, which the API spells in camelCase.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct TokenPackageModel {
     pub id: Option<String>,
     pub name: Option<String>,
     pub tokens: Option<i64>,
+    #[serde(alias = "priceUsdCents")]
     pub price_usd_cents: Option<i64>,
     pub description: Option<String>,
 }
 
-impl From<TokenPackage> for TokenPackageModel {
-    fn from(p: TokenPackage) -> Self {
-        Self {
-            id: Some(p.id),
-            name: p.name,
-            tokens: p.tokens,
-            price_usd_cents: p.price_usd_cents,
-            description: p.description,
-        }
-    }
-}
-
 /// The packages that pass the optional filters (`name` compares case-insensitively).
-fn filter(packages: Vec<TokenPackage>, q: &TokenPackagesModel) -> Vec<TokenPackageModel> {
+fn filter(packages: Vec<TokenPackageModel>, q: &TokenPackagesModel) -> Vec<TokenPackageModel> {
     packages
         .into_iter()
         .filter(|p| {
@@ -52,7 +41,6 @@ fn filter(packages: Vec<TokenPackage>, q: &TokenPackagesModel) -> Vec<TokenPacka
             q.min_tokens
                 .is_none_or(|min| p.tokens.is_some_and(|t| t >= min))
         })
-        .map(TokenPackageModel::from)
         .collect()
 }
 
@@ -106,7 +94,7 @@ impl DataSource for TokenPackagesDataSource {
             .get("/api/v1/token-packages")
             .public()
             .describe("list token packages");
-        let all: Vec<TokenPackage> = list_all_token(req, "tokenPackages").await?;
+        let all: Vec<TokenPackageModel> = list_all_token(req, "tokenPackages").await?;
         let token_packages = filter(all, &config);
         Ok(TokenPackagesModel {
             token_packages: Some(token_packages),
@@ -121,7 +109,7 @@ mod tests {
 
     #[test]
     fn filters_by_name_and_size() {
-        let all: Vec<TokenPackage> = serde_json::from_value(serde_json::json!([
+        let all: Vec<TokenPackageModel> = serde_json::from_value(serde_json::json!([
             {"id": "pkg-starter", "name": "Starter", "tokens": 1000000, "priceUsdCents": 1000, "description": "1M tokens"},
             {"id": "pkg-pro", "name": "Pro", "tokens": 10000000, "priceUsdCents": 9000, "description": "10M tokens"}
         ]))

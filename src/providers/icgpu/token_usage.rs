@@ -9,16 +9,6 @@ use serde::{Deserialize, Serialize};
 
 pub struct TokenUsageDataSource;
 
-/// `TokenUsageEntry`.
-#[derive(Deserialize)]
-struct TokenUsageEntry {
-    id: String,
-    kind: Option<String>,
-    tokens: i64,
-    description: Option<String>,
-    created_at: Option<String>,
-}
-
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct TokenUsageModel {
     pub kind: Option<String>,
@@ -26,6 +16,7 @@ pub struct TokenUsageModel {
     pub total_tokens: Option<i64>,
 }
 
+/// `TokenUsageEntry`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct UsageEntryModel {
     pub id: Option<String>,
@@ -36,17 +27,10 @@ pub struct UsageEntryModel {
 }
 
 /// The entries of `kind` (all when `None`) and the sum of their tokens.
-fn select(all: Vec<TokenUsageEntry>, kind: Option<&str>) -> (Vec<UsageEntryModel>, i64) {
+fn select(all: Vec<UsageEntryModel>, kind: Option<&str>) -> (Vec<UsageEntryModel>, i64) {
     let entries: Vec<UsageEntryModel> = all
         .into_iter()
         .filter(|e| kind.is_none_or(|k| e.kind.as_deref() == Some(k)))
-        .map(|e| UsageEntryModel {
-            id: Some(e.id),
-            kind: e.kind,
-            tokens: Some(e.tokens),
-            description: e.description,
-            created_at: e.created_at,
-        })
         .collect();
     let total = entries.iter().filter_map(|e| e.tokens).sum();
     (entries, total)
@@ -97,7 +81,7 @@ impl DataSource for TokenUsageDataSource {
         let req = super::api(ctx)?
             .get("/api/v1/tokens/usage")
             .describe("list token usage");
-        let all: Vec<TokenUsageEntry> = list_all_token(req, "usage").await?;
+        let all: Vec<UsageEntryModel> = list_all_token(req, "usage").await?;
         let (entries, total) = select(all, config.kind.as_deref());
         Ok(TokenUsageModel {
             entries: Some(entries),
@@ -113,7 +97,7 @@ mod tests {
 
     #[test]
     fn selects_by_kind_and_sums_the_tokens() {
-        let all = || -> Vec<TokenUsageEntry> {
+        let all = || -> Vec<UsageEntryModel> {
             serde_json::from_value(serde_json::json!([
                 {"id": "u-2", "kind": "instance", "tokens": -300, "description": "inst-a"},
                 {"id": "u-1", "kind": "credit", "tokens": 1000, "description": "Starting credit"}

@@ -1,7 +1,6 @@
 //! `data.icgpu_vm_templates`: the public list of templates VMs are created from. The same list
 //! checks an `icgpu_vm` plan: its template exists and `disk_gb` reaches the template's minimum.
 
-use super::api::VmTemplate;
 use super::IcGpuClient;
 use crate::client::{list_all_token, ClientError};
 use crate::framework::resource::ModifyPlanRequest;
@@ -21,39 +20,29 @@ pub struct VmTemplatesModel {
     pub vm_templates: Option<Vec<VmTemplateModel>>,
 }
 
+/// `VmTemplateModel`, which the API spells in camelCase.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct VmTemplateModel {
     pub id: Option<String>,
     pub name: Option<String>,
     pub description: Option<String>,
     pub os: Option<String>,
+    #[serde(alias = "gpuModel")]
     pub gpu_model: Option<String>,
+    #[serde(alias = "gpuCount")]
     pub gpu_count: Option<i64>,
+    #[serde(alias = "defaultCpu")]
     pub default_cpu: Option<i64>,
+    #[serde(alias = "defaultMemoryGb")]
     pub default_memory_gb: Option<i64>,
+    #[serde(alias = "defaultDiskGb")]
     pub default_disk_gb: Option<i64>,
+    #[serde(alias = "minDiskGb")]
     pub min_disk_gb: Option<i64>,
 }
 
-impl From<VmTemplate> for VmTemplateModel {
-    fn from(t: VmTemplate) -> Self {
-        Self {
-            id: Some(t.id),
-            name: t.name,
-            description: t.description,
-            os: t.os,
-            gpu_model: t.gpu_model,
-            gpu_count: t.gpu_count,
-            default_cpu: t.default_cpu,
-            default_memory_gb: t.default_memory_gb,
-            default_disk_gb: t.default_disk_gb,
-            min_disk_gb: t.min_disk_gb,
-        }
-    }
-}
-
 /// Every template, from the public list (no token needed).
-async fn list_templates(ctx: &Ctx<'_, IcGpuClient>) -> Result<Vec<VmTemplate>, ClientError> {
+async fn list_templates(ctx: &Ctx<'_, IcGpuClient>) -> Result<Vec<VmTemplateModel>, ClientError> {
     let req = super::public_api(ctx)
         .get("/api/v1/vm-templates")
         .public()
@@ -85,9 +74,16 @@ pub(crate) async fn check_vm_plan(
             return diags;
         }
     };
-    match templates.iter().find(|t| t.id == template_id) {
+    match templates
+        .iter()
+        .find(|t| t.id.as_deref() == Some(template_id))
+    {
         None => {
-            let ids: Vec<String> = templates.iter().map(|t| format!("`{}`", t.id)).collect();
+            let ids: Vec<String> = templates
+                .iter()
+                .flat_map(|t| &t.id)
+                .map(|id| format!("`{id}`"))
+                .collect();
             diags.attribute_error(
                 AttributePath::attr("template_id"),
                 "Unknown VM template",
@@ -119,7 +115,7 @@ pub(crate) async fn check_vm_plan(
 }
 
 /// The templates that pass the optional filters (`gpu_model` compares case-insensitively).
-fn filter(templates: Vec<VmTemplate>, q: &VmTemplatesModel) -> Vec<VmTemplateModel> {
+fn filter(templates: Vec<VmTemplateModel>, q: &VmTemplatesModel) -> Vec<VmTemplateModel> {
     templates
         .into_iter()
         .filter(|t| q.os.as_ref().is_none_or(|want| t.os.as_ref() == Some(want)))
@@ -134,7 +130,6 @@ fn filter(templates: Vec<VmTemplate>, q: &VmTemplatesModel) -> Vec<VmTemplateMod
                     .is_some_and(|m| m.eq_ignore_ascii_case(want))
             })
         })
-        .map(VmTemplateModel::from)
         .collect()
 }
 
@@ -205,7 +200,7 @@ impl DataSource for VmTemplatesDataSource {
 mod tests {
     use super::*;
 
-    fn templates() -> Vec<VmTemplate> {
+    fn templates() -> Vec<VmTemplateModel> {
         serde_json::from_value(serde_json::json!([
             {"id": "tpl-ubuntu-gpu", "name": "Ubuntu 24.04 + NVIDIA GPU", "description": "GPU",
              "os": "ubuntu-24.04", "gpuModel": "NVIDIA A100 80GB PCIe", "gpuCount": 1,

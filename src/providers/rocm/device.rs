@@ -1,7 +1,7 @@
 //! `rocm_device` data source: one GPU with its health and performance counters. Also holds
 //! the device model and the fetch that `rocm_devices` shares.
 
-use super::api::{self, Device, DeviceHealth, DevicePerformance};
+use super::api;
 use crate::client::{Api, Client, ClientError};
 use crate::framework::schema::{Attribute, Nesting};
 use crate::framework::{validators, AttributePath, Ctx, DataSource, Diagnostics, Schema};
@@ -9,26 +9,38 @@ use crate::providers::common;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+/// `DeviceHealth` (camelCase in the API). Integers in the spec are read as floats so a `65.0`
+/// does not fail the read.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct HealthModel {
     pub status: Option<String>,
     pub temperature: Option<f64>,
+    #[serde(alias = "fanSpeed")]
     pub fan_speed: Option<f64>,
+    #[serde(alias = "powerDraw")]
     pub power_draw: Option<f64>,
+    #[serde(alias = "eccErrors")]
     pub ecc_errors: Option<f64>,
 }
 
+/// `DevicePerformance` (camelCase in the API).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PerformanceModel {
+    #[serde(alias = "gpuUtilization")]
     pub gpu_utilization: Option<f64>,
+    #[serde(alias = "memoryUtilization")]
     pub memory_utilization: Option<f64>,
+    #[serde(alias = "memoryBandwidth")]
     pub memory_bandwidth: Option<f64>,
+    #[serde(alias = "computeThroughput")]
     pub compute_throughput: Option<f64>,
 }
 
-/// One device (the `rocm_device` data source's state, and an element of `rocm_devices`).
+/// One device (the `rocm_device` data source's state, and an element of `rocm_devices`): the
+/// API's `Device` (camelCase; the list example omits `pcieBusId` and `computeUnits`, so every
+/// field is optional) with its health and performance.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DeviceModel {
@@ -36,52 +48,16 @@ pub struct DeviceModel {
     pub name: Option<String>,
     pub model: Option<String>,
     pub vbios: Option<String>,
+    #[serde(alias = "driverVersion")]
     pub driver_version: Option<String>,
+    #[serde(alias = "memoryTotal")]
     pub memory_total: Option<i64>,
+    #[serde(alias = "pcieBusId")]
     pub pcie_bus_id: Option<String>,
+    #[serde(alias = "computeUnits")]
     pub compute_units: Option<i64>,
     pub health: Option<HealthModel>,
     pub performance: Option<PerformanceModel>,
-}
-
-impl From<Device> for DeviceModel {
-    fn from(d: Device) -> Self {
-        Self {
-            id: d.id,
-            name: d.name,
-            model: d.model,
-            vbios: d.vbios,
-            driver_version: d.driver_version,
-            memory_total: d.memory_total,
-            pcie_bus_id: d.pcie_bus_id,
-            compute_units: d.compute_units,
-            health: None,
-            performance: None,
-        }
-    }
-}
-
-impl From<DeviceHealth> for HealthModel {
-    fn from(h: DeviceHealth) -> Self {
-        Self {
-            status: h.status,
-            temperature: h.temperature,
-            fan_speed: h.fan_speed,
-            power_draw: h.power_draw,
-            ecc_errors: h.ecc_errors,
-        }
-    }
-}
-
-impl From<DevicePerformance> for PerformanceModel {
-    fn from(p: DevicePerformance) -> Self {
-        Self {
-            gpu_utilization: p.gpu_utilization,
-            memory_utilization: p.memory_utilization,
-            memory_bandwidth: p.memory_bandwidth,
-            compute_throughput: p.compute_throughput,
-        }
-    }
 }
 
 impl DeviceModel {
@@ -145,6 +121,13 @@ pub(crate) fn performance_attribute(extra: &str) -> Attribute {
     .output(format!("Performance counters of the device{extra}."))
 }
 
+/// `DeviceList`.
+#[derive(Deserialize)]
+pub(crate) struct DeviceList {
+    #[serde(default)]
+    pub devices: Vec<DeviceModel>,
+}
+
 /// Health and performance of device `id`, fetched together.
 pub(crate) async fn telemetry(
     api: &Api,
@@ -154,13 +137,13 @@ pub(crate) async fn telemetry(
     let health = api
         .get(&format!("{path}/health"))
         .describe(format!("read health of ROCm device {id:?}"))
-        .send::<DeviceHealth>();
+        .send::<HealthModel>();
     let perf = api
         .get(&format!("{path}/performance"))
         .describe(format!("read performance of ROCm device {id:?}"))
-        .send::<DevicePerformance>();
+        .send::<PerformanceModel>();
     let (h, p) = futures::join!(health, perf);
-    Ok((h?.into(), p?.into()))
+    Ok((h?, p?))
 }
 
 pub struct DeviceDataSource;
@@ -202,7 +185,7 @@ impl DataSource for DeviceDataSource {
     ) -> Result<DeviceModel, Diagnostics> {
         let id = config.id.unwrap_or_default();
         let api = common::api(ctx);
-        let found: Option<Device> = api
+        let found: Option<DeviceModel> = api
             .get(&api::device_path(&id))
             .describe(format!("read ROCm device {id:?}"))
             .send_optional()
@@ -219,7 +202,7 @@ impl DataSource for DeviceDataSource {
             id: Some(id),
             health: Some(health),
             performance: Some(performance),
-            ..device.into()
+            ..device
         })
     }
 }
@@ -237,6 +220,24 @@ mod tests {
             }),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn reads_the_spec_examples() {
+        let d: DeviceModel = serde_json::from_str(
+            r#"{"id":"gpu0","name":"AMD Instinct MI300X","model":"MI300X","vbios":"113-MSIV3C5.0N",
+                "driverVersion":"6.1.0","memoryTotal":192,"pcieBusId":"0000:03:00.0","computeUnits":304}"#,
+        )
+        .expect("device");
+        assert_eq!(d.memory_total, Some(192));
+        assert_eq!(d.pcie_bus_id.as_deref(), Some("0000:03:00.0"));
+        assert_eq!(d.health, None);
+        let h: HealthModel = serde_json::from_str(
+            r#"{"deviceId":"gpu0","status":"healthy","temperature":65,"fanSpeed":45,"powerDraw":420,"eccErrors":0}"#,
+        )
+        .expect("health");
+        assert_eq!(h.ecc_errors, Some(0.0));
+        assert_eq!(h.fan_speed, Some(45.0));
     }
 
     #[test]

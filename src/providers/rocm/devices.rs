@@ -2,9 +2,8 @@
 //! and performance (fetched for all devices concurrently), and optionally refusing to succeed
 //! while any device is unhealthy, so a plan stops before workloads land on a sick GPU.
 
-use super::api::DeviceList;
 use super::device::{
-    device_attributes, health_attribute, performance_attribute, telemetry, DeviceModel,
+    device_attributes, health_attribute, performance_attribute, telemetry, DeviceList, DeviceModel,
 };
 use crate::client::Client;
 use crate::framework::schema::{Attribute, Nesting, Schema};
@@ -79,7 +78,6 @@ impl DataSource for DevicesDataSource {
                         .is_some_and(|m| m.eq_ignore_ascii_case(want))
                 })
             })
-            .map(DeviceModel::from)
             .collect();
         let require = config.require_healthy.unwrap_or(false);
         if config.include_health.unwrap_or(false) || require {

@@ -1,6 +1,5 @@
 //! `rocm_version` data source: the installed ROCm, HIP, driver and kernel versions.
 
-use super::api::RocmVersion;
 use crate::client::Client;
 use crate::framework::schema::{Attribute, Schema};
 use crate::framework::{Ctx, DataSource, Diagnostics};
@@ -8,12 +7,17 @@ use crate::providers::common;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+/// `RocmVersion` (camelCase in the API).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct VersionModel {
+    #[serde(alias = "rocmVersion")]
     pub rocm_version: Option<String>,
+    #[serde(alias = "hipVersion")]
     pub hip_version: Option<String>,
+    #[serde(alias = "driverVersion")]
     pub driver_version: Option<String>,
+    #[serde(alias = "kernelVersion")]
     pub kernel_version: Option<String>,
 }
 
@@ -45,13 +49,7 @@ impl DataSource for VersionDataSource {
         ctx: &Ctx<'_, Client>,
         _config: VersionModel,
     ) -> Result<VersionModel, Diagnostics> {
-        let v: RocmVersion = common::get(ctx, "/system/rocm-version", "read ROCm version").await?;
-        Ok(VersionModel {
-            rocm_version: v.rocm_version,
-            hip_version: v.hip_version,
-            driver_version: v.driver_version,
-            kernel_version: v.kernel_version,
-        })
+        Ok(common::get(ctx, "/system/rocm-version", "read ROCm version").await?)
     }
 }
 
