@@ -18,7 +18,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 /// The state of an `amd_instance` (also the result of the `amd_instance` data source): the
-/// API's `InstanceModel`, camelCase there. Every field is optional: the list example omits `imageId`
+/// API's `Instance`, camelCase there. Every field is optional: the list example omits `imageId`
 /// and `createdAt`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -50,7 +50,7 @@ fn schema() -> Schema {
         Attribute::string("id")
             .computed()
             .use_state_for_unknown()
-            .description("InstanceModel identifier, e.g. `inst-001`."),
+            .description("Instance identifier, e.g. `inst-001`."),
     )
     .attribute(
         Attribute::string("name")

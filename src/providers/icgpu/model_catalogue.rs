@@ -19,7 +19,7 @@ pub struct ModelCatalogueModel {
     pub model_catalogue: Option<Vec<CatalogueEntryModel>>,
 }
 
-/// `CatalogueEntryModel`, which the API spells in camelCase.
+/// `ModelCatalogueEntry`, which the API spells in camelCase.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct CatalogueEntryModel {
     pub id: Option<String>,

@@ -15,7 +15,7 @@ pub struct TokenPackagesModel {
     pub token_packages: Option<Vec<TokenPackageModel>>,
 }
 
-/// `TokenPackageModel`, which the API spells in camelCase.
+/// `TokenPackage`, which the API spells in camelCase.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct TokenPackageModel {
     pub id: Option<String>,

@@ -20,7 +20,7 @@ pub struct VmTemplatesModel {
     pub vm_templates: Option<Vec<VmTemplateModel>>,
 }
 
-/// `VmTemplateModel`, which the API spells in camelCase.
+/// `VmTemplate`, which the API spells in camelCase.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct VmTemplateModel {
     pub id: Option<String>,
