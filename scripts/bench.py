@@ -493,6 +493,8 @@ def run_workload(tf, emu, work, type_name, n):
         if phase == "apply":
             peak = r.peak_rss_kib
             result["provider_processes_sampled_apply"] = r.provider_starts
+            # What Terraform plans, diffs and stores for each resource: its cost follows this.
+            result["state_bytes_per_resource"] = (cwd / "terraform.tfstate").stat().st_size / n
     if api and live_of(emu, api):
         raise SystemExit(f"{type_name} N={n}: objects left after destroy: {live_of(emu, api)}")
     result["cpu_s"]["total"] = cpu
@@ -660,7 +662,7 @@ def report(res):
         floor_cpu = sum(runs["terraform_data"]["cpu_s"]["total"].values())
         rows = [[
             f"N = {n}", "apply s", "plan s", "destroy s", "total s", "vs data",
-            "CPU s tf/prov/emu", "CPU vs data", "calls/create", "calls/delete", "refresh calls",
+            "CPU s tf/prov/emu", "CPU vs data", "state B/res", "calls/create", "calls/delete", "refresh calls",
             "peak RSS", "",
         ]]
         for name, r in runs.items():
@@ -671,7 +673,7 @@ def report(res):
                 name, f"{r['apply_s']:.2f}", f"{r['plan_s']:.2f}", f"{r['destroy_s']:.2f}",
                 f"{r['total_s']:.2f}", f"{ratio:.2f}x",
                 f"{c['terraform']:.1f}/{c['provider']:.1f}/{c['emulator']:.1f}",
-                f"{cpu_ratio:.2f}x",
+                f"{cpu_ratio:.2f}x", f"{r['state_bytes_per_resource']:.0f}",
             ]
             if name == "terraform_data":
                 rows.append(times + ["", "", "", "", ""])
@@ -702,7 +704,7 @@ def report(res):
             f"{t['peak_rss_mib']:.0f} MiB (release). +k: calls shared by the run, not made per "
             f"resource. CPU: terraform (its providers taken out), the providers, the emulator, "
             f"seconds over the three phases; unlike wall time it does not depend on what else "
-            f"the machine runs"
+            f"the machine runs. state B/res: terraform.tfstate after apply, per resource"
         )
 
     rl = res.get("rate_limited")

@@ -1,10 +1,7 @@
 //! `amd_credits` data source: the account's GPU credit balance.
 
-use crate::client::Client;
 use crate::framework::schema::{Attribute, Schema};
-use crate::framework::{Ctx, DataSource, Diagnostics};
-use crate::providers::common;
-use async_trait::async_trait;
+use crate::providers::common::Reading;
 use serde::{Deserialize, Serialize};
 
 /// `Credits` (camelCase in the API).
@@ -19,7 +16,14 @@ pub struct CreditsModel {
     pub expires_at: Option<String>,
 }
 
-pub struct CreditsDataSource;
+/// `GET /credits`.
+pub const CREDITS: Reading<CreditsModel> = Reading {
+    type_name: "credits",
+    path: "/credits",
+    what: "read AMD credit balance",
+    schema,
+    model: std::marker::PhantomData,
+};
 
 fn schema() -> Schema {
     Schema::new("The AMD Developer Cloud account's GPU credit balance and usage.")
@@ -30,28 +34,6 @@ fn schema() -> Schema {
             Attribute::string("currency").output("Currency of the credit values, e.g. `USD`."),
         )
         .attribute(Attribute::string("expires_at").output("When the credits expire (RFC 3339)."))
-}
-
-#[async_trait]
-impl DataSource for CreditsDataSource {
-    type Client = Client;
-    type Model = CreditsModel;
-
-    fn type_name(&self) -> &'static str {
-        "credits"
-    }
-
-    fn schema(&self) -> Schema {
-        schema()
-    }
-
-    async fn read(
-        &self,
-        ctx: &Ctx<'_, Client>,
-        _config: CreditsModel,
-    ) -> Result<CreditsModel, Diagnostics> {
-        Ok(common::get(ctx, "/credits", "read AMD credit balance").await?)
-    }
 }
 
 #[cfg(test)]

@@ -38,7 +38,7 @@ impl ConnectionMember for Amd {
             Arc::new(instance_data::InstanceDataSource),
             Arc::new(instances::InstancesDataSource),
             Arc::new(instance_metrics::InstanceMetricsDataSource),
-            Arc::new(credits::CreditsDataSource),
+            Arc::new(credits::CREDITS),
             Arc::new(models::ModelsDataSource),
         ]
     }

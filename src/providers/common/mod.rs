@@ -48,6 +48,38 @@ pub fn api(ctx: &Ctx<'_, Client>) -> Api {
     bind(ctx.client, ctx)
 }
 
+/// A data source that is one GET of a fixed path whose answer is the whole state (every
+/// attribute computed): an account balance, a version report.
+pub struct Reading<M> {
+    pub type_name: &'static str,
+    pub path: &'static str,
+    /// The call in messages: `read AMD credit balance`.
+    pub what: &'static str,
+    pub schema: fn() -> Schema,
+    pub model: std::marker::PhantomData<fn() -> M>,
+}
+
+#[async_trait::async_trait]
+impl<M> crate::framework::DataSource for Reading<M>
+where
+    M: serde::Serialize + DeserializeOwned + Default + Send + Sync + 'static,
+{
+    type Client = Client;
+    type Model = M;
+
+    fn type_name(&self) -> &'static str {
+        self.type_name
+    }
+
+    fn schema(&self) -> Schema {
+        (self.schema)()
+    }
+
+    async fn read(&self, ctx: &Ctx<'_, Client>, _config: M) -> Result<M, Diagnostics> {
+        get(ctx, self.path, self.what).await
+    }
+}
+
 /// GETs `path` with the operation's deadline; `what` names the call in messages.
 pub async fn get<T: DeserializeOwned>(
     ctx: &Ctx<'_, Client>,

@@ -29,7 +29,7 @@ impl ConnectionMember for Rocm {
         vec![
             Arc::new(devices::DevicesDataSource),
             Arc::new(device::DeviceDataSource),
-            Arc::new(version::VersionDataSource),
+            Arc::new(version::VERSION),
         ]
     }
 }

@@ -1,10 +1,7 @@
 //! `rocm_version` data source: the installed ROCm, HIP, driver and kernel versions.
 
-use crate::client::Client;
 use crate::framework::schema::{Attribute, Schema};
-use crate::framework::{Ctx, DataSource, Diagnostics};
-use crate::providers::common;
-use async_trait::async_trait;
+use crate::providers::common::Reading;
 use serde::{Deserialize, Serialize};
 
 /// `RocmVersion` (camelCase in the API).
@@ -21,7 +18,14 @@ pub struct VersionModel {
     pub kernel_version: Option<String>,
 }
 
-pub struct VersionDataSource;
+/// `GET /system/rocm-version`.
+pub const VERSION: Reading<VersionModel> = Reading {
+    type_name: "version",
+    path: "/system/rocm-version",
+    what: "read ROCm version",
+    schema,
+    model: std::marker::PhantomData,
+};
 
 fn schema() -> Schema {
     Schema::new("Versions of the ROCm software stack on the managed host.")
@@ -29,28 +33,6 @@ fn schema() -> Schema {
         .attribute(Attribute::string("hip_version").output("HIP runtime version."))
         .attribute(Attribute::string("driver_version").output("AMD GPU driver version."))
         .attribute(Attribute::string("kernel_version").output("Linux kernel version."))
-}
-
-#[async_trait]
-impl DataSource for VersionDataSource {
-    type Client = Client;
-    type Model = VersionModel;
-
-    fn type_name(&self) -> &'static str {
-        "version"
-    }
-
-    fn schema(&self) -> Schema {
-        schema()
-    }
-
-    async fn read(
-        &self,
-        ctx: &Ctx<'_, Client>,
-        _config: VersionModel,
-    ) -> Result<VersionModel, Diagnostics> {
-        Ok(common::get(ctx, "/system/rocm-version", "read ROCm version").await?)
-    }
 }
 
 #[cfg(test)]
