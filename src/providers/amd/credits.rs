@@ -17,13 +17,8 @@ pub struct CreditsModel {
 }
 
 /// `GET /credits`.
-pub const CREDITS: Reading<CreditsModel> = Reading {
-    type_name: "credits",
-    path: "/credits",
-    what: "read AMD credit balance",
-    schema,
-    model: std::marker::PhantomData,
-};
+pub const CREDITS: Reading<CreditsModel> =
+    Reading::new("credits", "/credits", "read AMD credit balance", schema);
 
 fn schema() -> Schema {
     Schema::new("The AMD Developer Cloud account's GPU credit balance and usage.")

@@ -51,12 +51,29 @@ pub fn api(ctx: &Ctx<'_, Client>) -> Api {
 /// A data source that is one GET of a fixed path whose answer is the whole state (every
 /// attribute computed): an account balance, a version report.
 pub struct Reading<M> {
-    pub type_name: &'static str,
-    pub path: &'static str,
-    /// The call in messages: `read AMD credit balance`.
-    pub what: &'static str,
-    pub schema: fn() -> Schema,
-    pub model: std::marker::PhantomData<fn() -> M>,
+    type_name: &'static str,
+    path: &'static str,
+    what: &'static str,
+    schema: fn() -> Schema,
+    model: std::marker::PhantomData<fn() -> M>,
+}
+
+impl<M> Reading<M> {
+    /// `what` names the call in messages: `read AMD credit balance`.
+    pub const fn new(
+        type_name: &'static str,
+        path: &'static str,
+        what: &'static str,
+        schema: fn() -> Schema,
+    ) -> Self {
+        Self {
+            type_name,
+            path,
+            what,
+            schema,
+            model: std::marker::PhantomData,
+        }
+    }
 }
 
 #[async_trait::async_trait]

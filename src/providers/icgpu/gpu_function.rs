@@ -43,7 +43,7 @@ impl Record for GpuFunctionModel {
     }
     fn observe(&mut self, function: Self) {
         // No variables and none configured stays null, so an unset `env_vars` shows no diff.
-        let listed = function.env_vars.clone().unwrap_or_default();
+        let listed = function.env_vars.unwrap_or_default();
         let env_vars = (self.env_vars.is_some() || !listed.is_empty()).then_some(listed);
         *self = Self {
             env_vars,

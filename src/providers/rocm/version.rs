@@ -19,13 +19,12 @@ pub struct VersionModel {
 }
 
 /// `GET /system/rocm-version`.
-pub const VERSION: Reading<VersionModel> = Reading {
-    type_name: "version",
-    path: "/system/rocm-version",
-    what: "read ROCm version",
+pub const VERSION: Reading<VersionModel> = Reading::new(
+    "version",
+    "/system/rocm-version",
+    "read ROCm version",
     schema,
-    model: std::marker::PhantomData,
-};
+);
 
 fn schema() -> Schema {
     Schema::new("Versions of the ROCm software stack on the managed host.")
