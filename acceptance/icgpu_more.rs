@@ -114,11 +114,17 @@ fn vm_stops_starts_and_reboots_in_place_replaces_imports_and_destroys() {
 }
 
 fn cluster(name: &str) -> String {
+    cluster_with(name, "")
+}
+
+/// The cluster with `extra` (a block) in its resource.
+fn cluster_with(name: &str, extra: &str) -> String {
     format!(
         r#"
 resource "icgpu_cluster" "c" {{
   name    = "{name}"
   version = "1.30"
+  {extra}
 }}
 
 output "kubeconfig" {{
@@ -164,6 +170,30 @@ fn cluster_waits_for_running_exposes_a_sensitive_kubeconfig_replaces_and_imports
         !log.contains(&token),
         "kubeconfig token leaked into TRACE logs"
     );
+    assert_eq!(tf.plan_exit_code(), 0, "{}", tf.plan_text());
+
+    // New timeouts alone change nothing the API knows: the plan shows only them (nothing is
+    // known after apply) and the apply sends no request.
+    tf.config(
+        &["icgpu"],
+        &cluster_with("acc-cls", r#"timeouts { create = "45m" }"#),
+    );
+    let plan = tf.plan_text();
+    assert!(
+        plan.contains("1 to change") && plan.contains("45m"),
+        "{plan}"
+    );
+    assert!(!plan.contains("known after apply"), "{plan}");
+    emu.reset_ledger();
+    tf.apply();
+    let refresh = ["getCluster", "listClusters"];
+    assert_eq!(
+        emu.requests_besides("icgpu", &refresh),
+        0,
+        "{:?}",
+        emu.requests()
+    );
+    assert_eq!(tf.resource("icgpu_cluster.c")["timeouts"]["create"], "45m");
     assert_eq!(tf.plan_exit_code(), 0, "{}", tf.plan_text());
 
     // A new name replaces the cluster; the plan never shows the kubeconfig.

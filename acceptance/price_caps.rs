@@ -24,15 +24,6 @@ fn plan_error(tf: &Tf) -> String {
     out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Requests of `api` served besides the listed operations.
-fn others(emu: &Emulator, api: &str, allowed: &[&str]) -> u64 {
-    let allowed: u64 = allowed
-        .iter()
-        .map(|op| emu.count(&format!("{api}.{op}")))
-        .sum();
-    emu.total(api) - allowed
-}
-
 #[test]
 fn icgpu_instance_cap_is_checked_at_plan_against_the_tier_list() {
     let emu = Emulator::start();
@@ -50,7 +41,7 @@ fn icgpu_instance_cap_is_checked_at_plan_against_the_tier_list() {
         "{out}"
     );
     assert!(emu.count("icgpu.listGpuTiers") >= 1);
-    assert_eq!(others(&emu, "icgpu", &["listGpuTiers"]), 0);
+    assert_eq!(emu.requests_besides("icgpu", &["listGpuTiers"]), 0);
 
     // Batch is half price, under the cap.
     tf.config(&["icgpu"], &icgpu_instance("batch", 200_000));
@@ -72,11 +63,7 @@ fn icgpu_instance_cap_is_checked_at_plan_against_the_tier_list() {
     emu.reset_ledger();
     tf.apply();
     assert_eq!(
-        others(
-            &emu,
-            "icgpu",
-            &["listGpuTiers", "getInstance", "listInstances"]
-        ),
+        emu.requests_besides("icgpu", &["listGpuTiers", "getInstance", "listInstances"]),
         0
     );
     assert_eq!(
@@ -130,7 +117,7 @@ fn shadeform_instance_cap_is_in_cents_from_the_instance_types() {
     assert!(out.contains("max_hourly_price"), "{out}");
     assert!(out.contains("47 US cents per hour"), "{out}");
     assert!(emu.count("shadeform.GetInstanceTypes") >= 1);
-    assert_eq!(others(&emu, "shadeform", &["GetInstanceTypes"]), 0);
+    assert_eq!(emu.requests_besides("shadeform", &["GetInstanceTypes"]), 0);
 
     tf.config(&["shadeform"], &shadeform_instance(47));
     assert_eq!(tf.plan_exit_code(), 2);
@@ -178,14 +165,17 @@ fn gpuai_runtime_cap_covers_all_its_gpus_in_us_dollars() {
         &two_rtx("1.95"),
         &["max_hourly_price", "1.96 US dollars per hour"],
     );
-    assert_eq!(others(&emu, "gpuai", &["getGpuConfig"]), 0);
+    assert_eq!(emu.requests_besides("gpuai", &["getGpuConfig"]), 0);
     tf.config(&["gpuai"], &two_rtx("1.96"));
     assert_eq!(tf.plan_exit_code(), 2);
 
     // Without a config the API picks one; the check prices the plan the same way.
     let h200 = gpuai_runtime(None, "gpu-h200-on-demand-1h", 1, "2.5");
     gpuai_plan_fails(&tf, &h200, &["2.99 US dollars per hour"]);
-    assert_eq!(others(&emu, "gpuai", &["getGpuConfig", "listInventory"]), 0);
+    assert_eq!(
+        emu.requests_besides("gpuai", &["getGpuConfig", "listInventory"]),
+        0
+    );
 
     // A plan the config does not offer cannot be priced: the plan fails at `plan_id`.
     let unoffered = gpuai_runtime(rtx, "gpu-h200-on-demand-1h", 1, "100");

@@ -20,6 +20,11 @@ fn example(rel: &str) -> String {
 const SCRIPT: &str = "ZWNobyBoZWxsbwo=";
 
 fn instance(name: &str, region: &str) -> String {
+    instance_with(name, region, "")
+}
+
+/// The instance with `extra` (an argument) set too.
+fn instance_with(name: &str, region: &str, extra: &str) -> String {
     format!(
         r#"
 resource "shadeform_instance" "a" {{
@@ -27,6 +32,7 @@ resource "shadeform_instance" "a" {{
   region              = "{region}"
   shade_instance_type = "A6000"
   name                = "{name}"
+  {extra}
 
   launch_configuration = {{
     type = "script"
@@ -108,6 +114,33 @@ fn instance_create_replace_import_destroy() {
         "refresh reads the list"
     );
     assert_eq!(emu.count("shadeform.instances/info"), 0);
+
+    // `wait_for_ssh` only steers a create: a change of it alone shows nothing as known after
+    // apply, sends nothing but the refresh, and keeps what the API reported (IP, status).
+    tf.config(
+        &["shadeform"],
+        &instance_with("acc-sf-a", "na-us-bos-1", "wait_for_ssh = true"),
+    );
+    let plan = tf.plan_text();
+    assert!(
+        plan.contains("1 to change") && plan.contains("wait_for_ssh"),
+        "{plan}"
+    );
+    assert!(!plan.contains("known after apply"), "{plan}");
+    emu.reset_ledger();
+    tf.apply();
+    let refresh = ["instances"];
+    assert_eq!(
+        emu.requests_besides("shadeform", &refresh),
+        0,
+        "{:?}",
+        emu.requests()
+    );
+    let changed = tf.resource("shadeform_instance.a");
+    assert_eq!(changed["wait_for_ssh"], true);
+    assert_eq!(changed["ip"], a["ip"]);
+    assert_eq!(s(&changed["status"]), "active");
+    assert_eq!(tf.plan_exit_code(), 0, "{}", tf.plan_text());
 
     tf.config(&["shadeform"], &instance("acc-sf-b", "na-us-bos-1"));
     let plan = tf.plan_text();

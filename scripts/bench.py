@@ -12,7 +12,8 @@ target/bench/bench.json). It measures:
 1. exec -> handshake line of a provider start (median, p95) beside `/bin/true`;
 2. RSS after GetProviderSchema (per member) and the peak during the N-resource apply;
 3. apply, plan and destroy wall time of N of every instance-like type beside N
-   `terraform_data`, as ratios, and the CPU time of terraform, the providers and the emulator
+   `terraform_data`, and beside N `terraform_data` that hold as much as that type's objects
+   (`triggers_replace` = one applied instance's attributes), as ratios, and the CPU time of terraform, the providers and the emulator
    (which, unlike wall time, does not depend on what else the machine runs);
 4. API calls per resource per phase, from the emulator's ledger;
 5. a rate-limited run: `icgpu_instance` with the emulator at 120 requests/minute: errors
@@ -450,16 +451,37 @@ def live_of(emu, api):
     return [o for o in emu.ledger()["live"] if o["api"] == api]
 
 
-def run_workload(tf, emu, work, type_name, n):
-    """apply, plan (expected empty) and destroy of N `type_name`: wall and CPU time, API
-    calls per phase, the providers' peak RSS."""
-    spec = WORKLOADS[type_name]
+def same_state_floor(type_name, sample):
+    """The workload of Terraform's floor for objects like `type_name`'s: N `terraform_data`
+    whose `triggers_replace` is one applied instance's attributes (its name made unique), so
+    Terraform plans, diffs and stores as much per resource with no provider at all.
+    `triggers_replace` rather than `input`, which Terraform would store twice (as `output`)."""
+    return {
+        "api": None,
+        "files": {"sample.json": json.dumps(sample)},
+        "body": (
+            'triggers_replace = merge(local.sample, { name = "bench-${count.index}" })'
+        ),
+        "prelude": 'locals {\n  sample = jsondecode(file("${path.module}/sample.json"))\n}\n\n',
+        "label": f"terraform_data like {type_name}",
+    }
+
+
+def run_workload(tf, emu, work, type_name, n, spec=None):
+    """apply, plan (expected empty) and destroy of N `type_name` (or of the workload `spec`):
+    wall and CPU time, API calls per phase, the providers' peak RSS, and one applied
+    instance's attributes."""
+    spec = spec or WORKLOADS[type_name]
+    label = spec.get("label", type_name)
     api = spec["api"]
     members = [api] if api else []
-    body = spec.get("provider", "") + (
-        f'resource "{type_name}" "r" {{\n  count = {n}\n  {spec["body"]}\n}}\n'
+    resource = "terraform_data" if "label" in spec else type_name
+    body = spec.get("provider", "") + spec.get("prelude", "") + (
+        f'resource "{resource}" "r" {{\n  count = {n}\n  {spec["body"]}\n}}\n'
     )
-    cwd = tf.workdir(work / f"{type_name}-{n}", members, body)
+    cwd = tf.workdir(work / f"{label.replace(' ', '-')}-{n}", members, body)
+    for name, text in spec.get("files", {}).items():
+        (cwd / name).write_text(text)
     if "admin" in spec:
         emu.post(*spec["admin"](n))
     result = {"calls": {}, "ops": {}, "cpu_s": {}}
@@ -476,7 +498,7 @@ def run_workload(tf, emu, work, type_name, n):
         r = tf.run(cwd, args)
         if r.exit != 0:
             raise SystemExit(
-                f"{type_name} N={n}: terraform {phase} exited {r.exit}:\n{r.output[-4000:]}"
+                f"{label} N={n}: terraform {phase} exited {r.exit}:\n{r.output[-4000:]}"
             )
         ops = diff(counts_of(emu.ledger(), api), before)
         result[phase + "_s"] = r.wall_s
@@ -494,9 +516,12 @@ def run_workload(tf, emu, work, type_name, n):
             peak = r.peak_rss_kib
             result["provider_processes_sampled_apply"] = r.provider_starts
             # What Terraform plans, diffs and stores for each resource: its cost follows this.
-            result["state_bytes_per_resource"] = (cwd / "terraform.tfstate").stat().st_size / n
+            state_file = cwd / "terraform.tfstate"
+            result["state_bytes_per_resource"] = state_file.stat().st_size / n
+            instances = json.loads(state_file.read_text())["resources"][0]["instances"]
+            result["sample_attributes"] = instances[0]["attributes"]
     if api and live_of(emu, api):
-        raise SystemExit(f"{type_name} N={n}: objects left after destroy: {live_of(emu, api)}")
+        raise SystemExit(f"{label} N={n}: objects left after destroy: {live_of(emu, api)}")
     result["cpu_s"]["total"] = cpu
     result["total_s"] = result["apply_s"] + result["plan_s"] + result["destroy_s"]
     if api:
@@ -662,20 +687,22 @@ def report(res):
         floor_cpu = sum(runs["terraform_data"]["cpu_s"]["total"].values())
         rows = [[
             f"N = {n}", "apply s", "plan s", "destroy s", "total s", "vs data",
-            "CPU s tf/prov/emu", "CPU vs data", "state B/res", "calls/create", "calls/delete", "refresh calls",
-            "peak RSS", "",
+            "vs like data", "CPU s tf/prov/emu", "CPU vs data", "state B/res", "calls/create",
+            "calls/delete", "refresh calls", "peak RSS", "",
         ]]
         for name, r in runs.items():
             ratio = r["total_s"] / floor if floor else float("nan")
+            like = runs.get(f"terraform_data like {name}")
+            like_ratio = f"{r['total_s'] / like['total_s']:.2f}x" if like else ""
             c = r["cpu_s"]["total"]
             cpu_ratio = sum(c.values()) / floor_cpu if floor_cpu else float("nan")
             times = [
                 name, f"{r['apply_s']:.2f}", f"{r['plan_s']:.2f}", f"{r['destroy_s']:.2f}",
-                f"{r['total_s']:.2f}", f"{ratio:.2f}x",
+                f"{r['total_s']:.2f}", f"{ratio:.2f}x", like_ratio,
                 f"{c['terraform']:.1f}/{c['provider']:.1f}/{c['emulator']:.1f}",
                 f"{cpu_ratio:.2f}x", f"{r['state_bytes_per_resource']:.0f}",
             ]
-            if name == "terraform_data":
+            if name.startswith("terraform_data"):
                 rows.append(times + ["", "", "", "", ""])
                 continue
             misses = []
@@ -704,7 +731,9 @@ def report(res):
             f"{t['peak_rss_mib']:.0f} MiB (release). +k: calls shared by the run, not made per "
             f"resource. CPU: terraform (its providers taken out), the providers, the emulator, "
             f"seconds over the three phases; unlike wall time it does not depend on what else "
-            f"the machine runs. state B/res: terraform.tfstate after apply, per resource"
+            f"the machine runs. state B/res: terraform.tfstate after apply, per resource. "
+            f"terraform_data like T: Terraform's floor for T's objects, N terraform_data whose "
+            f"triggers_replace holds one applied T's attributes; vs like data: T beside it"
         )
 
     rl = res.get("rate_limited")
@@ -810,6 +839,13 @@ def main():
                     log(f"==> N = {n}: {name} ({rounds} round(s))")
                     per_type[name] = median_of(
                         [run_workload(tf, emu, work, name, n) for _ in range(rounds)]
+                    )
+                    if name == "terraform_data":
+                        continue
+                    floor = same_state_floor(name, per_type[name]["sample_attributes"])
+                    log(f"==> N = {n}: {floor['label']} ({rounds} round(s))")
+                    per_type[floor["label"]] = median_of(
+                        [run_workload(tf, emu, work, name, n, floor) for _ in range(rounds)]
                     )
                 res["workloads"][n] = per_type
         finally:

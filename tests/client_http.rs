@@ -469,7 +469,7 @@ async fn create_that_did_not_happen_is_retried_once_checked() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn token_bucket_keeps_a_burst_under_the_limit() {
+async fn rate_limit_keeps_a_burst_under_the_limit() {
     let (base, s) = start().await;
     let mut cfg = config(&base);
     // 150 per second stands in for 150 per minute, to keep the test short.
@@ -509,7 +509,7 @@ async fn token_bucket_keeps_a_burst_under_the_limit() {
         .max()
         .unwrap_or(0);
     assert!(worst <= RL_LIMIT, "{worst} requests in one window");
-    // The bucket paces rather than serialises: 300 requests at 150/s take about 2 s.
+    // The window paces rather than serialises: 300 requests at 150/s take about 2 s.
     assert!(t.elapsed() < Duration::from_secs(6), "{:?}", t.elapsed());
 }
 

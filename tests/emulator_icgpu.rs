@@ -256,6 +256,17 @@ async fn rate_limit_answers_429_with_retry_after() {
 }
 
 #[tokio::test]
+async fn a_rate_limit_of_zero_is_no_limit() {
+    let emu = emulator(0).await;
+    let api = Api::new(&emu);
+    for _ in 0..200 {
+        assert_eq!(api.get("/instances").await.0, StatusCode::OK);
+    }
+    assert_eq!(emu.shared().ledger.count("icgpu", "throttled"), 0);
+    emu.shutdown().await;
+}
+
+#[tokio::test]
 async fn validation_errors_are_400_validation_exception() {
     let emu = emulator(1000).await;
     let api = Api::new(&emu);

@@ -25,11 +25,10 @@
 
 use super::cache::ReadCache;
 use super::error::{human_duration, parse_error_body, ClientError};
-use super::ratelimit::{limiter_for, RateLimit};
+use super::ratelimit::{limiter_for, RateLimit, SlidingWindow};
 use super::redact::{body_for_log, excerpt, is_sensitive_header, scrub};
 use super::{env_ms, Auth, ClientConfig, Deadline};
 use bytes::Bytes;
-use governor::DefaultDirectRateLimiter;
 use rand::Rng;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
@@ -75,7 +74,7 @@ struct Inner {
     cfg: ClientConfig,
     base: String,
     http: reqwest::Client,
-    limiter: Option<Arc<DefaultDirectRateLimiter>>,
+    limiter: Option<Arc<SlidingWindow>>,
     cache: ReadCache,
     tuning: Tuning,
 }
@@ -498,6 +497,14 @@ impl Request {
                     retryable,
                     retry_after,
                 }) => {
+                    if let (Some(429), Some(wait), Some(l)) =
+                        (error.status(), retry_after, &self.client.inner.limiter)
+                    {
+                        // Only a wait the client itself would honour holds the others.
+                        if wait <= self.client.tuning().retry_after_max {
+                            l.hold_for(wait);
+                        }
+                    }
                     if !retryable || attempt > cfg.max_retries {
                         break Err(error);
                     }
@@ -601,7 +608,7 @@ impl Request {
                 tracing::debug!(
                     api = cfg.api,
                     waited_ms = waited.as_millis() as u64,
-                    "waited for a rate-limit token"
+                    "waited for room in the rate-limit window"
                 );
             }
         }

@@ -112,7 +112,7 @@ pub struct ClientConfig {
     pub max_retries: u32,
     /// The limit on one HTTP attempt (the operation's deadline bounds the whole call).
     pub request_timeout: Duration,
-    /// Client-side token bucket, shared by every client with the same API and credential in
+    /// Client-side rate limit (a sliding window), shared by every client with the same API and credential in
     /// this process. `None` = unlimited.
     pub requests_per_minute: Option<u32>,
     /// Extra trusted CA certificates (PEM) besides the system roots.

@@ -1,13 +1,24 @@
-//! Client-side rate limits: a token bucket per (API, credential, limit), shared by every
+//! Client-side rate limits: one sliding window per (API, credential, limit), shared by every
 //! client in the process, so parallel Terraform operations together stay under the API's
-//! limit and wait for a token instead of collecting 429s.
+//! limit and wait for their turn instead of collecting 429s.
+//!
+//! The APIs count requests in a sliding window (IC GPU: 120 a minute per account). A token
+//! bucket (governor's GCRA) can only promise `burst + rate × window` per window, so it must
+//! give up either the burst small applies want or the rate large ones need (a quarter-limit
+//! burst left 88 of 120 a minute: 300 instances took 390 s against a 300 s floor). Keeping
+//! the send times of the last window is exact: the whole limit is there at once, and a
+//! request waits only until the oldest one in the window has aged out.
+//!
+//! What the window cannot see is another process's requests: Terraform plans in one provider
+//! process and applies in the next, so the first minute of an apply may find the API's window
+//! fuller than ours. The 429 that follows (retried after its `Retry-After`) holds the whole
+//! window for that long, so the requests queued behind it wait instead of collecting 429s
+//! of their own.
 
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
-use std::num::NonZeroU32;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// At most `requests` in any window of length `per`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -23,45 +34,103 @@ impl RateLimit {
             per: Duration::from_secs(60),
         }
     }
+}
 
-    /// A bucket that never lets more than `requests - 1` through in any window of `per`:
-    /// a burst of a quarter of the limit (Terraform runs are bursty), then one token every
-    /// `per / (requests - burst - spare)`, keeping one request in fifty spare for clock
-    /// jitter between us and the API's sliding window.
-    fn quota(&self) -> Option<Quota> {
-        let n = self.requests.max(1);
-        let burst = (n / 4).clamp(1, n);
-        let spare = (n / 50).max(1);
-        let refill = n.saturating_sub(burst + spare).max(1);
-        let period = self.per.checked_div(refill)?;
-        let burst = NonZeroU32::new(burst)?;
-        Quota::with_period(period).map(|q| q.allow_burst(burst))
+/// The send times of the requests in the last window. It admits one in fifty fewer than the
+/// limit over a window a sixtieth longer, as slack for the time between our send and the
+/// API's count of it.
+pub(crate) struct SlidingWindow {
+    capacity: usize,
+    window: Duration,
+    state: Mutex<Sends>,
+}
+
+#[derive(Default)]
+struct Sends {
+    at: VecDeque<Instant>,
+    /// Nothing is sent before this: the API answered 429 with a `Retry-After`.
+    held_until: Option<Instant>,
+}
+
+impl SlidingWindow {
+    fn new(limit: RateLimit) -> Option<Self> {
+        let capacity = usize::try_from(limit.requests - limit.requests / 50).ok()?;
+        if capacity == 0 || limit.per.is_zero() {
+            return None;
+        }
+        Some(Self {
+            capacity,
+            window: limit.per + limit.per / 60,
+            state: Mutex::new(Sends::default()),
+        })
+    }
+
+    /// Counts a request sent at `now` if the window has room; otherwise how long until it
+    /// will. Nothing is counted for a caller that is told to wait, so dropping its wait
+    /// (a cancelled operation) takes no turn from anyone.
+    fn try_send(&self, now: Instant) -> Result<(), Duration> {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(until) = state.held_until.filter(|u| *u > now) {
+            return Err(until - now);
+        }
+        let sent = &mut state.at;
+        while sent
+            .front()
+            .is_some_and(|t| now.saturating_duration_since(*t) >= self.window)
+        {
+            sent.pop_front();
+        }
+        match sent.front() {
+            Some(oldest) if sent.len() >= self.capacity => {
+                Err(self.window - now.saturating_duration_since(*oldest))
+            }
+            _ => {
+                sent.push_back(now);
+                Ok(())
+            }
+        }
+    }
+
+    /// Holds every request for `wait`: the API refused one and asked for that long.
+    pub(crate) fn hold_for(&self, wait: Duration) {
+        let Some(until) = Instant::now().checked_add(wait) else {
+            return;
+        };
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.held_until = Some(state.held_until.map_or(until, |u| u.max(until)));
+    }
+
+    /// Waits for room in the window and counts this request.
+    pub(crate) async fn until_ready(&self) {
+        while let Err(wait) = self.try_send(Instant::now()) {
+            tokio::time::sleep(wait).await;
+        }
     }
 }
 
 type Key = (String, String, RateLimit);
 
-fn registry() -> &'static Mutex<HashMap<Key, Arc<DefaultDirectRateLimiter>>> {
-    static REG: OnceLock<Mutex<HashMap<Key, Arc<DefaultDirectRateLimiter>>>> = OnceLock::new();
+fn registry() -> &'static Mutex<HashMap<Key, Arc<SlidingWindow>>> {
+    static REG: OnceLock<Mutex<HashMap<Key, Arc<SlidingWindow>>>> = OnceLock::new();
     REG.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
 /// The process-wide limiter for this API and credential (only a hash of the credential is
-/// kept). `None` when the limit cannot form a quota (zero window).
+/// kept). `None` when the limit admits nothing (zero requests or a zero window).
 pub(crate) fn limiter_for(
     api: &str,
     credential: Option<&str>,
     limit: RateLimit,
-) -> Option<Arc<DefaultDirectRateLimiter>> {
-    let quota = limit.quota()?;
+) -> Option<Arc<SlidingWindow>> {
     let hash = hex::encode(Sha256::digest(credential.unwrap_or("").as_bytes()));
     let key = (api.to_string(), hash, limit);
     let mut reg = registry().lock().unwrap_or_else(|p| p.into_inner());
-    Some(
-        reg.entry(key)
-            .or_insert_with(|| Arc::new(RateLimiter::direct(quota)))
-            .clone(),
-    )
+    if let Some(l) = reg.get(&key) {
+        return Some(l.clone());
+    }
+    let l = Arc::new(SlidingWindow::new(limit)?);
+    reg.insert(key, l.clone());
+    Some(l)
 }
 
 #[cfg(test)]
@@ -69,7 +138,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn same_api_and_credential_share_a_bucket() {
+    fn same_api_and_credential_share_a_window() {
         let l = RateLimit::per_minute(120);
         let a = limiter_for("t-share", Some("k1"), l).expect("limiter");
         let b = limiter_for("t-share", Some("k1"), l).expect("limiter");
@@ -79,9 +148,57 @@ mod tests {
     }
 
     #[test]
-    fn burst_is_a_quarter_of_the_limit() {
-        let l = limiter_for("t-burst", None, RateLimit::per_minute(120)).expect("limiter");
-        let allowed = (0..50).filter(|_| l.check().is_ok()).count();
-        assert_eq!(allowed, 30);
+    fn the_whole_limit_but_the_spare_passes_at_once() {
+        let l = SlidingWindow::new(RateLimit::per_minute(120)).expect("limiter");
+        let t0 = Instant::now();
+        let allowed = (0..150).filter(|_| l.try_send(t0).is_ok()).count();
+        assert_eq!(allowed, 118);
+    }
+
+    #[test]
+    fn a_full_window_waits_for_its_oldest_request_to_age_out() {
+        let l = SlidingWindow::new(RateLimit::per_minute(120)).expect("limiter");
+        let t0 = Instant::now();
+        assert!(l.try_send(t0).is_ok());
+        let t1 = t0 + Duration::from_secs(30);
+        for _ in 1..118 {
+            assert!(l.try_send(t1).is_ok());
+        }
+        // The window is 61 s: the request of t0 leaves it at t0 + 61 s, those of t1 later.
+        assert_eq!(l.try_send(t1), Err(Duration::from_secs(31)));
+        assert!(l.try_send(t0 + Duration::from_secs(61)).is_ok());
+        assert!(l.try_send(t0 + Duration::from_secs(62)).is_err());
+    }
+
+    #[test]
+    fn a_429_holds_the_whole_window_for_its_retry_after() {
+        let l = SlidingWindow::new(RateLimit::per_minute(120)).expect("limiter");
+        l.hold_for(Duration::from_secs(5));
+        let now = Instant::now();
+        let wait = l.try_send(now).expect_err("held");
+        assert!(
+            wait > Duration::from_secs(4) && wait <= Duration::from_secs(5),
+            "{wait:?}"
+        );
+        assert!(l.try_send(now + Duration::from_secs(6)).is_ok());
+    }
+
+    #[test]
+    fn one_a_minute_is_one_a_minute() {
+        let l = SlidingWindow::new(RateLimit::per_minute(1)).expect("limiter");
+        let t0 = Instant::now();
+        assert!(l.try_send(t0).is_ok());
+        assert!(l.try_send(t0 + Duration::from_secs(60)).is_err());
+        assert!(l.try_send(t0 + Duration::from_secs(61)).is_ok());
+    }
+
+    #[test]
+    fn a_limit_that_admits_nothing_has_no_limiter() {
+        assert!(limiter_for("t-zero", None, RateLimit::per_minute(0)).is_none());
+        let zero = RateLimit {
+            requests: 10,
+            per: Duration::ZERO,
+        };
+        assert!(limiter_for("t-zero", None, zero).is_none());
     }
 }

@@ -312,7 +312,7 @@ pub struct EmulatorArgs {
     /// Length of one lifecycle step in milliseconds.
     #[arg(long, default_value_t = 1000)]
     pub step_ms: u64,
-    /// IC GPU requests allowed per sliding minute.
+    /// IC GPU requests allowed per sliding minute; 0 turns the limit off.
     #[arg(long, default_value_t = 120)]
     pub rate_limit_per_minute: u32,
     /// A fault rule as JSON (repeatable), e.g. '{"api":"icgpu","times":1,"action":"drop"}'.

@@ -68,6 +68,8 @@ pub struct Attribute {
     /// Filled into the plan when the configuration leaves the attribute null (the attribute
     /// must be OptionalComputed).
     pub default: Option<Value>,
+    /// Read by the provider alone (see [`Attribute::local_setting`]).
+    pub local_setting: bool,
 }
 
 impl std::fmt::Debug for Attribute {
@@ -92,6 +94,7 @@ impl Attribute {
             validators: Vec::new(),
             plan_modifiers: Vec::new(),
             default: None,
+            local_setting: false,
         }
     }
     pub fn string(name: impl Into<String>) -> Self {
@@ -168,6 +171,14 @@ impl Attribute {
         self.mode = Mode::OptionalComputed;
         self
     }
+    /// An argument only the provider reads, such as how a create waits or where it is tried
+    /// (top level only): like the `timeouts` block, a change of it alone is applied without
+    /// the API, and the plan keeps every computed value known.
+    pub fn local_setting(mut self) -> Self {
+        self.local_setting = true;
+        self
+    }
+
     pub fn validator(mut self, v: Arc<dyn Validator>) -> Self {
         self.validators.push(v);
         self

@@ -128,8 +128,26 @@ fn replaces_on_change(a: &Attribute) -> bool {
     })
 }
 
-/// Arguments that only matter to a create, so changing them never replaces an object.
-const CREATE_ONLY: &[&str] = &[MAX_HOURLY_PRICE, "placements", "wait_for_ssh"];
+/// Arguments that only matter to the provider, so changing them never replaces an object:
+/// the price cap (the engine's, checked at plan) and local settings such as `placements` and
+/// `wait_for_ssh`, which steer the next create.
+fn provider_only(a: &Attribute) -> bool {
+    a.local_setting || a.name == MAX_HOURLY_PRICE
+}
+
+#[test]
+fn local_settings_are_arguments_that_never_replace() {
+    let mut seen = BTreeSet::new();
+    for (ty, schema, _) in every_type() {
+        for a in schema.attributes.iter().filter(|a| a.local_setting) {
+            assert!(a.mode.is_configurable(), "{ty}.{}", a.name);
+            assert!(!replaces_on_change(a), "{ty}.{}", a.name);
+            seen.insert(a.name.clone());
+        }
+    }
+    let want = ["placements", "wait_for_endpoint", "wait_for_ssh"];
+    assert_eq!(seen, want.iter().map(|s| s.to_string()).collect());
+}
 
 #[test]
 fn arguments_of_types_without_update_force_replacement() {
@@ -143,9 +161,7 @@ fn arguments_of_types_without_update_force_replacement() {
         let not_replacing: Vec<&str> = schema
             .attributes
             .iter()
-            // The price cap is the engine's, checked at plan; placements and `wait_for_ssh` only
-            // steer the next create: none of them replaces a running object.
-            .filter(|a| a.mode.is_configurable() && !CREATE_ONLY.contains(&a.name.as_str()))
+            .filter(|a| a.mode.is_configurable() && !provider_only(a))
             .filter(|a| !replaces_on_change(a))
             .map(|a| a.name.as_str())
             .collect();

@@ -103,6 +103,16 @@ impl Emulator {
             .sum()
     }
 
+    /// Requests of `api` served besides the listed operations (e.g. besides the refresh's
+    /// reads: whether an apply sent anything).
+    pub fn requests_besides(&self, api: &str, allowed: &[&str]) -> u64 {
+        let allowed: u64 = allowed
+            .iter()
+            .map(|op| self.count(&format!("{api}.{op}")))
+            .sum();
+        self.total(api) - allowed
+    }
+
     /// Every `<api>.<operationId>` served so far, with its count.
     pub fn requests(&self) -> std::collections::BTreeMap<String, u64> {
         self.handle().shared().ledger.counts()

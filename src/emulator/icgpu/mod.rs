@@ -592,9 +592,13 @@ impl App {
     }
 
     /// Sliding one-minute window for the (single) account: `rate_limit_per_minute` on the
-    /// Dashboard API, half of it on the LLM API.
+    /// Dashboard API, half of it on the LLM API; none at all when it is 0 (as the provider's
+    /// `requests_per_minute = 0`).
     fn admit(&self, llm: bool) -> Result<(), ApiError> {
         let dashboard = self.shared.config.rate_limit_per_minute as usize;
+        if dashboard == 0 {
+            return Ok(());
+        }
         let (limit, mut window) = if llm {
             ((dashboard / 2).max(1), lock(&self.api.llm_window))
         } else {

@@ -271,10 +271,10 @@ impl ProviderServer {
             let ctx = self.ctx(&*client, timeout, &notes);
             let plan_json = state::plan_json(&schema, &req.planned_state, &req.config);
             let prior_json = state::model_json(&schema, &req.prior_state);
-            let cap_only =
-                state::only_price_cap_changes(&schema, &req.planned_state, &req.prior_state);
-            let result = if cap_only {
-                // The API knows nothing of the cap: the prior object, with the new cap.
+            let settings_only =
+                state::only_settings_change(&schema, &req.planned_state, &req.prior_state);
+            let result = if settings_only {
+                // The API knows nothing of these settings: the prior object, as planned.
                 Ok(plan_json)
             } else if creating {
                 r.create(&ctx, plan_json).await

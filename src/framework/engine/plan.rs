@@ -4,7 +4,7 @@
 //! requires-replace paths) and finally the resource's own hook. A plan that changes nothing is
 //! the prior state, byte for byte. (The price cap is checked afterwards, in `price.rs`.)
 
-use super::state::{for_each_object, null_write_only, without_price_cap};
+use super::state::{for_each_object, null_write_only, without_settings};
 use crate::framework::diag::Diagnostics;
 use crate::framework::path::AttributePath;
 use crate::framework::planmod::{PlanModifyRequest, PlanModifyResponse};
@@ -26,9 +26,9 @@ pub fn plan(r: &dyn DynResource, prior: &Value, proposed: &Value, config: &Value
     null_write_only(&schema.attributes, &mut state);
     let mut prior_cmp = prior.clone();
     null_write_only(&schema.attributes, &mut prior_cmp);
-    // A new price cap alone changes nothing the API knows, so nothing becomes unknown.
-    if prior.is_null()
-        || without_price_cap(&schema, &state) != without_price_cap(&schema, &prior_cmp)
+    // New timeouts, a new price cap or new local settings alone change nothing the API knows,
+    // so nothing becomes unknown.
+    if prior.is_null() || without_settings(&schema, &state) != without_settings(&schema, &prior_cmp)
     {
         mark_unknown(&schema.attributes, &mut state, config);
     }

@@ -23,20 +23,28 @@ pub fn model_json(schema: &Schema, v: &Value) -> serde_json::Value {
     json
 }
 
-/// `v` with its price cap nulled, for asking whether anything else differs.
-pub fn without_price_cap(schema: &Schema, v: &Value) -> Value {
+/// `v` without the settings the API knows nothing of (the `timeouts` block, the price cap
+/// and local settings such as `wait_for_ssh`), for asking whether anything else differs.
+pub fn without_settings(schema: &Schema, v: &Value) -> Value {
     let mut v = v.clone();
-    if let (Some(obj), Some(_)) = (v.as_object_mut(), &schema.price_cap) {
-        obj.insert(MAX_HOURLY_PRICE.into(), Value::Null);
+    if let Some(obj) = v.as_object_mut() {
+        for a in schema.attributes.iter().filter(|a| a.local_setting) {
+            obj.insert(a.name.clone(), Value::Null);
+        }
+        if schema.blocks.iter().any(|b| b.name == "timeouts") {
+            obj.insert("timeouts".into(), Value::Null);
+        }
+        if schema.price_cap.is_some() {
+            obj.insert(MAX_HOURLY_PRICE.into(), Value::Null);
+        }
     }
     v
 }
 
-/// An update that changes nothing but the price cap: no API call is needed for it.
-pub fn only_price_cap_changes(schema: &Schema, planned: &Value, prior: &Value) -> bool {
-    schema.price_cap.is_some()
-        && !prior.is_null()
-        && without_price_cap(schema, planned) == without_price_cap(schema, prior)
+/// An update that changes nothing but settings (see [`without_settings`]): no API call is
+/// needed for it.
+pub fn only_settings_change(schema: &Schema, planned: &Value, prior: &Value) -> bool {
+    !prior.is_null() && without_settings(schema, planned) == without_settings(schema, prior)
 }
 
 /// The plan as a model sees it: write-only attributes are null in the plan, so their values

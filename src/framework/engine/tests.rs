@@ -87,6 +87,7 @@ impl Resource for Widget {
         plan: Json,
         _prior: Json,
     ) -> Result<Json, Failure<Json>> {
+        self.seen.lock().expect("lock").push(plan.clone());
         Ok(plan)
     }
     async fn delete(&self, _ctx: &Ctx<'_, ()>, _state: Json) -> Result<(), Diagnostics> {
@@ -279,6 +280,58 @@ async fn unchanged_config_plans_exactly_the_prior_state() {
         .await;
     assert_eq!(p.planned_state, prior);
     assert!(p.requires_replace.is_empty());
+}
+
+#[tokio::test]
+async fn new_timeouts_alone_keep_every_value_known_and_reach_no_api() {
+    let (s, seen) = ok_server();
+    configured(&s).await;
+    let prior = obj(&[
+        ("id", "w-1".into()),
+        ("name", "a".into()),
+        ("size", Value::number(50)),
+        ("status", "running".into()),
+    ]);
+    let timeouts = Value::Object([("create".to_string(), Value::string("30m"))].into());
+    let config = obj(&[("name", "a".into()), ("timeouts", timeouts.clone())]);
+    let proposed = obj(&[
+        ("id", "w-1".into()),
+        ("name", "a".into()),
+        ("size", Value::number(50)),
+        ("status", "running".into()),
+        ("timeouts", timeouts.clone()),
+    ]);
+    let p = s
+        .plan_resource_change(PlanRequest {
+            type_name: "test_widget".into(),
+            prior_state: prior.clone(),
+            proposed_new_state: proposed.clone(),
+            config: config.clone(),
+            prior_private: Vec::new(),
+        })
+        .await;
+    assert!(p.diags.is_empty(), "{:?}", p.diags);
+    assert_eq!(
+        p.planned_state, proposed,
+        "status stays known: only timeouts change"
+    );
+    assert!(p.requires_replace.is_empty());
+    let r = s
+        .apply_resource_change(ApplyRequest {
+            type_name: "test_widget".into(),
+            prior_state: prior,
+            planned_state: p.planned_state,
+            config,
+            planned_private: Vec::new(),
+        })
+        .await;
+    assert!(r.diags.is_empty(), "{:?}", r.diags);
+    assert_eq!(r.new_state.attr("timeouts"), Some(&timeouts));
+    assert_eq!(r.new_state.attr("status"), Some(&Value::string("running")));
+    assert!(
+        seen.lock().expect("lock").is_empty(),
+        "no create or update was called"
+    );
 }
 
 #[tokio::test]

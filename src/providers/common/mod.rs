@@ -13,6 +13,7 @@
 //! }
 //! ```
 
+pub mod filter;
 pub mod journal;
 pub mod lifecycle;
 pub mod member;

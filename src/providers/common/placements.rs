@@ -15,6 +15,7 @@ pub const PLACEMENTS: &str = "placements";
 pub fn attribute(choices: Vec<Attribute>, description: &str) -> Attribute {
     Attribute::nested(PLACEMENTS, Nesting::List, choices)
         .optional()
+        .local_setting()
         .validator(validators::size_at_least(1))
         .description(description)
 }

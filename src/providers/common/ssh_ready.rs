@@ -20,6 +20,7 @@ pub fn attributes() -> [Attribute; 2] {
     [
         Attribute::bool(WAIT_FOR_SSH)
             .default(Value::Bool(false))
+            .local_setting()
             .description(
                 "Wait, after the instance is running and within the create timeout, until its \
                  SSH port completes an SSH handshake (banner and key exchange; no login), so \

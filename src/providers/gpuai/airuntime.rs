@@ -575,21 +575,6 @@ impl Resource for AiRuntimeResource {
         .await
     }
 
-    /// Only `wait_for_ssh` and `placements`, which steer a create, change in place: nothing
-    /// is sent, and the rest stays as the API last reported it.
-    async fn update(
-        &self,
-        _ctx: &Ctx<'_, GpuAiClient>,
-        plan: Model,
-        prior: Model,
-    ) -> Result<Model, Failure<Model>> {
-        Ok(Model {
-            wait_for_ssh: plan.wait_for_ssh,
-            placements: plan.placements,
-            ..prior
-        })
-    }
-
     async fn read(
         &self,
         ctx: &Ctx<'_, GpuAiClient>,

@@ -31,62 +31,6 @@ pub const DEFAULT_MOUNT_PATH: &str = "/workspace";
 /// Default protocol of a template port.
 pub const DEFAULT_PORT_PROTOCOL: &str = "http";
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct InventoryItem {
-    pub config_id: String,
-    pub gpu_model: String,
-    pub gpu_vendor: String,
-    pub vram_gib: f64,
-    pub default_cpu_cores: i64,
-    pub default_memory_gib: f64,
-    pub price_per_gpu_per_hour: f64,
-    pub region: String,
-    pub min_gpu_count: i64,
-    pub max_gpu_count: i64,
-    pub available_gpu_count: i64,
-    pub total_gpu_count: i64,
-    pub availability: String,
-    pub instance_type: String,
-    #[serde(rename = "type")]
-    pub type_: String,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct GpuPlan {
-    pub plan_id: String,
-    pub name: String,
-    pub billing_type: String,
-    pub billing_period: String,
-    pub price_per_gpu_per_hour: f64,
-    pub currency: String,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-// Fields repeated rather than `#[serde(flatten)]`: flatten buffers numbers, which breaks
-// under serde_json's `arbitrary_precision`.
-pub struct GpuConfig {
-    pub config_id: String,
-    pub gpu_model: String,
-    pub gpu_vendor: String,
-    pub vram_gib: f64,
-    pub default_cpu_cores: i64,
-    pub default_memory_gib: f64,
-    pub price_per_gpu_per_hour: f64,
-    pub region: String,
-    pub min_gpu_count: i64,
-    pub max_gpu_count: i64,
-    pub available_gpu_count: i64,
-    pub total_gpu_count: i64,
-    pub availability: String,
-    pub instance_type: String,
-    #[serde(rename = "type")]
-    pub type_: String,
-    #[serde(default)]
-    pub regions: Vec<String>,
-    #[serde(default)]
-    pub plans: Vec<GpuPlan>,
-}
-
 #[derive(Clone, Debug, Serialize)]
 pub struct CreateNotifyRequest<'a> {
     pub region_id: &'a str,
@@ -287,22 +231,5 @@ mod tests {
         let ep = rt.endpoints.expect("endpoints");
         assert_eq!(ep.ssh.map(|s| s.port), Some(30022));
         assert_eq!(ep.http.len(), 1);
-    }
-
-    #[test]
-    fn gpu_config_flattens_the_inventory_item() {
-        let c: GpuConfig = serde_json::from_value(json!({
-            "config_id": "c", "gpu_model": "NVIDIA H100", "gpu_vendor": "NVIDIA", "vram_gib": 80,
-            "default_cpu_cores": 20, "default_memory_gib": 125, "price_per_gpu_per_hour": 1.99,
-            "region": "as-south-1", "min_gpu_count": 1, "max_gpu_count": 0, "available_gpu_count": 0,
-            "total_gpu_count": 0, "availability": "None", "instance_type": "airuntime", "type": "GPU",
-            "regions": ["as-south-1"],
-            "plans": [{"plan_id": "p", "name": "n", "billing_type": "on_demand", "billing_period": "1h",
-                "price_per_gpu_per_hour": 1.99, "currency": "USD"}]
-        }))
-        .expect("parses");
-        assert_eq!(c.type_, "GPU");
-        assert_eq!(c.vram_gib, 80.0);
-        assert_eq!(c.plans[0].plan_id, "p");
     }
 }

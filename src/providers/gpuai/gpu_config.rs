@@ -3,8 +3,8 @@
 //! `max_hourly_price`.
 
 use super::airuntime::PlacementModel;
-use super::api::{self, GpuConfig as ApiGpuConfig, GpuPlan, InventoryItem};
-use super::shared::inventory_item_attributes;
+use super::api;
+use super::shared::{inventory_item_attributes, InventoryItemModel};
 use super::GpuAiClient;
 use crate::client::{list_all_pages, ClientError};
 use crate::framework::schema::{Attribute, Nesting, Schema};
@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::str::FromStr;
 
+/// The API's `GpuPlan`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PlanModel {
@@ -31,6 +32,9 @@ pub struct PlanModel {
     pub currency: Option<String>,
 }
 
+/// The API's `GpuConfig`: an [`InventoryItemModel`]'s fields (repeated rather than
+/// `#[serde(flatten)]`, which buffers numbers and so breaks under serde_json's
+/// `arbitrary_precision`) with `regions` and `plans`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Model {
@@ -98,40 +102,6 @@ pub fn schema() -> Schema {
     )
 }
 
-fn observe(c: ApiGpuConfig) -> Model {
-    Model {
-        config_id: Some(c.config_id),
-        gpu_model: Some(c.gpu_model),
-        gpu_vendor: Some(c.gpu_vendor),
-        vram_gib: Some(c.vram_gib),
-        default_cpu_cores: Some(c.default_cpu_cores),
-        default_memory_gib: Some(c.default_memory_gib),
-        price_per_gpu_per_hour: Some(c.price_per_gpu_per_hour),
-        region: Some(c.region),
-        min_gpu_count: Some(c.min_gpu_count),
-        max_gpu_count: Some(c.max_gpu_count),
-        available_gpu_count: Some(c.available_gpu_count),
-        total_gpu_count: Some(c.total_gpu_count),
-        availability: Some(c.availability),
-        instance_type: Some(c.instance_type),
-        type_: Some(c.type_),
-        regions: Some(c.regions),
-        plans: Some(
-            c.plans
-                .into_iter()
-                .map(|p| PlanModel {
-                    plan_id: Some(p.plan_id),
-                    name: Some(p.name),
-                    billing_type: Some(p.billing_type),
-                    billing_period: Some(p.billing_period),
-                    price_per_gpu_per_hour: Some(p.price_per_gpu_per_hour),
-                    currency: Some(p.currency),
-                })
-                .collect(),
-        ),
-    }
-}
-
 /// How `gpuai_airuntime` is priced: its plan's price per GPU times its GPUs.
 pub(super) const RUNTIME_PRICE: PriceCap = PriceCap {
     unit: "US dollars per hour",
@@ -148,7 +118,7 @@ pub(super) const RUNTIME_PRICE: PriceCap = PriceCap {
     ],
 };
 
-async fn fetch(ctx: &Ctx<'_, GpuAiClient>, id: &str) -> Result<ApiGpuConfig, ClientError> {
+async fn fetch(ctx: &Ctx<'_, GpuAiClient>, id: &str) -> Result<Model, ClientError> {
     common::bind(&ctx.client.inventory, ctx)
         .get(api::GPU_CONFIG_PATH)
         .query("config_id", id)
@@ -161,7 +131,7 @@ async fn fetch(ctx: &Ctx<'_, GpuAiClient>, id: &str) -> Result<ApiGpuConfig, Cli
 pub(super) async fn inventory_in(
     ctx: &Ctx<'_, GpuAiClient>,
     region: &str,
-) -> Result<Vec<InventoryItem>, ClientError> {
+) -> Result<Vec<InventoryItemModel>, ClientError> {
     let req = common::bind(&ctx.client.inventory, ctx)
         .get(api::INVENTORY_PATH)
         .query("region", region)
@@ -175,10 +145,10 @@ pub(super) async fn inventory_in(
 pub(super) async fn config_for(
     ctx: &Ctx<'_, GpuAiClient>,
     region: &str,
-    inventory: Option<&[InventoryItem]>,
+    inventory: Option<&[InventoryItemModel]>,
     plan_id: &str,
     gpu_config_id: Option<&str>,
-) -> Result<Option<(String, GpuPlan)>, ClientError> {
+) -> Result<Option<(String, PlanModel)>, ClientError> {
     let candidates = match (gpu_config_id, inventory) {
         (Some(id), _) => vec![id.to_string()],
         (None, Some(items)) => config_ids(items),
@@ -186,15 +156,16 @@ pub(super) async fn config_for(
     };
     for id in candidates {
         let config = fetch(ctx, &id).await?;
-        if let Some(plan) = config.plans.into_iter().find(|p| p.plan_id == plan_id) {
+        let mut plans = config.plans.into_iter().flatten();
+        if let Some(plan) = plans.find(|p| p.plan_id.as_deref() == Some(plan_id)) {
             return Ok(Some((id, plan)));
         }
     }
     Ok(None)
 }
 
-fn config_ids(items: &[InventoryItem]) -> Vec<String> {
-    let mut ids: Vec<String> = items.iter().map(|i| i.config_id.clone()).collect();
+fn config_ids(items: &[InventoryItemModel]) -> Vec<String> {
+    let mut ids: Vec<String> = items.iter().filter_map(|i| i.config_id.clone()).collect();
     ids.sort();
     ids.dedup();
     ids
@@ -203,23 +174,25 @@ fn config_ids(items: &[InventoryItem]) -> Vec<String> {
 /// The listed price of `gpu_count` GPUs of `config_id` on `plan`.
 pub(super) fn plan_price(
     config_id: &str,
-    plan: &GpuPlan,
+    plan: &PlanModel,
     gpu_count: i64,
 ) -> Result<ListedPrice, Diagnostics> {
-    let plan_id = &plan.plan_id;
-    if plan.currency != "USD" {
+    let plan_id = plan.plan_id.as_deref().unwrap_or_default();
+    let currency = plan.currency.as_deref().unwrap_or("no currency");
+    if currency != "USD" {
         return Err(Diagnostics::single_attribute_error(
             AttributePath::attr("plan_id"),
             "Plan is not priced in US dollars",
             format!(
-                "Plan {plan_id:?} is priced in {}, so a max_hourly_price in US dollars \
+                "Plan {plan_id:?} is priced in {currency}, so a max_hourly_price in US dollars \
                  cannot be checked against it. Nothing was created.",
-                plan.currency
             ),
         ));
     }
     // Through its shortest decimal text, so 0.98 stays 0.98 and not its binary neighbour.
-    let listed = plan.price_per_gpu_per_hour.to_string();
+    let listed = plan
+        .price_per_gpu_per_hour
+        .map_or_else(|| "no price".to_string(), |p| p.to_string());
     let per_gpu = BigDecimal::from_str(&listed).map_err(|_| {
         Diagnostics::single_attribute_error(
             AttributePath::attr("plan_id"),
@@ -267,7 +240,7 @@ pub(super) async fn runtime_candidates(
     gpu_config_id: Option<&str>,
     gpus: i64,
 ) -> Result<Vec<Candidate<PlacementModel>>, Diagnostics> {
-    let mut inventories: HashMap<String, Vec<InventoryItem>> = HashMap::new();
+    let mut inventories: HashMap<String, Vec<InventoryItemModel>> = HashMap::new();
     let mut out = Vec::new();
     for p in list {
         let (region, plan_id) = p.choice();
@@ -284,12 +257,17 @@ pub(super) async fn runtime_candidates(
                 Some(id) => format!("GPU config {id} does not offer this plan"),
                 None => "no GPU config in this region offers this plan".to_string(),
             }),
-            Some((id, offered)) => match items.iter().find(|i| i.config_id == id) {
+            Some((id, offered)) => match items
+                .iter()
+                .find(|i| i.config_id.as_deref() == Some(id.as_str()))
+            {
                 None => Some(format!("GPU config {id} is not offered in this region")),
-                Some(row) if row.max_gpu_count < gpus => Some(format!(
+                Some(row) if row.max_gpu_count.unwrap_or(0) < gpus => Some(format!(
                     "the inventory shows {} GPU(s) of config {id} free here \
                      (max_gpu_count = {}, availability {}), fewer than gpu_count = {gpus}",
-                    row.available_gpu_count, row.max_gpu_count, row.availability
+                    row.available_gpu_count.unwrap_or(0),
+                    row.max_gpu_count.unwrap_or(0),
+                    row.availability.as_deref().unwrap_or("unknown")
                 )),
                 // Priced only under a cap: a plan in another currency is no reason to skip.
                 Some(_) => match ctx.price_limit() {
@@ -345,13 +323,14 @@ impl DataSource for GpuConfigDataSource {
 
     async fn read(&self, ctx: &Ctx<'_, GpuAiClient>, config: Model) -> Result<Model, Diagnostics> {
         let id = config.config_id.clone().unwrap_or_default();
-        Ok(observe(fetch(ctx, &id).await?))
+        Ok(fetch(ctx, &id).await?)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn model_attributes_match_the_schema() {
@@ -363,5 +342,24 @@ mod tests {
             assert!(json.get(&a.name).is_some(), "model lacks {}", a.name);
             assert!(!a.description.is_empty(), "{}", a.name);
         }
+    }
+
+    #[test]
+    fn the_api_answer_is_the_state() {
+        let c: Model = serde_json::from_value(json!({
+            "config_id": "c", "gpu_model": "NVIDIA H100", "gpu_vendor": "NVIDIA", "vram_gib": 80,
+            "default_cpu_cores": 20, "default_memory_gib": 125, "price_per_gpu_per_hour": 1.99,
+            "region": "as-south-1", "min_gpu_count": 1, "max_gpu_count": 0, "available_gpu_count": 0,
+            "total_gpu_count": 0, "availability": "None", "instance_type": "airuntime", "type": "GPU",
+            "regions": ["as-south-1"],
+            "plans": [{"plan_id": "p", "name": "n", "billing_type": "on_demand", "billing_period": "1h",
+                "price_per_gpu_per_hour": 1.99, "currency": "USD"}]
+        }))
+        .expect("parses");
+        assert_eq!(c.type_.as_deref(), Some("GPU"));
+        assert_eq!(c.vram_gib, Some(80.0));
+        let plans = c.plans.expect("plans");
+        assert_eq!(plans[0].plan_id.as_deref(), Some("p"));
+        assert_eq!(plans[0].currency.as_deref(), Some("USD"));
     }
 }

@@ -1,7 +1,7 @@
 //! `gpuai_inventory`: the deployable GPU offerings right now, filtered as the API filters them,
 //! every page walked.
 
-use super::api::{self, InventoryItem};
+use super::api;
 use super::shared::{inventory_item_attributes, InventoryItemModel};
 use super::GpuAiClient;
 use crate::client::list_all_pages;
@@ -124,9 +124,9 @@ impl DataSource for InventoryDataSource {
                 req = req.query(key, v);
             }
         }
-        let items: Vec<InventoryItem> = list_all_pages(req, "data", api::PAGE_LIMIT).await?;
+        let items: Vec<InventoryItemModel> = list_all_pages(req, "data", api::PAGE_LIMIT).await?;
         Ok(Model {
-            items: Some(items.iter().map(InventoryItemModel::from).collect()),
+            items: Some(items),
             ..config
         })
     }

@@ -169,7 +169,7 @@ impl TemplateSpecModel {
     }
 }
 
-/// An inventory item's fields, all read-only.
+/// The API's `InventoryItem`, as it answers and as state holds it (read-only).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct InventoryItemModel {
@@ -189,28 +189,6 @@ pub struct InventoryItemModel {
     pub instance_type: Option<String>,
     #[serde(rename = "type")]
     pub type_: Option<String>,
-}
-
-impl From<&api::InventoryItem> for InventoryItemModel {
-    fn from(i: &api::InventoryItem) -> Self {
-        Self {
-            config_id: Some(i.config_id.clone()),
-            gpu_model: Some(i.gpu_model.clone()),
-            gpu_vendor: Some(i.gpu_vendor.clone()),
-            vram_gib: Some(i.vram_gib),
-            default_cpu_cores: Some(i.default_cpu_cores),
-            default_memory_gib: Some(i.default_memory_gib),
-            price_per_gpu_per_hour: Some(i.price_per_gpu_per_hour),
-            region: Some(i.region.clone()),
-            min_gpu_count: Some(i.min_gpu_count),
-            max_gpu_count: Some(i.max_gpu_count),
-            available_gpu_count: Some(i.available_gpu_count),
-            total_gpu_count: Some(i.total_gpu_count),
-            availability: Some(i.availability.clone()),
-            instance_type: Some(i.instance_type.clone()),
-            type_: Some(i.type_.clone()),
-        }
-    }
 }
 
 /// The inventory item's attributes (read-only), except `config_id` and `region`, whose mode

@@ -215,31 +215,6 @@ impl Resource for ClusterResource {
         Ok(Some(state))
     }
 
-    /// Only a `timeouts` change reaches here (everything else replaces the cluster): refresh
-    /// the computed values rather than leaving them unknown.
-    async fn update(
-        &self,
-        ctx: &Ctx<'_, IcGpuClient>,
-        plan: ClusterModel,
-        prior: ClusterModel,
-    ) -> Result<ClusterModel, Failure<ClusterModel>> {
-        let api = &super::api(ctx)?;
-        let id = prior.id.clone().unwrap_or_default();
-        let c: Cluster = api
-            .get(&Clusters::path(&id))
-            .describe(format!("read cluster {id}"))
-            .send()
-            .await
-            .map_err(Diagnostics::from)?;
-        let mut state = ClusterModel {
-            name: plan.name,
-            version: plan.version,
-            ..prior
-        };
-        state.observe(&c);
-        Ok(state)
-    }
-
     async fn delete(
         &self,
         ctx: &Ctx<'_, IcGpuClient>,

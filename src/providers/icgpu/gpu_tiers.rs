@@ -7,6 +7,7 @@ use crate::client::{list_all_token, ClientError};
 use crate::framework::{
     Attribute, AttributePath, Ctx, DataSource, Diagnostics, ListedPrice, Nesting, PriceCap, Schema,
 };
+use crate::providers::common::filter;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
@@ -82,13 +83,7 @@ fn filter(tiers: Vec<GpuTier>, q: &GpuTiersModel) -> Vec<GpuTier> {
         .into_iter()
         .filter(|t| q.tier.as_ref().is_none_or(|want| &t.tier == want))
         .filter(|t| !q.available_only.unwrap_or(false) || t.available.unwrap_or(false))
-        .filter(|t| {
-            q.gpu_model.as_ref().is_none_or(|want| {
-                t.gpu_model
-                    .as_ref()
-                    .is_some_and(|m| m.eq_ignore_ascii_case(want))
-            })
-        })
+        .filter(|t| filter::is_text(&q.gpu_model, &t.gpu_model))
         .collect()
 }
 

@@ -8,7 +8,7 @@ use super::{records, ssh_public_key, IcGpuClient};
 use crate::client::{Api, ClientError};
 use crate::framework::resource::{ModifyPlanRequest, Operation};
 use crate::framework::{validators, Attribute, Ctx, Diagnostics, Failure, Resource, Schema};
-use crate::framework::{ImportForm, Nesting, Value};
+use crate::framework::{ImportForm, Value};
 use crate::providers::common::lifecycle::{self, Candidate, Fields, Statuses};
 use crate::providers::common::{placements, ssh_ready};
 use async_trait::async_trait;
@@ -201,9 +201,7 @@ fn capacity_conflict(tier: &str, status: Option<u16>, detail: &str) -> Option<Di
 }
 
 fn placements_attribute() -> Attribute {
-    Attribute::nested(
-        placements::PLACEMENTS,
-        Nesting::List,
+    placements::attribute(
         vec![
             Attribute::string("tier")
                 .required()
@@ -214,10 +212,6 @@ fn placements_attribute() -> Attribute {
                 .one_of(WORKLOAD_TYPES)
                 .description("Workload type, as in `workload_type`; `interactive` when omitted."),
         ],
-    )
-    .optional()
-    .validator(validators::size_at_least(1))
-    .description(
         "Capacity failover: (tier, workload type) choices in order of preference, instead of \
          `tier` and `workload_type`. Create skips the tiers the public GPU tier list shows \
          without capacity (`available = false`, for batch too: a failover never queues) or \

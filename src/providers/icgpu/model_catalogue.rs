@@ -5,6 +5,7 @@ use super::api::{ENGINES, MODEL_TASKS, RESOURCE_PROFILES};
 use super::IcGpuClient;
 use crate::client::list_all_token;
 use crate::framework::{Attribute, Ctx, DataSource, Diagnostics, Nesting, Schema};
+use crate::providers::common::filter;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
@@ -35,18 +36,14 @@ pub struct CatalogueEntryModel {
     pub description: Option<String>,
 }
 
-fn matches(want: &Option<String>, have: &Option<String>) -> bool {
-    want.as_ref().is_none_or(|w| have.as_ref() == Some(w))
-}
-
 /// The entries that pass the optional filters.
 fn filter(entries: Vec<CatalogueEntryModel>, q: &ModelCatalogueModel) -> Vec<CatalogueEntryModel> {
     entries
         .into_iter()
-        .filter(|e| matches(&q.engine, &e.engine))
-        .filter(|e| matches(&q.task, &e.task))
-        .filter(|e| matches(&q.resource_profile, &e.resource_profile))
-        .filter(|e| q.gated.is_none_or(|g| e.gated == Some(g)))
+        .filter(|e| filter::is(&q.engine, &e.engine))
+        .filter(|e| filter::is(&q.task, &e.task))
+        .filter(|e| filter::is(&q.resource_profile, &e.resource_profile))
+        .filter(|e| filter::is(&q.gated, &e.gated))
         .collect()
 }
 

@@ -246,9 +246,11 @@ impl Resource for ModelDeploymentResource {
         .attribute(
             Attribute::bool("wait_for_endpoint")
                 .default(Value::Bool(false))
+                .local_setting()
                 .description(
                     "When true and `min_replicas` > 0, create also waits (within the create \
-                     timeout) until `GET <endpoint>/models` answers 200. Default false.",
+                     timeout) until `GET <endpoint>/models` answers 200. Default false. \
+                     Changing it alone changes nothing remote.",
                 ),
         )
         .attribute(Attribute::string("status").output(

@@ -181,20 +181,6 @@ impl Resource for SlurmEnvironmentResource {
         }))
     }
 
-    /// Only `wait_for_ssh` or `timeouts` reach here (everything else replaces): nothing
-    /// remote changes, so the prior computed values stay.
-    async fn update(
-        &self,
-        _ctx: &Ctx<'_, IcGpuClient>,
-        plan: SlurmEnvironmentModel,
-        prior: SlurmEnvironmentModel,
-    ) -> Result<SlurmEnvironmentModel, Failure<SlurmEnvironmentModel>> {
-        Ok(SlurmEnvironmentModel {
-            wait_for_ssh: plan.wait_for_ssh,
-            ..prior
-        })
-    }
-
     async fn delete(
         &self,
         ctx: &Ctx<'_, IcGpuClient>,

@@ -3,6 +3,7 @@
 use super::IcGpuClient;
 use crate::client::list_all_token;
 use crate::framework::{validators, Attribute, Ctx, DataSource, Diagnostics, Nesting, Schema};
+use crate::providers::common::filter;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
@@ -30,17 +31,8 @@ pub struct TokenPackageModel {
 fn filter(packages: Vec<TokenPackageModel>, q: &TokenPackagesModel) -> Vec<TokenPackageModel> {
     packages
         .into_iter()
-        .filter(|p| {
-            q.name.as_ref().is_none_or(|want| {
-                p.name
-                    .as_ref()
-                    .is_some_and(|n| n.eq_ignore_ascii_case(want))
-            })
-        })
-        .filter(|p| {
-            q.min_tokens
-                .is_none_or(|min| p.tokens.is_some_and(|t| t >= min))
-        })
+        .filter(|p| filter::is_text(&q.name, &p.name))
+        .filter(|p| filter::at_least(q.min_tokens, p.tokens))
         .collect()
 }
 

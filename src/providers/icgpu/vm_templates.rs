@@ -7,6 +7,7 @@ use crate::framework::resource::ModifyPlanRequest;
 use crate::framework::{
     Attribute, AttributePath, Ctx, DataSource, Diagnostics, Nesting, Schema, Value,
 };
+use crate::providers::common::filter;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
@@ -118,18 +119,12 @@ pub(crate) async fn check_vm_plan(
 fn filter(templates: Vec<VmTemplateModel>, q: &VmTemplatesModel) -> Vec<VmTemplateModel> {
     templates
         .into_iter()
-        .filter(|t| q.os.as_ref().is_none_or(|want| t.os.as_ref() == Some(want)))
+        .filter(|t| filter::is(&q.os, &t.os))
         .filter(|t| {
             q.gpu
                 .is_none_or(|want| (t.gpu_count.unwrap_or(0) > 0) == want)
         })
-        .filter(|t| {
-            q.gpu_model.as_ref().is_none_or(|want| {
-                t.gpu_model
-                    .as_ref()
-                    .is_some_and(|m| m.eq_ignore_ascii_case(want))
-            })
-        })
+        .filter(|t| filter::is_text(&q.gpu_model, &t.gpu_model))
         .collect()
 }
 

@@ -9,6 +9,7 @@ use crate::client::Client;
 use crate::framework::schema::{Attribute, Nesting, Schema};
 use crate::framework::{AttributePath, Ctx, DataSource, Diagnostics};
 use crate::providers::common;
+use crate::providers::common::filter;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
@@ -71,13 +72,7 @@ impl DataSource for DevicesDataSource {
         let mut devices: Vec<DeviceModel> = list
             .devices
             .into_iter()
-            .filter(|d| {
-                config.model.as_deref().is_none_or(|want| {
-                    d.model
-                        .as_deref()
-                        .is_some_and(|m| m.eq_ignore_ascii_case(want))
-                })
-            })
+            .filter(|d| filter::is_text(&config.model, &d.model))
             .collect();
         let require = config.require_healthy.unwrap_or(false);
         if config.include_health.unwrap_or(false) || require {
