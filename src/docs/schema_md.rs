@@ -99,6 +99,11 @@ fn attribute_line(a: &Attribute, parent: &str, nested: &mut Vec<NestedSection>) 
             text.push_str(&format!(" Defaults to `{}`.", d.to_json()));
         }
     }
+    if a.local_setting {
+        text.push_str(
+            " Changing it alone is applied without any request and changes nothing remote.",
+        );
+    }
     if let Some(msg) = &a.deprecation {
         text.push_str(&format!(" **Deprecated:** {msg}"));
     }

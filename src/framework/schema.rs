@@ -322,7 +322,7 @@ impl Schema {
             nesting: Nesting::Single,
             attributes,
             blocks: Vec::new(),
-            description: "How long operations may take before they fail.".into(),
+            description: "How long operations may take before they fail. Changing only these is applied without any request.".into(),
             min_items: 0,
             max_items: 0,
         });

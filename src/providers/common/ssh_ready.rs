@@ -24,8 +24,7 @@ pub fn attributes() -> [Attribute; 2] {
             .description(
                 "Wait, after the instance is running and within the create timeout, until its \
                  SSH port completes an SSH handshake (banner and key exchange; no login), so \
-                 that provisioners and later resources can connect at once. Changing it alone \
-                 changes nothing remote.",
+                 that provisioners and later resources can connect at once.",
             ),
         Attribute::string(HOST_KEY_FINGERPRINT)
             .computed()

@@ -276,8 +276,7 @@ pub fn schema() -> Schema {
         "Wait, after the runtime is `Running` and within the create timeout, until its SSH \
          endpoint completes an SSH handshake (banner and key exchange; no login). Only a \
          container that exposes an SSH port (a port named `ssh`, or port 22) answers there: \
-         plan refuses the wait for an inline `template_spec` or a template without one. \
-         Changing it alone changes nothing remote.",
+         plan refuses the wait for an inline `template_spec` or a template without one.",
     ))
     .attribute(host_key_fingerprint)
     .attribute(placements_attribute())

@@ -249,8 +249,7 @@ impl Resource for ModelDeploymentResource {
                 .local_setting()
                 .description(
                     "When true and `min_replicas` > 0, create also waits (within the create \
-                     timeout) until `GET <endpoint>/models` answers 200. Default false. \
-                     Changing it alone changes nothing remote.",
+                     timeout) until `GET <endpoint>/models` answers 200. Default false.",
                 ),
         )
         .attribute(Attribute::string("status").output(
