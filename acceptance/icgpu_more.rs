@@ -5,7 +5,7 @@
 //! destroy with nothing left live; one-time secrets never reach plan output or TRACE logs.
 
 use crate::support::icgpu::{id_of, import_with_generated_config, live_icgpu};
-use crate::support::{Emulator, Tf};
+use crate::support::{applies_without_requests, Emulator, Tf};
 
 const KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPiKQyUMCva8XXwnIoQFhqpWDNhV93p8WJUtwdMbvKD7 alice@work-laptop";
 
@@ -178,21 +178,8 @@ fn cluster_waits_for_running_exposes_a_sensitive_kubeconfig_replaces_and_imports
         &["icgpu"],
         &cluster_with("acc-cls", r#"timeouts { create = "45m" }"#),
     );
-    let plan = tf.plan_text();
-    assert!(
-        plan.contains("1 to change") && plan.contains("45m"),
-        "{plan}"
-    );
-    assert!(!plan.contains("known after apply"), "{plan}");
-    emu.reset_ledger();
-    tf.apply();
     let refresh = ["getCluster", "listClusters"];
-    assert_eq!(
-        emu.requests_besides("icgpu", &refresh),
-        0,
-        "{:?}",
-        emu.requests()
-    );
+    applies_without_requests(&tf, &emu, "45m", "icgpu", &refresh);
     assert_eq!(tf.resource("icgpu_cluster.c")["timeouts"]["create"], "45m");
     assert_eq!(tf.plan_exit_code(), 0, "{}", tf.plan_text());
 

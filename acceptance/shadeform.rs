@@ -6,7 +6,7 @@
 //! configuration fails at validate, an unlisted cloud only warns; examples apply, and so do
 //! the official provider's three published examples (tests/fixtures/shadeform_official).
 
-use crate::support::{Emulator, Tf};
+use crate::support::{applies_without_requests, Emulator, Tf};
 use std::path::Path;
 
 fn example(rel: &str) -> String {
@@ -121,21 +121,7 @@ fn instance_create_replace_import_destroy() {
         &["shadeform"],
         &instance_with("acc-sf-a", "na-us-bos-1", "wait_for_ssh = true"),
     );
-    let plan = tf.plan_text();
-    assert!(
-        plan.contains("1 to change") && plan.contains("wait_for_ssh"),
-        "{plan}"
-    );
-    assert!(!plan.contains("known after apply"), "{plan}");
-    emu.reset_ledger();
-    tf.apply();
-    let refresh = ["instances"];
-    assert_eq!(
-        emu.requests_besides("shadeform", &refresh),
-        0,
-        "{:?}",
-        emu.requests()
-    );
+    applies_without_requests(&tf, &emu, "wait_for_ssh", "shadeform", &["instances"]);
     let changed = tf.resource("shadeform_instance.a");
     assert_eq!(changed["wait_for_ssh"], true);
     assert_eq!(changed["ip"], a["ip"]);

@@ -530,6 +530,20 @@ impl Drop for Running {
     }
 }
 
+/// A change the provider applies on its own: the plan shows one change naming `shown` and
+/// nothing "known after apply", and the apply sends `api` nothing but the refresh's `reads`.
+pub fn applies_without_requests(tf: &Tf, emu: &Emulator, shown: &str, api: &str, reads: &[&str]) {
+    let plan = tf.plan_text();
+    assert!(
+        plan.contains("1 to change") && plan.contains(shown),
+        "{plan}"
+    );
+    assert!(!plan.contains("known after apply"), "{plan}");
+    emu.reset_ledger();
+    tf.apply();
+    assert_eq!(emu.requests_besides(api, reads), 0, "{:?}", emu.requests());
+}
+
 /// `kill -<signal> <pid>`: the test stands in for the user's terminal or the OOM killer.
 pub fn send_signal(pid: u32, signal: &str) {
     let status = Command::new("kill")
