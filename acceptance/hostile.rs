@@ -8,9 +8,8 @@
 //! It prints a table of case → outcome (straight to stderr, so it shows without
 //! `--nocapture`) and fails if any case did not hold.
 
-use crate::support::{Emulator, Tf, TOKENS};
+use crate::support::{report, Emulator, Tf, TOKENS};
 use serde_json::{json, Value};
-use std::io::Write;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -712,8 +711,7 @@ fn hostile_answers_end_in_clear_diagnostics_and_intact_state() {
         };
         table.push_str(&format!("{:<width$} | {outcome}\n", r.case));
     }
-    // Straight to the process's stderr: the test harness captures `eprintln!`, not this.
-    let _ = std::io::stderr().write_all(table.as_bytes());
+    report(&table);
     let failed: Vec<String> = rows
         .iter()
         .filter_map(|r| r.outcome.as_ref().err().map(|e| format!("{}: {e}", r.case)))

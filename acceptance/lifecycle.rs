@@ -11,9 +11,9 @@
 //!   refresh returns within 2 s;
 //! - a create that reaches a failed or unknown status fails at once, naming it.
 //!
-//! Each test prints its figures (visible with `--nocapture`, and on failure).
+//! Each test prints its figures straight to stderr (`support::report`), so CI shows them.
 
-use crate::support::{wait_for, Emulator, Tf};
+use crate::support::{report, wait_for, Emulator, Tf};
 use gpucloud::emulator::EmulatorConfig;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -284,7 +284,7 @@ impl Figures {
     }
 
     fn print(&self, label: &str) {
-        println!(
+        report(&format!(
             "[{label}] creates {:?} (total {}), duplicates {}, missing {:?}, live {}, in state {}, orphans {} (e.g. {:?}), in state but not live {:?}",
             self.created,
             self.created.values().sum::<usize>(),
@@ -295,19 +295,19 @@ impl Figures {
             self.orphans.len(),
             self.orphans.iter().take(3).collect::<Vec<_>>(),
             self.untracked_in_state,
-        );
+        ));
     }
 }
 
 fn print_faults(emu: &Emulator, label: &str) {
     let t = emu.fault_tally();
     let handled: u64 = MEMBERS.iter().map(|m| emu.total(m)).sum();
-    println!(
+    report(&format!(
         "[{label}] requests handled {handled}; faults injected {} {:?}, retries seen {}",
         t.total_injected(),
         t.injected,
         t.retries
-    );
+    ));
 }
 
 /// Terraform's output from its first error on (the plan before it is long and says nothing).
@@ -478,34 +478,34 @@ fn fault_campaign_over_every_member_applies_and_destroys_at_the_first_try() {
     let (applied, apply_text) = run(&tf, &apply_args(16));
     let apply_took = started.elapsed();
     let after_apply = Figures::of(&emu, &tf, &expected);
-    println!(
+    report(&format!(
         "[campaign] {resources} resources; first apply {} in {:.1}s",
         if applied { "succeeded" } else { "FAILED" },
         apply_took.as_secs_f64()
-    );
+    ));
     print_faults(&emu, "after apply");
     after_apply.print("after apply");
     let apply_errors = error_summaries(&apply_text);
-    println!(
+    report(&format!(
         "[campaign] errors shown by the first apply: {} {apply_errors:#?}",
         apply_errors.len()
-    );
+    ));
 
     let started = Instant::now();
     let (destroyed, destroy_text) = run(&tf, &destroy_args(16));
     let destroy_took = started.elapsed();
     let live_after_destroy: Vec<_> = emu.live();
-    println!(
+    report(&format!(
         "[campaign] first destroy {} in {:.1}s; live after destroy {}",
         if destroyed { "succeeded" } else { "FAILED" },
         destroy_took.as_secs_f64(),
         live_after_destroy.len()
-    );
+    ));
     print_faults(&emu, "after destroy");
-    println!(
+    report(&format!(
         "[campaign] errors shown by the first destroy: {:#?}; left running {live_after_destroy:?}",
         error_summaries(&destroy_text)
-    );
+    ));
     let tally = emu.fault_tally();
     assert!(
         tally.total_injected() > 0 && tally.retries > 0,
@@ -548,7 +548,9 @@ fn ctrl_c_while_creates_wait_saves_them_and_the_next_apply_replaces_nothing() {
     let (expected, resources) = (fleet.expected(), fleet.size());
     let apply = fleet.apply_held(&emu, &tf);
     let waiting = emu.live().iter().filter(|o| starting(&o.status)).count();
-    println!("[ctrl-c] {waiting} creates accepted and waiting for their instances");
+    report(&format!(
+        "[ctrl-c] {waiting} creates accepted and waiting for their instances"
+    ));
     assert!(waiting >= 30, "only {waiting} creates waiting");
 
     let interrupted = Instant::now();
@@ -557,12 +559,12 @@ fn ctrl_c_while_creates_wait_saves_them_and_the_next_apply_replaces_nothing() {
         .wait(interrupted, Duration::from_secs(90))
         .expect("terraform exits after Ctrl-C");
     let (saved, saved_tainted) = saved_and_tainted(&tf);
-    println!(
+    report(&format!(
         "[ctrl-c] terraform exited {:?} {:.1}s after SIGINT; {saved} resources saved, {saved_tainted} of them tainted",
         done.code,
         done.took.as_secs_f64()
-    );
-    println!("[ctrl-c] released {} held objects", emu.release());
+    ));
+    report(&format!("[ctrl-c] released {} held objects", emu.release()));
     wait_for(
         "the interrupted instances to come up",
         Duration::from_secs(60),
@@ -577,7 +579,9 @@ fn ctrl_c_while_creates_wait_saves_them_and_the_next_apply_replaces_nothing() {
         + emu.count("amd.terminateInstance")
         + emu.count("shadeform.Delete")
         + emu.count("gpuai.deleteAIRuntime");
-    println!("[ctrl-c] next apply {applied}; deletes sent {terminated}");
+    report(&format!(
+        "[ctrl-c] next apply {applied}; deletes sent {terminated}"
+    ));
 
     assert_eq!(saved, resources, "every accepted create is in state");
     assert_eq!(saved_tainted, 0, "interrupted creates are saved untainted");
@@ -599,10 +603,10 @@ fn a_killed_provider_leaves_no_duplicate_and_no_orphan() {
     let (expected, resources) = (fleet.expected(), fleet.size());
     let mut apply = fleet.apply_held(&emu, &tf);
     let providers = apply.provider_pids();
-    println!(
+    report(&format!(
         "[crash] the API accepted {} creates; killing provider processes {providers:?}",
         emu.created_total()
-    );
+    ));
     assert!(
         !providers.is_empty(),
         "no provider process found below terraform"
@@ -616,28 +620,28 @@ fn a_killed_provider_leaves_no_duplicate_and_no_orphan() {
         .wait(killed, Duration::from_secs(60))
         .expect("terraform exits once its providers are gone");
     let (saved, _) = saved_and_tainted(&tf);
-    println!(
+    report(&format!(
         "[crash] terraform exited {:?}; {saved} resources saved in state",
         done.code
-    );
-    println!("[crash] released {} held objects", emu.release());
+    ));
+    report(&format!("[crash] released {} held objects", emu.release()));
     Figures::of(&emu, &tf, &expected).print("after the kill");
 
     let (applied, apply_text) = run(&tf, &apply_args(resources));
     let after = Figures::of(&emu, &tf, &expected);
     after.print("after the next apply");
     if !applied {
-        println!(
+        report(&format!(
             "[crash] the next apply failed: {:#?}",
             error_summaries(&apply_text)
-        );
+        ));
     }
     let (destroyed, destroy_text) = run(&tf, &destroy_args(resources));
     let left = emu.live();
-    println!(
+    report(&format!(
         "[crash] destroy {destroyed}; live after destroy {}",
         left.len()
-    );
+    ));
 
     after.assert_converged(applied, &apply_text);
     assert_eq!(after.state, resources);
@@ -680,11 +684,11 @@ fn a_read_that_outlives_timeouts_read_fails_at_its_deadline() {
     let out = tf.run(&["plan", "-input=false", "-no-color"]);
     let took = started.elapsed();
     let text = crate::support::describe(&out);
-    println!(
+    report(&format!(
         "[read deadline] plan with 30 s reads and timeouts.read = 3s ended {:?} after {:.1}s",
         out.status.code(),
         took.as_secs_f64()
-    );
+    ));
     assert!(!out.status.success(), "the refresh cannot succeed:\n{text}");
     assert!(
         took >= Duration::from_secs(3) && took < Duration::from_secs(12),
@@ -732,12 +736,12 @@ fn ctrl_c_during_a_hanging_refresh_returns_within_two_seconds() {
     plan.signal("INT");
     let done = plan.wait(interrupted, Duration::from_secs(60));
     match &done {
-        Some(d) => println!(
+        Some(d) => report(&format!(
             "[ctrl-c refresh] terraform exited {:?} {:.1}s after SIGINT",
             d.code,
             d.took.as_secs_f64()
-        ),
-        None => println!("[ctrl-c refresh] terraform still running 60 s after SIGINT"),
+        )),
+        None => report("[ctrl-c refresh] terraform still running 60 s after SIGINT"),
     }
     emu.clear_faults();
     let done = done.expect("terraform exits after Ctrl-C");
@@ -767,11 +771,11 @@ fn create_ending_in(outcomes: &[(&str, &str, &str, Option<&str>)], label: &str) 
     let out = tf.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
     let took = started.elapsed();
     let text = crate::support::describe(&out);
-    println!(
+    report(&format!(
         "[{label}] apply ended {:?} after {:.1}s (create timeout 30s)",
         out.status.code(),
         took.as_secs_f64()
-    );
+    ));
     let mut problems = Vec::new();
     for (_, address, status, message) in outcomes {
         match diagnostic_for(&text, address) {
@@ -779,9 +783,9 @@ fn create_ending_in(outcomes: &[(&str, &str, &str, Option<&str>)], label: &str) 
             Some(d) => {
                 let names_status = has_word(&d, status);
                 let names_message = message.is_none_or(|m| d.contains(m));
-                println!(
+                report(&format!(
                     "[{label}] {address} → {status:?}: names the status {names_status}, the message {names_message}: {d}"
-                );
+                ));
                 if !names_status {
                     problems.push(format!("{address}: the error does not name {status:?}"));
                 }

@@ -81,6 +81,7 @@ fn config(base: &str) -> ClientConfig {
         max_retries: 5,
         request_timeout: Duration::from_secs(5),
         requests_per_minute: None,
+        rate_limit_dir: None,
         ca_cert_pem: None,
         insecure_skip_verify: false,
     }

@@ -143,6 +143,7 @@ impl Client {
                     requests: n,
                     per: tuning.rate_window,
                 },
+                cfg.rate_limit_dir.as_deref(),
             )
         });
         let base = cfg.base_url.trim_end_matches('/').to_string();

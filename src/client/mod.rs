@@ -112,9 +112,13 @@ pub struct ClientConfig {
     pub max_retries: u32,
     /// The limit on one HTTP attempt (the operation's deadline bounds the whole call).
     pub request_timeout: Duration,
-    /// Client-side rate limit (a sliding window), shared by every client with the same API and credential in
-    /// this process. `None` = unlimited.
+    /// Client-side rate limit (a sliding window), shared by every client with the same API
+    /// and credential in this process. `None` = unlimited.
     pub requests_per_minute: Option<u32>,
+    /// Where the rate limit's window is kept between processes (Terraform plans in one
+    /// provider process and applies in the next, and the API counts both); `None`: in this
+    /// process only.
+    pub rate_limit_dir: Option<std::path::PathBuf>,
     /// Extra trusted CA certificates (PEM) besides the system roots.
     pub ca_cert_pem: Option<String>,
     pub insecure_skip_verify: bool,
@@ -130,6 +134,7 @@ impl Default for ClientConfig {
             max_retries: 5,
             request_timeout: Duration::from_secs(60),
             requests_per_minute: None,
+            rate_limit_dir: None,
             ca_cert_pem: None,
             insecure_skip_verify: false,
         }

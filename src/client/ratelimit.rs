@@ -9,16 +9,20 @@
 //! the send times of the last window is exact: the whole limit is there at once, and a
 //! request waits only until the oldest one in the window has aged out.
 //!
-//! What the window cannot see is another process's requests: Terraform plans in one provider
-//! process and applies in the next, so the first minute of an apply may find the API's window
-//! fuller than ours. The 429 that follows (retried after its `Retry-After`) holds the whole
-//! window for that long, so the requests queued behind it wait instead of collecting 429s
-//! of their own.
+//! Terraform plans in one provider process and applies in the next, and the API counts both:
+//! with a directory to remember it in (the provider passes its journal's), the window's send
+//! times are also appended to a small file there, which the next process starts from. Should
+//! a 429 come all the same (another working directory on the same account), its
+//! `Retry-After` holds the whole window for that long, so the requests queued behind it wait
+//! instead of collecting 429s of their own.
 
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, VecDeque};
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// At most `requests` in any window of length `per`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -50,6 +54,13 @@ struct Sends {
     at: VecDeque<Instant>,
     /// Nothing is sent before this: the API answered 429 with a `Retry-After`.
     held_until: Option<Instant>,
+    /// Where each send is appended (milliseconds since the epoch, one a line) for the next
+    /// process.
+    log: Option<File>,
+}
+
+fn epoch_ms(t: SystemTime) -> Option<u64> {
+    u64::try_from(t.duration_since(UNIX_EPOCH).ok()?.as_millis()).ok()
 }
 
 impl SlidingWindow {
@@ -63,6 +74,43 @@ impl SlidingWindow {
             window: limit.per + limit.per / 60,
             state: Mutex::new(Sends::default()),
         })
+    }
+
+    /// Starts from the sends another process recorded in `path` within the last window, and
+    /// records this process's there. Best effort: a file that cannot be read or written only
+    /// costs the memory across processes.
+    fn remembered_in(self, path: &Path) -> Self {
+        let (now, wall) = (Instant::now(), SystemTime::now());
+        let Some(wall_ms) = epoch_ms(wall) else {
+            return self;
+        };
+        let window_ms = u64::try_from(self.window.as_millis()).unwrap_or(u64::MAX);
+        let mut recent: Vec<u64> = std::fs::read_to_string(path)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.trim().parse().ok())
+            .filter(|t: &u64| *t <= wall_ms && wall_ms - t < window_ms)
+            .collect();
+        recent.sort_unstable();
+        let kept: String = recent.iter().map(|t| format!("{t}\n")).collect();
+        let log = path
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(path, kept))
+            .and_then(|()| File::options().append(true).open(path));
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.at = recent
+            .iter()
+            .filter_map(|t| now.checked_sub(Duration::from_millis(wall_ms - t)))
+            .collect();
+        match log {
+            Ok(f) => state.log = Some(f),
+            Err(e) => {
+                tracing::debug!(path = %path.display(), error = %e, "rate-limit window not kept between processes")
+            }
+        }
+        drop(state);
+        self
     }
 
     /// Counts a request sent at `now` if the window has room; otherwise how long until it
@@ -86,6 +134,10 @@ impl SlidingWindow {
             }
             _ => {
                 sent.push_back(now);
+                if let (Some(log), Some(ms)) = (&mut state.log, epoch_ms(SystemTime::now())) {
+                    // Lost lines only cost the next process its view of this one.
+                    let _ = writeln!(log, "{ms}");
+                }
                 Ok(())
             }
         }
@@ -116,19 +168,29 @@ fn registry() -> &'static Mutex<HashMap<Key, Arc<SlidingWindow>>> {
 }
 
 /// The process-wide limiter for this API and credential (only a hash of the credential is
-/// kept). `None` when the limit admits nothing (zero requests or a zero window).
+/// kept, in memory and in the name of the file in `remember_in`). `None` when the limit
+/// admits nothing (zero requests or a zero window).
 pub(crate) fn limiter_for(
     api: &str,
     credential: Option<&str>,
     limit: RateLimit,
+    remember_in: Option<&Path>,
 ) -> Option<Arc<SlidingWindow>> {
     let hash = hex::encode(Sha256::digest(credential.unwrap_or("").as_bytes()));
+    let file: Option<PathBuf> = remember_in.map(|dir| {
+        let short = hash.get(..16).unwrap_or(&hash);
+        dir.join(format!("ratelimit-{api}-{short}-{}.log", limit.requests))
+    });
     let key = (api.to_string(), hash, limit);
     let mut reg = registry().lock().unwrap_or_else(|p| p.into_inner());
     if let Some(l) = reg.get(&key) {
         return Some(l.clone());
     }
-    let l = Arc::new(SlidingWindow::new(limit)?);
+    let window = SlidingWindow::new(limit)?;
+    let l = Arc::new(match &file {
+        Some(path) => window.remembered_in(path),
+        None => window,
+    });
     reg.insert(key, l.clone());
     Some(l)
 }
@@ -140,9 +202,9 @@ mod tests {
     #[test]
     fn same_api_and_credential_share_a_window() {
         let l = RateLimit::per_minute(120);
-        let a = limiter_for("t-share", Some("k1"), l).expect("limiter");
-        let b = limiter_for("t-share", Some("k1"), l).expect("limiter");
-        let c = limiter_for("t-share", Some("k2"), l).expect("limiter");
+        let a = limiter_for("t-share", Some("k1"), l, None).expect("limiter");
+        let b = limiter_for("t-share", Some("k1"), l, None).expect("limiter");
+        let c = limiter_for("t-share", Some("k2"), l, None).expect("limiter");
         assert!(Arc::ptr_eq(&a, &b));
         assert!(!Arc::ptr_eq(&a, &c));
     }
@@ -184,6 +246,35 @@ mod tests {
     }
 
     #[test]
+    fn the_next_process_starts_from_the_sends_this_one_recorded() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("window.log");
+        let limit = RateLimit::per_minute(120);
+        let plan = SlidingWindow::new(limit)
+            .expect("limiter")
+            .remembered_in(&path);
+        for _ in 0..100 {
+            assert!(plan.try_send(Instant::now()).is_ok());
+        }
+        drop(plan);
+        // A send recorded two minutes ago is out of the window and dropped from the file.
+        let old = epoch_ms(SystemTime::now()).expect("clock") - 120_000;
+        let mut f = File::options().append(true).open(&path).expect("log");
+        writeln!(f, "{old}\ngarbage").expect("append");
+        drop(f);
+        let apply = SlidingWindow::new(limit)
+            .expect("limiter")
+            .remembered_in(&path);
+        let now = Instant::now();
+        assert_eq!((0..50).filter(|_| apply.try_send(now).is_ok()).count(), 18);
+        let lines = std::fs::read_to_string(&path).expect("log").lines().count();
+        assert_eq!(
+            lines, 118,
+            "the 100 recent sends kept, the 18 new ones appended"
+        );
+    }
+
+    #[test]
     fn one_a_minute_is_one_a_minute() {
         let l = SlidingWindow::new(RateLimit::per_minute(1)).expect("limiter");
         let t0 = Instant::now();
@@ -194,11 +285,11 @@ mod tests {
 
     #[test]
     fn a_limit_that_admits_nothing_has_no_limiter() {
-        assert!(limiter_for("t-zero", None, RateLimit::per_minute(0)).is_none());
+        assert!(limiter_for("t-zero", None, RateLimit::per_minute(0), None).is_none());
         let zero = RateLimit {
             requests: 10,
             per: Duration::ZERO,
         };
-        assert!(limiter_for("t-zero", None, zero).is_none());
+        assert!(limiter_for("t-zero", None, zero, None).is_none());
     }
 }

@@ -544,6 +544,18 @@ pub fn applies_without_requests(tf: &Tf, emu: &Emulator, shown: &str, api: &str,
     assert_eq!(emu.requests_besides(api, reads), 0, "{:?}", emu.requests());
 }
 
+/// Prints a test's figures where CI shows them: straight to the process's stderr, which the
+/// test harness does not capture (it captures `println!` and `eprintln!`).
+pub fn report(text: &str) {
+    use std::io::Write;
+    let line = if text.ends_with('\n') {
+        text.to_string()
+    } else {
+        format!("{text}\n")
+    };
+    let _ = std::io::stderr().write_all(line.as_bytes());
+}
+
 /// `kill -<signal> <pid>`: the test stands in for the user's terminal or the OOM killer.
 pub fn send_signal(pid: u32, signal: &str) {
     let status = Command::new("kill")

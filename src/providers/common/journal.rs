@@ -77,18 +77,25 @@ pub fn fingerprint(type_name: &str, planned: &serde_json::Value) -> String {
     hex::encode(&h.finalize()[..16])
 }
 
+/// The journal's directory in this working directory (not created here): also where the
+/// client keeps its rate-limit window between provider processes.
+pub fn dir() -> Option<PathBuf> {
+    match std::env::var_os("GPUCLOUD_JOURNAL_DIR") {
+        Some(d) if !d.is_empty() => Some(PathBuf::from(d)),
+        _ => Some(
+            std::env::current_dir()
+                .ok()?
+                .join(".terraform")
+                .join("gpucloud-journal"),
+        ),
+    }
+}
+
 impl Journal {
     /// The journal of this working directory, created on first use; `None` when no directory
     /// can be made (logged once per create).
     pub fn open() -> Option<Journal> {
-        let dir = match std::env::var_os("GPUCLOUD_JOURNAL_DIR") {
-            Some(d) if !d.is_empty() => PathBuf::from(d),
-            _ => std::env::current_dir()
-                .ok()?
-                .join(".terraform")
-                .join("gpucloud-journal"),
-        };
-        Self::at(&dir)
+        Self::at(&dir()?)
     }
 
     pub fn at(dir: &Path) -> Option<Journal> {

@@ -491,6 +491,7 @@ fn client_config_with_env(
             Some(n) => Some(n),
             None => conn.default_requests_per_minute,
         },
+        rate_limit_dir: journal::dir(),
         ca_cert_pem: cfg.ca_cert_pem.clone().filter(|p| !p.trim().is_empty()),
         insecure_skip_verify: cfg.insecure_skip_verify.unwrap_or(false),
     })

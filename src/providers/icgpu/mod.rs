@@ -415,6 +415,7 @@ mod tests {
                 max_retries: 0,
                 request_timeout: std::time::Duration::from_secs(1),
                 requests_per_minute: None,
+                rate_limit_dir: None,
                 ca_cert_pem: None,
                 insecure_skip_verify: false,
             })
