@@ -89,8 +89,13 @@ where
         self.type_name
     }
 
+    /// A reading takes no input, so every attribute is read-only whatever `schema` says.
     fn schema(&self) -> Schema {
-        (self.schema)()
+        let mut schema = (self.schema)();
+        for a in &mut schema.attributes {
+            a.mode = crate::framework::Mode::Computed;
+        }
+        schema
     }
 
     async fn read(&self, ctx: &Ctx<'_, Client>, _config: M) -> Result<M, Diagnostics> {
@@ -245,9 +250,11 @@ pub fn connection_attributes(
             .optional()
             .validator(validators::at_least(0.0))
             .description(
-                "Client-side rate limit shared by all operations of this provider in one run; \
-                 requests wait for a slot instead of failing with 429. 0 turns it off. Defaults \
-                 to the API's documented limit where it has one.",
+                "Client-side rate limit over any sliding minute, shared by all operations of \
+                 this provider and by the plan and apply of one working directory (kept in \
+                 `.terraform/gpucloud-journal`); requests wait for a slot instead of failing \
+                 with 429. 0 turns it off. Defaults to the API's documented limit where it has \
+                 one.",
             ),
         Attribute::string("ca_cert_pem")
             .optional()
@@ -511,6 +518,16 @@ pub fn empty_as_prior<C: IntoIterator + Clone>(api_value: C, prior_set: bool) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reading_is_read_only_whatever_its_schema_says() {
+        use crate::framework::{DataSource, Mode};
+        let reading: Reading<serde_json::Value> = Reading::new("t", "/t", "read t", || {
+            Schema::new("t").attribute(Attribute::string("asked").required().description("a"))
+        });
+        let schema = DataSource::schema(&reading);
+        assert_eq!(schema.attributes[0].mode, Mode::Computed);
+    }
 
     fn no_env(_: &str) -> Option<String> {
         None

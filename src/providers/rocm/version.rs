@@ -33,15 +33,3 @@ fn schema() -> Schema {
         .attribute(Attribute::string("driver_version").output("AMD GPU driver version."))
         .attribute(Attribute::string("kernel_version").output("Linux kernel version."))
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn everything_is_computed() {
-        for a in &schema().attributes {
-            assert!(!a.mode.is_configurable(), "{}", a.name);
-        }
-    }
-}
