@@ -69,6 +69,18 @@ async fn flaky(State(s): State<St>) -> Response {
     Json(json!({"ok": true})).into_response()
 }
 
+async fn busy_once(State(s): State<St>) -> Response {
+    if s.hit("busy-once") == 1 {
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [("retry-after", "1")],
+            Json(json!({"code": "ThrottlingException", "message": "slow down"})),
+        )
+            .into_response();
+    }
+    Json(json!({"ok": true})).into_response()
+}
+
 async fn always_503(State(s): State<St>) -> Response {
     s.hit("always_503");
     api_error(StatusCode::SERVICE_UNAVAILABLE, "Unavailable", "busy")
@@ -254,6 +266,7 @@ async fn start() -> (String, St) {
     let s: St = Arc::default();
     let app = Router::new()
         .route("/flaky", get(flaky))
+        .route("/busy-once", get(busy_once))
         .route("/always-503", get(always_503).post(always_503))
         .route(
             "/always-500",
@@ -336,6 +349,35 @@ async fn retries_honour_retry_after() {
         e >= Duration::from_millis(950) && e < Duration::from_secs(4),
         "{e:?}"
     );
+}
+
+#[tokio::test]
+async fn a_429_holds_the_clients_other_requests_for_its_retry_after() {
+    let (base, s) = start().await;
+    let mut cfg = config(&base);
+    // No client-side limit, and a credential of its own (the hold is per API and credential).
+    cfg.auth = Auth::Bearer(Secret::new("hold-test-token"));
+    let c = Client::with_tuning(cfg, fast_tuning())
+        .expect("client")
+        .bind(Deadline::none());
+    let t = Instant::now();
+    let first = {
+        let c = c.clone();
+        tokio::spawn(async move { c.get("/busy-once").send::<Value>().await })
+    };
+    while s.hits("busy-once") == 0 && t.elapsed() < Duration::from_secs(2) {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let other: Value = c.get("/count/other").send().await.expect("other request");
+    assert_eq!(other, json!({}));
+    let held = t.elapsed();
+    assert!(
+        held >= Duration::from_millis(900),
+        "sent after {held:?}: not held for the Retry-After"
+    );
+    assert!(first.await.expect("task").is_ok());
+    assert_eq!(s.hits("busy-once"), 2);
 }
 
 #[tokio::test]

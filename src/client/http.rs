@@ -74,7 +74,7 @@ struct Inner {
     cfg: ClientConfig,
     base: String,
     http: reqwest::Client,
-    limiter: Option<Arc<SlidingWindow>>,
+    limiter: Arc<SlidingWindow>,
     cache: ReadCache,
     tuning: Tuning,
 }
@@ -135,17 +135,16 @@ impl Client {
         let http = b.build().map_err(|e| ClientError::Config {
             message: format!("the HTTP client could not be built ({})", error_chain(&e)),
         })?;
-        let limiter = cfg.requests_per_minute.filter(|n| *n > 0).and_then(|n| {
-            limiter_for(
-                cfg.api,
-                cfg.auth.secret().map(|s| s.expose()),
-                RateLimit {
-                    requests: n,
-                    per: tuning.rate_window,
-                },
-                cfg.rate_limit_dir.as_deref(),
-            )
-        });
+        // Even without a limit of our own, the API's 429s hold every request of this process.
+        let limiter = limiter_for(
+            cfg.api,
+            cfg.auth.secret().map(|s| s.expose()),
+            RateLimit {
+                requests: cfg.requests_per_minute.unwrap_or(0),
+                per: tuning.rate_window,
+            },
+            cfg.rate_limit_dir.as_deref(),
+        );
         let base = cfg.base_url.trim_end_matches('/').to_string();
         Ok(Client {
             inner: Arc::new(Inner {
@@ -498,12 +497,10 @@ impl Request {
                     retryable,
                     retry_after,
                 }) => {
-                    if let (Some(429), Some(wait), Some(l)) =
-                        (error.status(), retry_after, &self.client.inner.limiter)
-                    {
+                    if let (Some(429), Some(wait)) = (error.status(), retry_after) {
                         // Only a wait the client itself would honour holds the others.
                         if wait <= self.client.tuning().retry_after_max {
-                            l.hold_for(wait);
+                            self.client.inner.limiter.hold_for(wait);
                         }
                     }
                     if !retryable || attempt > cfg.max_retries {
@@ -597,21 +594,19 @@ impl Request {
         if self.deadline.is_expired() {
             return Err(AttemptError::Stop(Stop::Deadline));
         }
-        if let Some(l) = &client.inner.limiter {
-            let wait_started = Instant::now();
-            tokio::select! {
-                _ = l.until_ready() => {}
-                _ = self.deadline.cancel.cancelled() => return Err(AttemptError::Stop(Stop::Cancelled)),
-                _ = deadline_sleep(&self.deadline) => return Err(AttemptError::Stop(Stop::Deadline)),
-            }
-            let waited = wait_started.elapsed();
-            if waited > Duration::from_millis(50) {
-                tracing::debug!(
-                    api = cfg.api,
-                    waited_ms = waited.as_millis() as u64,
-                    "waited for room in the rate-limit window"
-                );
-            }
+        let wait_started = Instant::now();
+        tokio::select! {
+            _ = client.inner.limiter.until_ready() => {}
+            _ = self.deadline.cancel.cancelled() => return Err(AttemptError::Stop(Stop::Cancelled)),
+            _ = deadline_sleep(&self.deadline) => return Err(AttemptError::Stop(Stop::Deadline)),
+        }
+        let waited = wait_started.elapsed();
+        if waited > Duration::from_millis(50) {
+            tracing::debug!(
+                api = cfg.api,
+                waited_ms = waited.as_millis() as u64,
+                "waited for room in the rate-limit window"
+            );
         }
 
         let url = format!("{}{}", client.inner.base, self.path);

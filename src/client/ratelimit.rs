@@ -12,9 +12,10 @@
 //! Terraform plans in one provider process and applies in the next, and the API counts both:
 //! with a directory to remember it in (the provider passes its journal's), the window's send
 //! times are also appended to a small file there, which the next process starts from. Should
-//! a 429 come all the same (another working directory on the same account), its
-//! `Retry-After` holds the whole window for that long, so the requests queued behind it wait
-//! instead of collecting 429s of their own.
+//! a 429 come all the same (another working directory on the same account, or an API for
+//! which no limit is configured), its `Retry-After` holds every request of that API and
+//! credential for that long, so the ones queued behind it wait instead of collecting 429s of
+//! their own.
 
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, VecDeque};
@@ -64,16 +65,24 @@ fn epoch_ms(t: SystemTime) -> Option<u64> {
 }
 
 impl SlidingWindow {
-    fn new(limit: RateLimit) -> Option<Self> {
-        let capacity = usize::try_from(limit.requests - limit.requests / 50).ok()?;
-        if capacity == 0 || limit.per.is_zero() {
-            return None;
-        }
-        Some(Self {
+    /// The window of `limit`; no limit at all (zero requests or a zero window) counts nothing
+    /// but is still held by a 429.
+    fn new(limit: RateLimit) -> Self {
+        let capacity = usize::try_from(limit.requests - limit.requests / 50).unwrap_or(usize::MAX);
+        let (capacity, window) = if capacity == 0 || limit.per.is_zero() {
+            (usize::MAX, Duration::ZERO)
+        } else {
+            (capacity, limit.per + limit.per / 60)
+        };
+        Self {
             capacity,
-            window: limit.per + limit.per / 60,
+            window,
             state: Mutex::new(Sends::default()),
-        })
+        }
+    }
+
+    fn is_limited(&self) -> bool {
+        !self.window.is_zero()
     }
 
     /// Starts from the sends another process recorded in `path` within the last window, and
@@ -168,14 +177,14 @@ fn registry() -> &'static Mutex<HashMap<Key, Arc<SlidingWindow>>> {
 }
 
 /// The process-wide limiter for this API and credential (only a hash of the credential is
-/// kept, in memory and in the name of the file in `remember_in`). `None` when the limit
-/// admits nothing (zero requests or a zero window).
+/// kept, in memory and in the name of the file in `remember_in`). A limit of zero requests
+/// (none) still gives one: the API's 429s hold it.
 pub(crate) fn limiter_for(
     api: &str,
     credential: Option<&str>,
     limit: RateLimit,
     remember_in: Option<&Path>,
-) -> Option<Arc<SlidingWindow>> {
+) -> Arc<SlidingWindow> {
     let hash = hex::encode(Sha256::digest(credential.unwrap_or("").as_bytes()));
     let file: Option<PathBuf> = remember_in.map(|dir| {
         let short = hash.get(..16).unwrap_or(&hash);
@@ -184,15 +193,15 @@ pub(crate) fn limiter_for(
     let key = (api.to_string(), hash, limit);
     let mut reg = registry().lock().unwrap_or_else(|p| p.into_inner());
     if let Some(l) = reg.get(&key) {
-        return Some(l.clone());
+        return l.clone();
     }
-    let window = SlidingWindow::new(limit)?;
+    let window = SlidingWindow::new(limit);
     let l = Arc::new(match &file {
-        Some(path) => window.remembered_in(path),
-        None => window,
+        Some(path) if window.is_limited() => window.remembered_in(path),
+        _ => window,
     });
     reg.insert(key, l.clone());
-    Some(l)
+    l
 }
 
 #[cfg(test)]
@@ -202,16 +211,16 @@ mod tests {
     #[test]
     fn same_api_and_credential_share_a_window() {
         let l = RateLimit::per_minute(120);
-        let a = limiter_for("t-share", Some("k1"), l, None).expect("limiter");
-        let b = limiter_for("t-share", Some("k1"), l, None).expect("limiter");
-        let c = limiter_for("t-share", Some("k2"), l, None).expect("limiter");
+        let a = limiter_for("t-share", Some("k1"), l, None);
+        let b = limiter_for("t-share", Some("k1"), l, None);
+        let c = limiter_for("t-share", Some("k2"), l, None);
         assert!(Arc::ptr_eq(&a, &b));
         assert!(!Arc::ptr_eq(&a, &c));
     }
 
     #[test]
     fn the_whole_limit_but_the_spare_passes_at_once() {
-        let l = SlidingWindow::new(RateLimit::per_minute(120)).expect("limiter");
+        let l = SlidingWindow::new(RateLimit::per_minute(120));
         let t0 = Instant::now();
         let allowed = (0..150).filter(|_| l.try_send(t0).is_ok()).count();
         assert_eq!(allowed, 118);
@@ -219,7 +228,7 @@ mod tests {
 
     #[test]
     fn a_full_window_waits_for_its_oldest_request_to_age_out() {
-        let l = SlidingWindow::new(RateLimit::per_minute(120)).expect("limiter");
+        let l = SlidingWindow::new(RateLimit::per_minute(120));
         let t0 = Instant::now();
         assert!(l.try_send(t0).is_ok());
         let t1 = t0 + Duration::from_secs(30);
@@ -234,7 +243,7 @@ mod tests {
 
     #[test]
     fn a_429_holds_the_whole_window_for_its_retry_after() {
-        let l = SlidingWindow::new(RateLimit::per_minute(120)).expect("limiter");
+        let l = SlidingWindow::new(RateLimit::per_minute(120));
         l.hold_for(Duration::from_secs(5));
         let now = Instant::now();
         let wait = l.try_send(now).expect_err("held");
@@ -250,9 +259,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("window.log");
         let limit = RateLimit::per_minute(120);
-        let plan = SlidingWindow::new(limit)
-            .expect("limiter")
-            .remembered_in(&path);
+        let plan = SlidingWindow::new(limit).remembered_in(&path);
         for _ in 0..100 {
             assert!(plan.try_send(Instant::now()).is_ok());
         }
@@ -262,9 +269,7 @@ mod tests {
         let mut f = File::options().append(true).open(&path).expect("log");
         writeln!(f, "{old}\ngarbage").expect("append");
         drop(f);
-        let apply = SlidingWindow::new(limit)
-            .expect("limiter")
-            .remembered_in(&path);
+        let apply = SlidingWindow::new(limit).remembered_in(&path);
         let now = Instant::now();
         assert_eq!((0..50).filter(|_| apply.try_send(now).is_ok()).count(), 18);
         let lines = std::fs::read_to_string(&path).expect("log").lines().count();
@@ -276,7 +281,7 @@ mod tests {
 
     #[test]
     fn one_a_minute_is_one_a_minute() {
-        let l = SlidingWindow::new(RateLimit::per_minute(1)).expect("limiter");
+        let l = SlidingWindow::new(RateLimit::per_minute(1));
         let t0 = Instant::now();
         assert!(l.try_send(t0).is_ok());
         assert!(l.try_send(t0 + Duration::from_secs(60)).is_err());
@@ -284,12 +289,11 @@ mod tests {
     }
 
     #[test]
-    fn a_limit_that_admits_nothing_has_no_limiter() {
-        assert!(limiter_for("t-zero", None, RateLimit::per_minute(0), None).is_none());
-        let zero = RateLimit {
-            requests: 10,
-            per: Duration::ZERO,
-        };
-        assert!(limiter_for("t-zero", None, zero, None).is_none());
+    fn no_limit_counts_nothing_but_a_429_still_holds_it() {
+        let none = limiter_for("t-zero", None, RateLimit::per_minute(0), None);
+        let now = Instant::now();
+        assert!((0..10_000).all(|_| none.try_send(now).is_ok()));
+        none.hold_for(Duration::from_secs(5));
+        assert!(none.try_send(Instant::now()).is_err());
     }
 }
