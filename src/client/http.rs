@@ -595,11 +595,12 @@ impl Request {
             return Err(AttemptError::Stop(Stop::Deadline));
         }
         let wait_started = Instant::now();
-        tokio::select! {
-            _ = client.inner.limiter.until_ready() => {}
+        // Held until this attempt has its answer: the API counts the request somewhere between.
+        let _turn = tokio::select! {
+            turn = client.inner.limiter.until_ready() => turn,
             _ = self.deadline.cancel.cancelled() => return Err(AttemptError::Stop(Stop::Cancelled)),
             _ = deadline_sleep(&self.deadline) => return Err(AttemptError::Stop(Stop::Deadline)),
-        }
+        };
         let waited = wait_started.elapsed();
         if waited > Duration::from_millis(50) {
             tracing::debug!(

@@ -6,8 +6,10 @@
 //! bucket (governor's GCRA) can only promise `burst + rate × window` per window, so it must
 //! give up either the burst small applies want or the rate large ones need (a quarter-limit
 //! burst left 88 of 120 a minute: 300 instances took 390 s against a 300 s floor). Keeping
-//! the send times of the last window is exact: the whole limit is there at once, and a
-//! request waits only until the oldest one in the window has aged out.
+//! the requests of the last window is exact: the whole limit is there at once, and a request
+//! waits only until the oldest one in the window has aged out. A request counts from when it
+//! is sent until a window after its answer came: the API counted it at some moment in
+//! between, and under load (or on a slow link) that moment can be long after the send.
 //!
 //! Terraform plans in one provider process and applies in the next, and the API counts both:
 //! with a directory to remember it in (the provider passes its journal's), the window's send
@@ -52,7 +54,10 @@ pub(crate) struct SlidingWindow {
 
 #[derive(Default)]
 struct Sends {
-    at: VecDeque<Instant>,
+    /// When the requests of the last window were answered, oldest first.
+    answered: VecDeque<Instant>,
+    /// Requests sent and not answered yet: the API may count them at any moment.
+    in_flight: usize,
     /// Nothing is sent before this: the API answered 429 with a `Retry-After`.
     held_until: Option<Instant>,
     /// Where each send is appended (milliseconds since the epoch, one a line) for the next
@@ -108,7 +113,7 @@ impl SlidingWindow {
             .and_then(|()| std::fs::write(path, kept))
             .and_then(|()| File::options().append(true).open(path));
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        state.at = recent
+        state.answered = recent
             .iter()
             .filter_map(|t| now.checked_sub(Duration::from_millis(wall_ms - t)))
             .collect();
@@ -123,31 +128,42 @@ impl SlidingWindow {
     }
 
     /// Counts a request sent at `now` if the window has room; otherwise how long until it
-    /// will. Nothing is counted for a caller that is told to wait, so dropping its wait
+    /// may have. Nothing is counted for a caller that is told to wait, so dropping its wait
     /// (a cancelled operation) takes no turn from anyone.
     fn try_send(&self, now: Instant) -> Result<(), Duration> {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(until) = state.held_until.filter(|u| *u > now) {
             return Err(until - now);
         }
-        let sent = &mut state.at;
-        while sent
+        let answered = &mut state.answered;
+        while answered
             .front()
             .is_some_and(|t| now.saturating_duration_since(*t) >= self.window)
         {
-            sent.pop_front();
+            answered.pop_front();
         }
-        match sent.front() {
-            Some(oldest) if sent.len() >= self.capacity => {
-                Err(self.window - now.saturating_duration_since(*oldest))
-            }
-            _ => {
-                sent.push_back(now);
-                if let (Some(log), Some(ms)) = (&mut state.log, epoch_ms(SystemTime::now())) {
-                    // Lost lines only cost the next process its view of this one.
-                    let _ = writeln!(log, "{ms}");
-                }
-                Ok(())
+        let counted = answered.len();
+        let oldest = answered.front().copied();
+        if state.in_flight.saturating_add(counted) < self.capacity {
+            state.in_flight += 1;
+            return Ok(());
+        }
+        Err(match oldest {
+            Some(oldest) => self.window - now.saturating_duration_since(oldest),
+            // Every slot is a request still on its way: one of them is answered soon.
+            None => IN_FLIGHT_POLL,
+        })
+    }
+
+    /// A request sent through [`SlidingWindow::try_send`] was answered (or given up) at `at`.
+    fn answered(&self, at: Instant) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.in_flight = state.in_flight.saturating_sub(1);
+        if self.is_limited() {
+            state.answered.push_back(at);
+            if let (Some(log), Some(ms)) = (&mut state.log, epoch_ms(SystemTime::now())) {
+                // Lost lines only cost the next process its view of this one.
+                let _ = writeln!(log, "{ms}");
             }
         }
     }
@@ -161,11 +177,27 @@ impl SlidingWindow {
         state.held_until = Some(state.held_until.map_or(until, |u| u.max(until)));
     }
 
-    /// Waits for room in the window and counts this request.
-    pub(crate) async fn until_ready(&self) {
+    /// Waits for room in the window and counts this request until the turn is dropped: keep
+    /// it until the answer has come.
+    pub(crate) async fn until_ready(&self) -> Turn<'_> {
         while let Err(wait) = self.try_send(Instant::now()) {
             tokio::time::sleep(wait).await;
         }
+        Turn { window: self }
+    }
+}
+
+/// How often a window full of unanswered requests looks again.
+const IN_FLIGHT_POLL: Duration = Duration::from_millis(20);
+
+/// One request's place in the window, from its send until this is dropped (its answer).
+pub(crate) struct Turn<'a> {
+    window: &'a SlidingWindow,
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        self.window.answered(Instant::now());
     }
 }
 
@@ -208,6 +240,15 @@ pub(crate) fn limiter_for(
 mod tests {
     use super::*;
 
+    /// A request sent at `at` and answered at once.
+    fn send(l: &SlidingWindow, at: Instant) -> bool {
+        let sent = l.try_send(at).is_ok();
+        if sent {
+            l.answered(at);
+        }
+        sent
+    }
+
     #[test]
     fn same_api_and_credential_share_a_window() {
         let l = RateLimit::per_minute(120);
@@ -230,15 +271,28 @@ mod tests {
     fn a_full_window_waits_for_its_oldest_request_to_age_out() {
         let l = SlidingWindow::new(RateLimit::per_minute(120));
         let t0 = Instant::now();
-        assert!(l.try_send(t0).is_ok());
+        assert!(send(&l, t0));
         let t1 = t0 + Duration::from_secs(30);
         for _ in 1..118 {
-            assert!(l.try_send(t1).is_ok());
+            assert!(send(&l, t1));
         }
         // The window is 61 s: the request of t0 leaves it at t0 + 61 s, those of t1 later.
         assert_eq!(l.try_send(t1), Err(Duration::from_secs(31)));
-        assert!(l.try_send(t0 + Duration::from_secs(61)).is_ok());
+        assert!(send(&l, t0 + Duration::from_secs(61)));
         assert!(l.try_send(t0 + Duration::from_secs(62)).is_err());
+    }
+
+    #[test]
+    fn a_request_counts_until_a_window_after_its_answer() {
+        let l = SlidingWindow::new(RateLimit::per_minute(120));
+        let t0 = Instant::now();
+        assert_eq!((0..118).filter(|_| l.try_send(t0).is_ok()).count(), 118);
+        // Unanswered requests never age out: the API may count them yet.
+        let t1 = t0 + Duration::from_secs(100);
+        assert_eq!(l.try_send(t1), Err(IN_FLIGHT_POLL));
+        l.answered(t1);
+        assert_eq!(l.try_send(t1), Err(Duration::from_secs(61)));
+        assert!(l.try_send(t1 + Duration::from_secs(61)).is_ok());
     }
 
     #[test]
@@ -261,7 +315,7 @@ mod tests {
         let limit = RateLimit::per_minute(120);
         let plan = SlidingWindow::new(limit).remembered_in(&path);
         for _ in 0..100 {
-            assert!(plan.try_send(Instant::now()).is_ok());
+            assert!(send(&plan, Instant::now()));
         }
         drop(plan);
         // A send recorded two minutes ago is out of the window and dropped from the file.
@@ -271,7 +325,7 @@ mod tests {
         drop(f);
         let apply = SlidingWindow::new(limit).remembered_in(&path);
         let now = Instant::now();
-        assert_eq!((0..50).filter(|_| apply.try_send(now).is_ok()).count(), 18);
+        assert_eq!((0..50).filter(|_| send(&apply, now)).count(), 18);
         let lines = std::fs::read_to_string(&path).expect("log").lines().count();
         assert_eq!(
             lines, 118,
@@ -283,9 +337,9 @@ mod tests {
     fn one_a_minute_is_one_a_minute() {
         let l = SlidingWindow::new(RateLimit::per_minute(1));
         let t0 = Instant::now();
-        assert!(l.try_send(t0).is_ok());
+        assert!(send(&l, t0));
         assert!(l.try_send(t0 + Duration::from_secs(60)).is_err());
-        assert!(l.try_send(t0 + Duration::from_secs(61)).is_ok());
+        assert!(send(&l, t0 + Duration::from_secs(61)));
     }
 
     #[test]
