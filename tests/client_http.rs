@@ -57,28 +57,30 @@ fn api_error(status: StatusCode, code: &str, message: &str) -> Response {
         .into_response()
 }
 
-async fn flaky(State(s): State<St>) -> Response {
-    if s.hit("flaky") == 1 {
+/// The first hit of `route` is answered `status` with `Retry-After: 1`, later ones succeed.
+fn fails_once(s: &S, route: &str, status: StatusCode, code: &str) -> Response {
+    if s.hit(route) == 1 {
         return (
-            StatusCode::SERVICE_UNAVAILABLE,
+            status,
             [("retry-after", "1")],
-            Json(json!({"code": "Unavailable", "message": "try later"})),
+            Json(json!({"code": code, "message": "try later"})),
         )
             .into_response();
     }
     Json(json!({"ok": true})).into_response()
 }
 
+async fn flaky(State(s): State<St>) -> Response {
+    fails_once(&s, "flaky", StatusCode::SERVICE_UNAVAILABLE, "Unavailable")
+}
+
 async fn busy_once(State(s): State<St>) -> Response {
-    if s.hit("busy-once") == 1 {
-        return (
-            StatusCode::TOO_MANY_REQUESTS,
-            [("retry-after", "1")],
-            Json(json!({"code": "ThrottlingException", "message": "slow down"})),
-        )
-            .into_response();
-    }
-    Json(json!({"ok": true})).into_response()
+    fails_once(
+        &s,
+        "busy-once",
+        StatusCode::TOO_MANY_REQUESTS,
+        "ThrottlingException",
+    )
 }
 
 async fn always_503(State(s): State<St>) -> Response {
